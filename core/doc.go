@@ -1,0 +1,12 @@
+// Package core is the Kafka producer that applications import.
+//
+// A Producer follows the Java producer's contract: user goroutines only
+// append records (Send, SendSync); one sender goroutine owns every socket,
+// drains ready batches grouped by leader broker into one Produce request per
+// broker, and completes each record exactly once, with its offset or an
+// error. Configuration uses Kafka's property names and Kafka 4.x defaults.
+//
+// Records are encoded once, in RecordBatch v2 form, straight into slots of a
+// fixed arena (package arena) and written to the broker from there with no
+// further copy (package netpoll, or iouring where the kernel allows).
+package core
