@@ -1,0 +1,153 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/perfproducer/perfproducer/arena"
+	"github.com/perfproducer/perfproducer/core/wire"
+)
+
+// accumulator is where user goroutines leave records for the sender: one
+// lock-free chain of batches per partition, built in arena memory.
+//
+// A partition's chain is a Michael-Scott style queue whose tail is the open
+// batch. Appenders reserve room in the tail with one atomic operation; when
+// it is full (or closed by the sender for linger.ms), one appender links a
+// fresh batch behind it with a compare-and-swap and everyone moves on. The
+// sender alone walks the chain from its cursor and takes batches off it in
+// order, so batches of a partition leave in the order they were opened.
+type accumulator struct {
+	arena     *arena.Arena
+	batchSize int
+	maxBlock  time.Duration
+	clock     *monoClock
+	// wake tells the sender something new is waiting (a batch was opened or
+	// filled); it is cheap when the sender is already awake.
+	wake func()
+	// closing ends waits for memory when the producer closes.
+	closing <-chan struct{}
+}
+
+// partition is one topic-partition's chain plus the sender's bookkeeping.
+type partition struct {
+	topic *topicState
+	index int32
+	// tail is the newest batch in the chain: the open one, or the last
+	// closed one until an appender links the next.
+	tail atomic.Pointer[batch]
+
+	// Below: the sender goroutine's alone.
+	cursor       *batch   // last batch taken off the chain
+	queue        []*batch // taken off the chain, waiting to be sent (retries first)
+	inFlight     int      // batches of this partition in Produce requests
+	nextSequence int32
+	// ackedSequence is the sequence after the last batch the broker
+	// acknowledged: the first one it expects.
+	ackedSequence int32
+}
+
+func newPartition(t *topicState, index int32) *partition {
+	p := &partition{topic: t, index: index}
+	// A closed, empty sentinel heads every chain: the first appender links
+	// the first real batch behind it, exactly as it would behind a full one.
+	sentinel := &batch{part: p, sequence: -1}
+	sentinel.reservation.Store(closedBit)
+	p.tail.Store(sentinel)
+	p.cursor = sentinel
+	return p
+}
+
+// append encodes r into the partition's open batch, opening a new batch when
+// needed. It blocks only for arena memory, at most max.block.ms.
+func (a *accumulator) append(ctx context.Context, p *partition, r *Record, ts int64, cb Callback) error {
+	for {
+		tail := p.tail.Load()
+		if tail.tryAppend(r, ts, cb) {
+			return nil
+		}
+		if next := tail.next.Load(); next != nil {
+			// Someone linked a new batch but has not moved the tail yet:
+			// help, then append there.
+			p.tail.CompareAndSwap(tail, next)
+			continue
+		}
+		nb, err := a.openBatch(ctx, p, r, ts, cb)
+		if err != nil {
+			return err
+		}
+		if tail.next.CompareAndSwap(nil, nb) {
+			p.tail.CompareAndSwap(tail, nb)
+			a.wake()
+			return nil
+		}
+		// Another appender linked its batch first: append there, and give
+		// this memory back, as Kafka's accumulator does.
+		a.discard(nb)
+	}
+}
+
+// openBatch takes memory for a new batch big enough for r and appends r to
+// it while it is still private, so the append cannot fail.
+func (a *accumulator) openBatch(ctx context.Context, p *partition, r *Record, ts int64, cb Callback) (*batch, error) {
+	size := max(a.batchSize, wire.BatchHeaderSize+wire.RecordSize(0, 0, r.Key, r.Value, r.Headers))
+	span, err := a.arena.TryAlloc(size)
+	if errors.Is(err, arena.ErrFull) {
+		span, err = a.waitForMemory(ctx, size)
+	}
+	if err != nil {
+		if errors.Is(err, arena.ErrTimeout) {
+			return nil, fmt.Errorf("%w: no buffer memory for a %d-byte batch within max.block.ms: %w", ErrTimeout, size, err)
+		}
+		return nil, err
+	}
+	b := newBatch(p, span, a.arena.Bytes(span), ts, a.clock.now())
+	if !b.tryAppend(r, ts, cb) {
+		a.discard(b)
+		return nil, fmt.Errorf("%w: record does not fit a fresh %d-byte batch", ErrRecordTooLarge, size)
+	}
+	return b, nil
+}
+
+// discard gives a batch that never went out back to the arena.
+func (a *accumulator) discard(b *batch) {
+	b.completions.release()
+	// A span the arena handed out is freed exactly once; an error here is a
+	// bug in the accumulator, not a user error.
+	if err := a.arena.Free(b.span); err != nil {
+		panic(err)
+	}
+}
+
+// waitForMemory blocks for arena memory like Kafka's BufferPool: the sender
+// is woken first, since waiters make every batch ready and completions are
+// what frees memory.
+func (a *accumulator) waitForMemory(ctx context.Context, size int) (arena.Span, error) {
+	a.wake()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := context.AfterFunc(closingContext(a.closing), cancel)
+	defer stop()
+	span, err := a.arena.Alloc(ctx, size, a.maxBlock)
+	if err != nil && ctx.Err() != nil {
+		select {
+		case <-a.closing:
+			return span, fmt.Errorf("%w while waiting for buffer memory", ErrClosed)
+		default:
+		}
+	}
+	return span, err
+}
+
+// closingContext is a context that ends when closing is closed.
+func closingContext(closing <-chan struct{}) context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-closing
+		cancel()
+	}()
+	return ctx
+}

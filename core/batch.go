@@ -1,0 +1,194 @@
+package core
+
+import (
+	"math"
+	"sync"
+	"sync/atomic"
+
+	"github.com/perfproducer/perfproducer/arena"
+	"github.com/perfproducer/perfproducer/core/wire"
+)
+
+// batch is one RecordBatch v2 being built in arena memory for one partition.
+//
+// Appends are lock-free: the reservation word packs the end of the reserved
+// bytes, the record count and a closed bit, so one compare-and-swap gives an
+// appender its bytes and its offset delta at once. The appender then encodes
+// its record straight into the slot and counts it as written. The sender
+// seals a batch only once it is closed and every reserved record is written.
+//
+// A batch struct is never reused: once closed it stays closed, so a goroutine
+// that loaded it long ago can only fail to reserve in it, never write into
+// memory that has since gone to another batch.
+type batch struct {
+	part *partition
+	span arena.Span
+	// buf is the batch's arena memory; the records section starts at
+	// wire.BatchHeaderSize.
+	buf []byte
+
+	reservation atomic.Uint64
+	written     atomic.Int32
+	// baseTimestamp is the first record's timestamp (ms): every record's
+	// delta is taken from it, so it is fixed before the batch is shared.
+	baseTimestamp int64
+	maxTimestamp  atomic.Int64
+	// createdNanos is the monotonic time the batch was opened, for linger.ms
+	// and delivery.timeout.ms.
+	createdNanos int64
+	next         atomic.Pointer[batch]
+	completions  completionTable
+
+	// Fields below belong to the sender goroutine alone.
+	attempts     int   // Produce requests this batch has been in
+	retryAtNanos int64 // not to be sent before (retry backoff)
+	sequence     int32 // base sequence, -1 until first drained (idempotence)
+	// header, recordCount and wireBytes are set when the batch is sealed;
+	// wireBytes is what goes on the wire (in the compressed slot, when
+	// compression is on).
+	header      wire.BatchHeader
+	recordCount int32
+	wireBytes   []byte
+}
+
+const (
+	reservedEndBits = 32
+	countShift      = 32
+	countMask       = 1<<31 - 1
+	closedBit       = 1 << 63
+)
+
+func packReservation(end int, count int32) uint64 {
+	return uint64(end) | uint64(count)<<countShift
+}
+
+func unpackReservation(r uint64) (end int, count int32, closed bool) {
+	return int(r & (1<<reservedEndBits - 1)), int32(r >> countShift & countMask), r&closedBit != 0
+}
+
+// newBatch opens a batch over buf whose first record has timestamp ts.
+func newBatch(part *partition, span arena.Span, buf []byte, ts int64, nowNanos int64) *batch {
+	b := &batch{part: part, span: span, buf: buf, baseTimestamp: ts, createdNanos: nowNanos, sequence: -1}
+	b.reservation.Store(packReservation(wire.BatchHeaderSize, 0))
+	b.maxTimestamp.Store(ts)
+	b.completions.init(maxRecordsIn(len(buf)))
+	return b
+}
+
+// maxRecordsIn is how many records the smallest possible encoding (7 bytes:
+// length, attributes, two deltas, null key, null value, no headers) could
+// fit in a batch of n bytes.
+func maxRecordsIn(n int) int {
+	const smallestRecord = 7
+	return (n-wire.BatchHeaderSize)/smallestRecord + 1
+}
+
+// tryAppend reserves room for r and encodes it into the batch. It reports
+// false when the batch is closed or has no room for r; it then closes the
+// batch, so every later appender moves on to the next one.
+func (b *batch) tryAppend(r *Record, ts int64, cb Callback) bool {
+	tsDelta := ts - b.baseTimestamp
+	for {
+		cur := b.reservation.Load()
+		end, count, closed := unpackReservation(cur)
+		if closed {
+			return false
+		}
+		size := wire.RecordSize(count, tsDelta, r.Key, r.Value, r.Headers)
+		if end+size > len(b.buf) || int(count) >= b.completions.capacity() {
+			b.close()
+			return false
+		}
+		if !b.reservation.CompareAndSwap(cur, packReservation(end+size, count+1)) {
+			continue
+		}
+		_, _ = wire.EncodeRecord(b.buf[end:end+size], count, tsDelta, r.Key, r.Value, r.Headers) // the reservation sized dst exactly
+		b.completions.store(int(count), completion{cb: cb, opaque: r.Opaque, timestampDelta: tsDelta})
+		for {
+			m := b.maxTimestamp.Load()
+			if ts <= m || b.maxTimestamp.CompareAndSwap(m, ts) {
+				break
+			}
+		}
+		b.written.Add(1)
+		return true
+	}
+}
+
+// close stops further appends. It is idempotent and safe from any goroutine.
+func (b *batch) close() {
+	for {
+		cur := b.reservation.Load()
+		if cur&closedBit != 0 || b.reservation.CompareAndSwap(cur, cur|closedBit) {
+			return
+		}
+	}
+}
+
+// settled reports, for a closed batch, whether every reserved record has been
+// written, and how many records and bytes it holds.
+func (b *batch) settled() (ok bool, count int32, end int) {
+	end, count, closed := unpackReservation(b.reservation.Load())
+	return closed && b.written.Load() == count, count, end
+}
+
+// open reports whether appends may still land in the batch.
+func (b *batch) open() bool { return b.reservation.Load()&closedBit == 0 }
+
+// completion is what the sender needs to finish one record: whom to tell,
+// what to pass back, and the record's timestamp (base + delta).
+type completion struct {
+	cb             Callback
+	opaque         uint64
+	timestampDelta int64
+}
+
+// completionTable holds a batch's completions in Go memory (never in the
+// arena: the garbage collector must see the callbacks). It grows lock-free
+// in chunks, so a batch of a few big records costs one chunk while a batch
+// of thousands of tiny ones still needs no lock.
+type completionTable struct {
+	chunks []atomic.Pointer[completionChunk]
+}
+
+const completionChunkSize = 64
+
+type completionChunk [completionChunkSize]completion
+
+var completionChunks = sync.Pool{New: func() any { return new(completionChunk) }}
+
+func (t *completionTable) init(maxRecords int) {
+	n := (maxRecords + completionChunkSize - 1) / completionChunkSize
+	t.chunks = make([]atomic.Pointer[completionChunk], min(n, math.MaxInt32))
+}
+
+func (t *completionTable) capacity() int { return len(t.chunks) * completionChunkSize }
+
+func (t *completionTable) store(i int, c completion) {
+	slot := &t.chunks[i/completionChunkSize]
+	chunk := slot.Load()
+	if chunk == nil {
+		fresh := completionChunks.Get().(*completionChunk)
+		if slot.CompareAndSwap(nil, fresh) {
+			chunk = fresh
+		} else {
+			completionChunks.Put(fresh)
+			chunk = slot.Load()
+		}
+	}
+	chunk[i%completionChunkSize] = c
+}
+
+func (t *completionTable) at(i int) completion {
+	return t.chunks[i/completionChunkSize].Load()[i%completionChunkSize]
+}
+
+// release returns the chunks to the pool once every record is completed.
+func (t *completionTable) release() {
+	for i := range t.chunks {
+		if c := t.chunks[i].Swap(nil); c != nil {
+			*c = completionChunk{}
+			completionChunks.Put(c)
+		}
+	}
+}

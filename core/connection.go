@@ -1,0 +1,67 @@
+package core
+
+import (
+	"github.com/perfproducer/perfproducer/core/wire"
+)
+
+// connState is where a broker connection stands.
+type connState uint8
+
+const (
+	connDown       connState = iota // no socket; may connect after backoff
+	connConnecting                  // connect under way
+	connHandshake                   // ApiVersions sent, answer awaited
+	connReady                       // versions known; requests may go
+)
+
+// brokerConn is the sender's view of one broker connection (Java's
+// NetworkClient connection state plus its in-flight requests).
+type brokerConn struct {
+	node  int32 // broker id; bootstrap connections use -1, -2, ...
+	addr  string
+	state connState
+	// versions is what the broker and this client share, once connReady.
+	versions wire.Versions
+	// inFlight holds the requests written or being written, oldest first;
+	// a broker answers a connection's requests in the order it got them.
+	inFlight []*request
+	// failures counts connects in a row that failed, for reconnect backoff.
+	failures         int
+	reconnectAtNanos int64
+}
+
+// request is one request on a connection, from staging to its answer.
+type request struct {
+	correlation int32
+	key         wire.APIKey
+	version     int16
+	sentNanos   int64
+	// noResponse marks an acks=0 Produce: done once written.
+	noResponse bool
+	batches    []*batch
+	// frame is the encoded request: scratch holds the framing bytes,
+	// segments the iovecs (framing plus batch bytes where they lie).
+	scratch  []byte
+	segments [][]byte
+}
+
+// produceInFlight reports whether any Produce request is out on c.
+func (c *brokerConn) produceInFlight() bool {
+	for _, r := range c.inFlight {
+		if r.key == wire.APIKeyProduce {
+			return true
+		}
+	}
+	return false
+}
+
+// take removes and returns the request with correlation id corr, or nil.
+func (c *brokerConn) take(corr int32) *request {
+	for i, r := range c.inFlight {
+		if r.correlation == corr {
+			c.inFlight = append(c.inFlight[:i], c.inFlight[i+1:]...)
+			return r
+		}
+	}
+	return nil
+}

@@ -1,0 +1,217 @@
+package core
+
+import (
+	"time"
+
+	"github.com/perfproducer/perfproducer/core/wire"
+)
+
+// sendReady takes ready batches off the accumulator, groups them by leader
+// and sends one Produce request per broker that can take one (SEED-NOTES.md
+// §7 steps 2-6). It returns when it next needs to look: the earliest linger
+// or backoff deadline among batches that are not ready yet.
+func (s *sender) sendReady(now int64) int64 {
+	next := now + int64(s.cfg.DeliveryTimeout)
+	snap := s.meta.snapshot.Load()
+	drainAll := s.p.flushing.Load() > 0 || s.stop.Load() || s.arena.Stats().Waiters > 0
+	clear(s.readyByNode)
+	for _, p := range s.partitions {
+		next = min(next, s.pull(p, now, drainAll))
+		next = min(next, s.expireQueued(p, now))
+		if len(p.queue) == 0 {
+			continue
+		}
+		front := p.queue[0]
+		if front.retryAtNanos > now {
+			next = min(next, front.retryAtNanos)
+			continue
+		}
+		if s.cfg.EnableIdempotence && front.sequence >= 0 && front.attempts > 0 && p.inFlight > 0 {
+			// A retry waits for the partition's earlier requests, so it
+			// goes out in sequence order after them.
+			continue
+		}
+		leader := leaderOf(snap, p)
+		if leader < 0 {
+			s.meta.requestRefresh()
+			continue
+		}
+		s.readyByNode[leader] = append(s.readyByNode[leader], p)
+	}
+	if !s.idem.ready(s) {
+		return next
+	}
+	for node, parts := range s.readyByNode {
+		c := s.conn(node, snap.nodes[node])
+		if !s.ready(c, now) {
+			continue
+		}
+		s.sendProduce(c, parts, now)
+	}
+	return next
+}
+
+// leaderOf is the partition's leader in snap, or -1.
+func leaderOf(snap *clusterSnapshot, p *partition) int32 {
+	t := snap.topics[p.topic.name]
+	if t == nil || int(p.index) >= len(t.partitions) {
+		return -1
+	}
+	return t.partitions[p.index].leader
+}
+
+// pull moves batches that are ready from the partition's chain to its
+// queue: full ones, and the open one once it has lingered linger.ms (or at
+// once when drainAll: flush, close, or memory waiters). It returns when the
+// open batch will have lingered enough.
+func (s *sender) pull(p *partition, now int64, drainAll bool) int64 {
+	for {
+		b := p.cursor.next.Load()
+		if b == nil {
+			return now + int64(time.Hour)
+		}
+		if b.open() {
+			due := b.createdNanos + int64(s.cfg.Linger)
+			if !drainAll && now < due {
+				return due
+			}
+			b.close()
+		}
+		settled, count, _ := b.settled()
+		if !settled {
+			// An appender is still copying its record in: look again
+			// at once.
+			return now
+		}
+		p.cursor = b
+		if count == 0 {
+			s.p.acc.discard(b)
+			continue
+		}
+		p.queue = append(p.queue, b)
+	}
+}
+
+// sendProduce drains one batch from each ready partition led by c's broker
+// into one Produce request, up to max.request.size, and stages it.
+func (s *sender) sendProduce(c *brokerConn, parts []*partition, now int64) {
+	version, _ := c.versions.Version(wire.APIKeyProduce)
+	r := s.newRequest(wire.APIKeyProduce, version)
+	size := 0
+	// Start at a rotating position so no partition is always last
+	// (Java's drainIndex).
+	s.rotation++
+	start := s.rotation % len(parts)
+	for i := range parts {
+		p := parts[(start+i)%len(parts)]
+		b := p.queue[0]
+		if !s.seal(b) {
+			continue
+		}
+		if len(r.batches) > 0 && size+len(b.wireBytes) > s.cfg.MaxRequestSize {
+			break
+		}
+		size += len(b.wireBytes)
+		p.queue = p.queue[1:]
+		p.inFlight++
+		b.attempts++
+		r.batches = append(r.batches, b)
+	}
+	if len(r.batches) == 0 {
+		s.recycle(r)
+		return
+	}
+	s.buildProduce(r)
+	var err error
+	r.scratch, r.segments, err = s.produceRequest.AppendSegments(r.scratch[:0], r.segments[:0], version, r.correlation, s.cfg.ClientID)
+	if err != nil {
+		// Only an unsupported version fails here; Negotiate prevents it.
+		panic(err)
+	}
+	r.noResponse = s.cfg.Acks == AcksNone
+	s.stage(c, r, now)
+}
+
+// buildProduce fills the reusable ProduceRequest with r's batches, grouped
+// by topic.
+func (s *sender) buildProduce(r *request) {
+	q := &s.produceRequest
+	q.Acks = s.cfg.Acks
+	q.TimeoutMillis = int32(s.cfg.RequestTimeout / time.Millisecond)
+	for i := range q.Topics {
+		q.Topics[i].Partitions = q.Topics[i].Partitions[:0]
+	}
+	q.Topics = q.Topics[:0]
+	for _, b := range r.batches {
+		t := b.part.topic
+		var pt *wire.ProduceTopic
+		for i := range q.Topics {
+			if q.Topics[i].Name == t.name {
+				pt = &q.Topics[i]
+				break
+			}
+		}
+		if pt == nil {
+			if len(q.Topics) < cap(q.Topics) {
+				q.Topics = q.Topics[:len(q.Topics)+1]
+			} else {
+				q.Topics = append(q.Topics, wire.ProduceTopic{})
+			}
+			pt = &q.Topics[len(q.Topics)-1]
+			pt.Name, pt.ID = t.name, t.id
+			pt.Partitions = pt.Partitions[:0]
+		}
+		pt.Partitions = append(pt.Partitions, wire.ProducePartition{Partition: b.part.index, Records: b.wireBytes})
+	}
+}
+
+// seal finishes a batch the first time it is drained: header fields,
+// sequence numbers (idempotence), compression, CRC. A retried batch is
+// already sealed and goes out byte for byte the same. It reports false when
+// the batch cannot go yet.
+func (s *sender) seal(b *batch) bool {
+	if b.wireBytes != nil {
+		return true
+	}
+	_, count, end := b.settled()
+	b.recordCount = count
+	b.header = wire.BatchHeader{
+		PartitionLeaderEpoch: wire.NoPartitionLeaderEpoch,
+		LastOffsetDelta:      count - 1,
+		BaseTimestamp:        b.baseTimestamp,
+		MaxTimestamp:         b.maxTimestamp.Load(),
+		ProducerID:           -1,
+		ProducerEpoch:        -1,
+		BaseSequence:         wire.NoSequence,
+		RecordCount:          count,
+	}
+	s.idem.assignSequence(b)
+	if s.compressor != nil && s.compress(b, end) {
+		return true
+	}
+	sealed, err := wire.SealBatch(b.buf[:end], b.header)
+	if err != nil {
+		panic(err) // the accumulator never builds a batch SealBatch refuses
+	}
+	b.wireBytes = sealed
+	return true
+}
+
+// compress writes the compressed batch into a second slot and frees the
+// first. It reports false, leaving the batch to go uncompressed, when no
+// slot is free right now or the records do not shrink into one.
+func (s *sender) compress(b *batch, end int) bool {
+	span, err := s.arena.TryAlloc(len(b.buf))
+	if err != nil {
+		return false
+	}
+	out, err := s.compressor.CompressBatch(s.arena.Bytes(span), b.buf[wire.BatchHeaderSize:end], b.header)
+	if err != nil {
+		s.freeSpan(span)
+		return false
+	}
+	s.freeSpan(b.span)
+	b.span, b.buf, b.wireBytes = span, nil, out
+	b.header.Attributes = int16(s.compressor.Codec())
+	return true
+}

@@ -1,0 +1,159 @@
+package core
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// metadata is the producer's view of the cluster (SEED-NOTES.md §3).
+//
+// User goroutines read an immutable snapshot through an atomic pointer: no
+// lock on the Send path. Only the sender goroutine builds new snapshots, from
+// Metadata responses; each one has a version one higher than the last and
+// closes the previous snapshot's changed channel, which is how a Send waiting
+// for an unknown topic learns to look again.
+type metadata struct {
+	snapshot atomic.Pointer[clusterSnapshot]
+
+	mu     sync.Mutex
+	wanted map[string]struct{} // every topic a Send has asked about
+	// refresh asks the sender for a Metadata request soon.
+	refresh atomic.Bool
+	wake    func()
+}
+
+// clusterSnapshot is one immutable version of the cluster view.
+type clusterSnapshot struct {
+	version   uint64
+	clusterID string
+	nodes     map[int32]string // broker id → host:port
+	topics    map[string]*topicMeta
+	// changed is closed when a newer snapshot replaces this one.
+	changed chan struct{}
+}
+
+// topicMeta is one topic as of one snapshot.
+type topicMeta struct {
+	state *topicState
+	// err is the broker's answer for the topic when it is not usable
+	// (unknown, unauthorized...); partitions is then empty.
+	err        error
+	partitions []partitionMeta
+	// available lists the partitions that have a leader, for the sticky
+	// partitioner.
+	available []int32
+}
+
+// partitionMeta is where one partition lives.
+type partitionMeta struct {
+	part        *partition
+	leader      int32 // -1 when there is none
+	leaderEpoch int32
+}
+
+// topicState is what outlives snapshots: the partitions' batch chains and the
+// sticky partitioner. A topic's partitions are created once and reused by
+// every later snapshot, so batches never move when metadata changes.
+type topicState struct {
+	name   string
+	sticky stickyPartitioner
+	// id and parts are the sender's: the topic id (Produce v13 names
+	// topics by it) and every partition made so far.
+	id    [16]byte
+	parts []*partition
+}
+
+func newMetadata(wake func()) *metadata {
+	m := &metadata{wanted: make(map[string]struct{}), wake: wake}
+	m.snapshot.Store(&clusterSnapshot{
+		nodes:   map[int32]string{},
+		topics:  map[string]*topicMeta{},
+		changed: make(chan struct{}),
+	})
+	return m
+}
+
+// topic returns the usable metadata of a topic, asking the sender for it and
+// waiting (at most maxBlock, or until ctx ends) when the topic is not known
+// yet. The fast path is one atomic load and one map lookup.
+func (m *metadata) topic(ctx context.Context, name string, maxBlock time.Duration, closing <-chan struct{}) (*topicMeta, error) {
+	snap := m.snapshot.Load()
+	if t := snap.topics[name]; t != nil && len(t.partitions) > 0 {
+		return t, nil
+	}
+	return m.waitTopic(ctx, name, maxBlock, closing)
+}
+
+func (m *metadata) waitTopic(ctx context.Context, name string, maxBlock time.Duration, closing <-chan struct{}) (*topicMeta, error) {
+	start := time.Now()
+	timer := time.NewTimer(maxBlock)
+	defer timer.Stop()
+	m.want(name)
+	for {
+		snap := m.snapshot.Load()
+		t := snap.topics[name]
+		if t != nil && len(t.partitions) > 0 {
+			return t, nil
+		}
+		if t != nil && t.err != nil && !retriableTopicError(t.err) {
+			return nil, fmt.Errorf("topic %q: %w", name, t.err)
+		}
+		m.requestRefresh()
+		select {
+		case <-snap.changed:
+		case <-timer.C:
+			cause := ErrUnknownTopic
+			if t != nil && t.err != nil {
+				cause = t.err
+			}
+			return nil, fmt.Errorf("%w: topic %q not present in metadata after %v (max.block.ms): %w",
+				ErrTimeout, name, time.Since(start).Round(time.Millisecond), cause)
+		case <-ctx.Done():
+			return nil, fmt.Errorf("waiting for metadata of topic %q: %w", name, ctx.Err())
+		case <-closing:
+			return nil, fmt.Errorf("%w while waiting for metadata of topic %q", ErrClosed, name)
+		}
+	}
+}
+
+// want adds a topic to those every Metadata request asks about.
+func (m *metadata) want(name string) {
+	m.mu.Lock()
+	_, known := m.wanted[name]
+	if !known {
+		m.wanted[name] = struct{}{}
+	}
+	m.mu.Unlock()
+	if !known {
+		m.requestRefresh()
+	}
+}
+
+// wantedTopics appends the topics to ask about to dst.
+func (m *metadata) wantedTopics(dst []string) []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for name := range m.wanted {
+		dst = append(dst, name)
+	}
+	return dst
+}
+
+func (m *metadata) requestRefresh() {
+	if !m.refresh.Swap(true) {
+		m.wake()
+	}
+}
+
+// publish installs next as the current snapshot and wakes its waiters.
+// Only the sender calls it.
+func (m *metadata) publish(next *clusterSnapshot) {
+	prev := m.snapshot.Load()
+	next.version = prev.version + 1
+	next.changed = make(chan struct{})
+	m.snapshot.Store(next)
+	close(prev.changed)
+}

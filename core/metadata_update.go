@@ -1,0 +1,195 @@
+package core
+
+import (
+	"errors"
+	"net"
+	"slices"
+	"strconv"
+
+	"github.com/perfproducer/perfproducer/core/wire"
+)
+
+// maybeUpdateMetadata sends a Metadata request when one is due: asked for
+// (unknown topic, leader lost, NOT_LEADER...), or older than
+// metadata.max.age.ms. Requests after a failure wait retry.backoff.ms. It
+// returns when it next needs to look.
+func (s *sender) maybeUpdateMetadata(now int64) int64 {
+	maxAge := int64(s.cfg.MetadataMaxAge)
+	due := s.metadataAtNanos + maxAge
+	if s.meta.refresh.Load() || s.metadataAtNanos == 0 {
+		due = s.metadataAttemptNanos + int64(s.cfg.RetryBackoff)
+	}
+	if s.metadataInFlight {
+		return now + maxAge
+	}
+	if now < due {
+		return due
+	}
+	c := s.anyReady(now)
+	if c == nil {
+		return now + int64(s.cfg.RetryBackoff)
+	}
+	version, _ := c.versions.Version(wire.APIKeyMetadata)
+	s.wantedScratch = s.meta.wantedTopics(s.wantedScratch[:0])
+	req := wire.MetadataRequest{Topics: s.wantedScratch, AllowAutoTopicCreation: true}
+	if req.Topics == nil {
+		req.Topics = []string{} // brokers only: nil would ask for every topic
+	}
+	s.meta.refresh.Store(false)
+	s.metadataAttemptNanos = now
+	r := s.newRequest(wire.APIKeyMetadata, version)
+	if s.send(c, r, &req, now) {
+		s.metadataInFlight = true
+	}
+	return now + maxAge
+}
+
+// onMetadata builds and publishes a new snapshot from a Metadata response.
+func (s *sender) onMetadata(c *brokerConn, r *request, body []byte, now int64) {
+	s.metadataInFlight = false
+	resp := &s.metadataResponse
+	if err := resp.Decode(body, r.version); err != nil {
+		s.log.Warn("bad metadata response", "node", c.node, "error", err)
+		s.meta.requestRefresh()
+		return
+	}
+	prev := s.meta.snapshot.Load()
+	next := &clusterSnapshot{
+		nodes:  make(map[int32]string, len(resp.Brokers)),
+		topics: make(map[string]*topicMeta, len(resp.Topics)),
+	}
+	if resp.ClusterID != nil {
+		next.clusterID = *resp.ClusterID
+	}
+	for _, b := range resp.Brokers {
+		next.nodes[b.NodeID] = net.JoinHostPort(b.Host, strconv.Itoa(int(b.Port)))
+	}
+	// Keep what the answer did not mention (topics asked for after the
+	// request went out).
+	for name, t := range prev.topics {
+		next.topics[name] = t
+	}
+	incomplete := false
+	for i := range resp.Topics {
+		mt := &resp.Topics[i]
+		if mt.Name == "" {
+			continue
+		}
+		t := s.topicMetaFrom(mt)
+		if t.err != nil || len(t.available) < len(t.partitions) {
+			incomplete = true
+		}
+		if old := prev.topics[mt.Name]; old != nil && t.err != nil && len(old.partitions) > 0 && wire.IsRetriable(t.err) {
+			// A passing error (leader election) should not make a known
+			// topic unknown to Send: keep its partitions, leaderless.
+			t = leaderless(old)
+		}
+		next.topics[mt.Name] = t
+	}
+	s.dropRetiredConnections(prev, next)
+	s.meta.publish(next)
+	s.metadataAtNanos = now
+	if prev.version == 0 || !sameLeaders(prev, next) {
+		s.log.Debug("metadata updated", "version", next.version, "brokers", len(next.nodes), "topics", len(next.topics))
+	}
+	if incomplete {
+		s.meta.refresh.Store(true)
+	}
+}
+
+// topicMetaFrom turns one topic of a Metadata response into a topicMeta,
+// creating or extending the topic's lasting state.
+func (s *sender) topicMetaFrom(mt *wire.MetadataTopic) *topicMeta {
+	st := s.topics[mt.Name]
+	if st == nil {
+		st = &topicState{name: mt.Name}
+		s.topics[mt.Name] = st
+	}
+	st.id = mt.ID
+	if err := mt.Err(); err != nil {
+		return &topicMeta{state: st, err: err}
+	}
+	n := 0
+	for _, p := range mt.Partitions {
+		n = max(n, int(p.Partition)+1)
+	}
+	for len(st.parts) < n {
+		p := newPartition(st, int32(len(st.parts)))
+		st.parts = append(st.parts, p)
+		s.partitions = append(s.partitions, p)
+	}
+	t := &topicMeta{state: st, partitions: make([]partitionMeta, n)}
+	for i := range t.partitions {
+		t.partitions[i] = partitionMeta{part: st.parts[i], leader: -1, leaderEpoch: -1}
+	}
+	for _, p := range mt.Partitions {
+		if p.Partition < 0 {
+			continue
+		}
+		pm := &t.partitions[p.Partition]
+		if p.Err() == nil || errors.Is(p.Err(), wire.ErrReplicaNotAvailable) {
+			pm.leader = p.Leader
+		}
+		pm.leaderEpoch = p.LeaderEpoch
+	}
+	for i, pm := range t.partitions {
+		if pm.leader >= 0 {
+			t.available = append(t.available, int32(i))
+		}
+	}
+	return t
+}
+
+// leaderless copies a topic's partitions with no leader known.
+func leaderless(old *topicMeta) *topicMeta {
+	t := &topicMeta{state: old.state, partitions: slices.Clone(old.partitions)}
+	for i := range t.partitions {
+		t.partitions[i].leader = -1
+	}
+	return t
+}
+
+func sameLeaders(a, b *clusterSnapshot) bool {
+	if len(a.topics) != len(b.topics) {
+		return false
+	}
+	for name, ta := range a.topics {
+		tb := b.topics[name]
+		if tb == nil || len(ta.partitions) != len(tb.partitions) {
+			return false
+		}
+		for i := range ta.partitions {
+			if ta.partitions[i].leader != tb.partitions[i].leader {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// dropRetiredConnections closes connections to brokers that left the
+// cluster, and bootstrap connections once real brokers are known (their
+// in-flight requests are retried elsewhere).
+func (s *sender) dropRetiredConnections(prev, next *clusterSnapshot) {
+	if len(next.nodes) == 0 {
+		return
+	}
+	for id, c := range s.conns {
+		if _, ok := next.nodes[id]; ok {
+			continue
+		}
+		if id < 0 && len(c.inFlight) > 0 {
+			continue // a bootstrap connection still answering
+		}
+		if c.state != connDown {
+			s.net.CloseConnection(netpollID(id))
+		}
+		if len(c.inFlight) == 0 {
+			delete(s.conns, id)
+		}
+	}
+}
+
+// retriableTopicError reports whether a topic error may clear by itself
+// (the topic being created, a leader being elected).
+func retriableTopicError(err error) bool { return wire.IsRetriable(err) }

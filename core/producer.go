@@ -1,0 +1,277 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/perfproducer/perfproducer/arena"
+	"github.com/perfproducer/perfproducer/core/wire"
+	"github.com/perfproducer/perfproducer/netpoll"
+)
+
+// Producer sends records to Kafka with the Java producer's semantics.
+//
+// Guarantees:
+//   - Every Send ends in exactly one Callback call, or one returned error
+//     (then the callback is never called).
+//   - With enable.idempotence (the default), records of a partition are
+//     written once each, in Send order, even with 5 requests in flight and
+//     retries.
+//   - Callbacks run on the producer's sender goroutine, one at a time, in
+//     offset order within a partition.
+//
+// All methods are safe for concurrent use.
+type Producer struct {
+	cfg    Config
+	clock  *monoClock
+	arena  *arena.Arena
+	meta   *metadata
+	acc    accumulator
+	sender *sender
+
+	// pending counts records appended and not yet completed.
+	pending atomic.Int64
+	// active counts Sends between their closed check and their append,
+	// so Close can wait for them to land before the final flush.
+	active   atomic.Int64
+	closed   atomic.Bool
+	closing  chan struct{} // closed by Close: ends blocking waits in Send
+	flushing atomic.Int32
+	done     chan struct{} // closed when the sender goroutine has returned
+
+	idleMu      sync.Mutex
+	idleWaiters []chan struct{}
+	closeOnce   sync.Once
+	closeErr    error
+
+	stats producerStats
+}
+
+// NewProducer validates cfg, maps the buffer arena, opens the transport and
+// starts the sender goroutine. It does not connect yet: the first Send (or
+// metadata need) does.
+func NewProducer(cfg Config) (*Producer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if len(cfg.BootstrapServers) == 0 {
+		return nil, &ConfigError{Key: "bootstrap.servers", Reason: "must name at least one broker"}
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	size := int(cfg.BufferMemory) / cfg.BatchSize * cfg.BatchSize
+	ar, err := arena.New(size, cfg.BatchSize, arena.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("buffer.memory=%d batch.size=%d: %w", cfg.BufferMemory, cfg.BatchSize, err)
+	}
+	net, err := netpoll.New(netpoll.Config{
+		SendBufferBytes:        cfg.SendBufferBytes,
+		ReceiveBufferBytes:     cfg.ReceiveBufferBytes,
+		ConnectionsMaxIdle:     cfg.ConnectionsMaxIdle,
+		ConnectionSetupTimeout: cfg.SocketConnectionSetupTimeout,
+	})
+	if err != nil {
+		ar.Close()
+		return nil, fmt.Errorf("opening the network selector: %w", err)
+	}
+	p := &Producer{
+		cfg:     cfg,
+		clock:   newMonoClock(),
+		arena:   ar,
+		closing: make(chan struct{}),
+		done:    make(chan struct{}),
+	}
+	s := &sender{
+		p: p, cfg: &p.cfg, clock: p.clock, arena: ar, net: net, log: log,
+		conns:       make(map[int32]*brokerConn),
+		topics:      make(map[string]*topicState),
+		readyByNode: make(map[int32][]*partition),
+		idem:        newIdempotence(cfg.EnableIdempotence),
+		ctx:         context.Background(),
+	}
+	if cfg.Compression != CompressionNone {
+		s.compressor, err = wire.NewCompressor(wire.Codec(cfg.Compression), cfg.compressionLevel())
+		if err != nil {
+			net.Close()
+			ar.Close()
+			return nil, &ConfigError{Key: "compression.type", Value: cfg.Compression.String(), Reason: err.Error()}
+		}
+	}
+	p.meta = newMetadata(s.wake)
+	s.meta = p.meta
+	p.sender = s
+	p.acc = accumulator{arena: ar, batchSize: cfg.BatchSize, maxBlock: cfg.MaxBlock, clock: p.clock, wake: s.wake, closing: p.closing}
+	go func() {
+		defer close(p.done)
+		s.run()
+	}()
+	return p, nil
+}
+
+// Send appends a record for sending and returns once it is encoded; cb
+// (which may be nil) later receives its outcome. Send blocks only while the
+// topic's metadata is unknown or the buffer is full, each at most
+// max.block.ms, or until ctx ends.
+//
+// An error returned by Send means the record was not accepted and cb will
+// not be called: ErrClosed, ErrRecordTooLarge, ErrInvalidPartition,
+// ErrTimeout (max.block.ms), or ctx's error.
+func (p *Producer) Send(ctx context.Context, r *Record, cb Callback) error {
+	p.active.Add(1)
+	defer p.active.Add(-1)
+	if p.closed.Load() {
+		return ErrClosed
+	}
+	if r.Topic == "" {
+		return fmt.Errorf("%w: record has no topic", ErrUnknownTopic)
+	}
+	size := wire.BatchHeaderSize + wire.RecordSize(0, 0, r.Key, r.Value, r.Headers)
+	if size > p.cfg.MaxRequestSize || int64(size) > p.cfg.BufferMemory {
+		return fmt.Errorf("%w: the record is %d bytes; max.request.size is %d and buffer.memory %d",
+			ErrRecordTooLarge, size, p.cfg.MaxRequestSize, p.cfg.BufferMemory)
+	}
+	t, err := p.meta.topic(ctx, r.Topic, p.cfg.MaxBlock, p.closing)
+	if err != nil {
+		return err
+	}
+	part, err := p.choosePartition(t, r, size)
+	if err != nil {
+		return err
+	}
+	ts := time.Now().UnixMilli()
+	if !r.Timestamp.IsZero() {
+		ts = r.Timestamp.UnixMilli()
+	}
+	p.pending.Add(1)
+	if err := p.acc.append(ctx, part, r, ts, cb); err != nil {
+		p.recordsDone(1)
+		return err
+	}
+	return nil
+}
+
+// choosePartition picks the record's partition (SEED-NOTES.md §4 step 3).
+func (p *Producer) choosePartition(t *topicMeta, r *Record, size int) (*partition, error) {
+	n := len(t.partitions)
+	var i int32
+	switch {
+	case r.PartitionSet:
+		if r.Partition < 0 || int(r.Partition) >= n {
+			return nil, fmt.Errorf("%w: topic %q has %d partitions, the record names partition %d", ErrInvalidPartition, r.Topic, n, r.Partition)
+		}
+		i = r.Partition
+	case r.Key != nil && !p.cfg.PartitionerIgnoreKeys:
+		i = KeyPartition(r.Key, n)
+	default:
+		i = t.state.sticky.Partition(size, t.available, n)
+	}
+	return t.partitions[i].part, nil
+}
+
+// SendSync sends a record and waits for its outcome.
+func (p *Producer) SendSync(ctx context.Context, r *Record) (RecordMetadata, error) {
+	type outcome struct {
+		md  RecordMetadata
+		err error
+	}
+	ch := make(chan outcome, 1)
+	if err := p.Send(ctx, r, func(md RecordMetadata, err error) { ch <- outcome{md, err} }); err != nil {
+		return RecordMetadata{Topic: r.Topic, Partition: -1, Offset: -1, Opaque: r.Opaque}, err
+	}
+	select {
+	case o := <-ch:
+		return o.md, o.err
+	case <-ctx.Done():
+		return RecordMetadata{Topic: r.Topic, Partition: -1, Offset: -1, Opaque: r.Opaque},
+			fmt.Errorf("waiting for the record's acknowledgement (it may still be delivered): %w", ctx.Err())
+	}
+}
+
+// Flush sends every buffered record at once, ignoring linger.ms, and waits
+// until every record sent before the call has completed (Java's flush), or
+// ctx ends.
+func (p *Producer) Flush(ctx context.Context) error {
+	p.flushing.Add(1)
+	defer p.flushing.Add(-1)
+	p.sender.wake()
+	return p.waitIdle(ctx)
+}
+
+// waitIdle waits until no record is pending.
+func (p *Producer) waitIdle(ctx context.Context) error {
+	p.idleMu.Lock()
+	if p.pending.Load() == 0 {
+		p.idleMu.Unlock()
+		return nil
+	}
+	ch := make(chan struct{})
+	p.idleWaiters = append(p.idleWaiters, ch)
+	p.idleMu.Unlock()
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// recordsDone counts n records completed and wakes idle waiters when none
+// is left.
+func (p *Producer) recordsDone(n int64) {
+	if p.pending.Add(-n) != 0 {
+		return
+	}
+	p.idleMu.Lock()
+	if p.pending.Load() == 0 {
+		for _, ch := range p.idleWaiters {
+			close(ch)
+		}
+		p.idleWaiters = p.idleWaiters[:0]
+	}
+	p.idleMu.Unlock()
+}
+
+// Close stops accepting records, sends every buffered one and waits for
+// their outcomes, then releases the connections and the buffer. When ctx
+// ends first, the records not yet completed fail with ErrClosed (their
+// callbacks run) and Close returns ctx's error. Later calls return the
+// first call's result.
+func (p *Producer) Close(ctx context.Context) error {
+	p.closeOnce.Do(func() { p.closeErr = p.close(ctx) })
+	return p.closeErr
+}
+
+func (p *Producer) close(ctx context.Context) error {
+	p.closed.Store(true)
+	close(p.closing)
+	// Sends already past their closed check finish appending (or fail
+	// fast: closing ends their waits) before the last flush.
+	for p.active.Load() > 0 {
+		runtime.Gosched()
+	}
+	p.flushing.Add(1)
+	err := p.waitIdle(withWake(ctx, p.sender.wake))
+	if err != nil {
+		p.sender.force.Store(true)
+	}
+	p.sender.stop.Store(true)
+	p.sender.net.Wakeup()
+	<-p.done
+	return errors.Join(err, p.sender.net.Close(), p.arena.Close())
+}
+
+// withWake returns ctx unchanged; it wakes the sender first so a flush
+// starts at once.
+func withWake(ctx context.Context, wake func()) context.Context {
+	wake()
+	return ctx
+}

@@ -1,0 +1,57 @@
+package core
+
+import (
+	"time"
+
+	"github.com/perfproducer/perfproducer/core/wire"
+)
+
+// Header is one record header: a key and a value (nil is Kafka's null).
+type Header = wire.Header
+
+// Record is what Send appends. The producer encodes it before Send returns,
+// so the caller may reuse the Record and every slice in it at once.
+type Record struct {
+	// Topic names the topic; required.
+	Topic string
+	// Key decides the partition (murmur2, like the Java client) unless
+	// PartitionSet is true or partitioner.ignore.keys is set. nil is a null
+	// key; an empty slice is an empty key.
+	Key []byte
+	// Value is the payload; nil is a null value (a tombstone).
+	Value []byte
+	// Headers travel with the record, in order.
+	Headers []Header
+	// Timestamp is the record's CreateTime; the zero value means now.
+	Timestamp time.Time
+	// Partition is honoured when PartitionSet is true; it must name an
+	// existing partition of Topic (ErrInvalidPartition otherwise).
+	Partition    int32
+	PartitionSet bool
+	// Opaque is returned untouched in the record's RecordMetadata, so one
+	// long-lived Callback can tell records apart without a closure (and an
+	// allocation) per record.
+	Opaque uint64
+}
+
+// RecordMetadata says where a record landed.
+type RecordMetadata struct {
+	Topic     string
+	Partition int32
+	// Offset is the record's offset in its partition, or -1 when the broker
+	// does not say (acks=0).
+	Offset int64
+	// Timestamp is the record's CreateTime, or the broker's LogAppendTime
+	// when the topic is configured for it.
+	Timestamp time.Time
+	// Opaque is the Record's Opaque.
+	Opaque uint64
+}
+
+// Callback receives the outcome of one Send: metadata and a nil error, or
+// the error that ended it (metadata then still names topic, partition and
+// Opaque as far as they were known). Callbacks run on the producer's sender
+// goroutine, one at a time, in offset order within a partition: they must be
+// quick and must not block (in particular they must not call a Send that
+// could block on a full buffer).
+type Callback func(RecordMetadata, error)

@@ -1,0 +1,200 @@
+package core
+
+import (
+	"context"
+	"log/slog"
+	"math/rand/v2"
+	"sync/atomic"
+	"time"
+
+	"github.com/perfproducer/perfproducer/arena"
+	"github.com/perfproducer/perfproducer/core/wire"
+	"github.com/perfproducer/perfproducer/netpoll"
+)
+
+// sender is the producer's one I/O goroutine (SEED-NOTES.md §7): it owns
+// every socket, takes ready batches off the accumulator, groups them by
+// leader into one Produce request per broker, and completes every record.
+// Nothing in it is touched by another goroutine except the atomics marked so.
+type sender struct {
+	p     *Producer
+	cfg   *Config
+	clock *monoClock
+	meta  *metadata
+	arena *arena.Arena
+	net   transport
+	log   *slog.Logger
+
+	compressor *wire.Compressor // nil without compression.type
+
+	conns       map[int32]*brokerConn
+	correlation int32
+	// topics is every topic's lasting state, by name; partitions lists
+	// every partition of them, for the scan each loop makes.
+	topics     map[string]*topicState
+	partitions []*partition
+
+	// Metadata fetching.
+	metadataInFlight     bool
+	metadataAtNanos      int64 // last successful update
+	metadataAttemptNanos int64
+	wantedScratch        []string
+	metadataResponse     wire.MetadataResponse
+
+	idem idempotence
+
+	// Per-loop scratch, reused so a steady loop allocates nothing.
+	readyByNode    map[int32][]*partition
+	produceRequest wire.ProduceRequest
+	produceResp    wire.ProduceResponse
+	freeRequests   []*request
+	rotation       int
+
+	// dirty is set by appenders after they open a batch; sleeping is set
+	// by the sender around a blocking Poll. Together they make wakeups
+	// cost a syscall only when the sender really sleeps (see wake).
+	dirty    atomic.Bool
+	sleeping atomic.Bool
+	// stop asks the loop to end; force asks it to fail what is left.
+	stop  atomic.Bool
+	force atomic.Bool
+	ctx   context.Context
+}
+
+// wake makes the sender look at the accumulator soon. Safe from any
+// goroutine.
+func (s *sender) wake() {
+	s.dirty.Store(true)
+	if s.sleeping.Load() {
+		s.net.Wakeup()
+	}
+}
+
+// run is the sender loop. It returns when stop is set and, unless force is,
+// nothing is left to send.
+func (s *sender) run() {
+	for {
+		s.dirty.Store(false)
+		now := s.clock.now()
+		if s.force.Load() {
+			s.failEverything(ErrClosed)
+		}
+		if s.stop.Load() && (s.force.Load() || s.p.pending.Load() == 0) {
+			return
+		}
+		wakeAt := now + int64(time.Second)
+		wakeAt = min(wakeAt, s.maintainConnections(now))
+		wakeAt = min(wakeAt, s.maybeUpdateMetadata(now))
+		wakeAt = min(wakeAt, s.idem.maybeInit(s, now))
+		wakeAt = min(wakeAt, s.sendReady(now))
+		wakeAt = min(wakeAt, s.expireRequests(now))
+		s.poll(wakeAt - now)
+		s.handleNetwork()
+	}
+}
+
+// poll waits for network events at most timeout, but not at all when an
+// appender has signalled since this loop began.
+func (s *sender) poll(timeout time.Duration) {
+	timeout = max(timeout, 0)
+	if timeout > 0 {
+		s.sleeping.Store(true)
+		if s.dirty.Load() {
+			timeout = 0
+		}
+	}
+	if err := s.net.Poll(timeout); err != nil {
+		s.log.Error("network poll failed", "error", err)
+	}
+	s.sleeping.Store(false)
+}
+
+// handleNetwork acts on everything the last Poll reported.
+func (s *sender) handleNetwork() {
+	now := s.clock.now()
+	for _, id := range s.net.Connected() {
+		if c := s.conns[int32(id)]; c != nil {
+			s.onConnected(c, now)
+		}
+	}
+	for _, done := range s.net.Sent() {
+		if c := s.conns[int32(done.ID)]; c != nil {
+			s.onWritten(c, int32(done.Token), now)
+		}
+	}
+	for _, f := range s.net.Received() {
+		if c := s.conns[int32(f.ID)]; c != nil {
+			s.onFrame(c, f.Bytes, now)
+		}
+	}
+	for _, d := range s.net.Disconnected() {
+		if c := s.conns[int32(d.ID)]; c != nil {
+			s.onDisconnected(c, d.Err, now)
+		}
+	}
+}
+
+// backoff is retry.backoff.ms grown exponentially with attempts up to
+// retry.backoff.max.ms, with Kafka's ±20% jitter so retries of many clients
+// spread out.
+func backoff(base, ceiling time.Duration, attempts int) time.Duration {
+	d := base
+	for i := 1; i < attempts && d < ceiling; i++ {
+		d *= 2
+	}
+	d = min(d, ceiling)
+	jitter := 0.8 + 0.4*rand.Float64()
+	return time.Duration(float64(d) * jitter)
+}
+
+// newRequest takes a request from the free list.
+func (s *sender) newRequest(key wire.APIKey, version int16) *request {
+	var r *request
+	if n := len(s.freeRequests); n > 0 {
+		r = s.freeRequests[n-1]
+		s.freeRequests = s.freeRequests[:n-1]
+	} else {
+		r = new(request)
+	}
+	s.correlation++
+	r.correlation = s.correlation
+	r.key, r.version = key, version
+	return r
+}
+
+// recycle returns a finished request to the free list.
+func (s *sender) recycle(r *request) {
+	clear(r.batches)
+	r.batches = r.batches[:0]
+	clear(r.segments)
+	r.segments = r.segments[:0]
+	r.scratch = r.scratch[:0]
+	r.noResponse = false
+	s.freeRequests = append(s.freeRequests, r)
+}
+
+// send encodes a non-Produce request into r and stages it on c.
+func (s *sender) send(c *brokerConn, r *request, body wire.RequestBody, now int64) bool {
+	var err error
+	r.scratch, err = wire.AppendRequest(r.scratch[:0], body, r.version, r.correlation, s.cfg.ClientID)
+	if err != nil {
+		s.log.Error("encoding request failed", "api", r.key, "version", r.version, "error", err)
+		s.recycle(r)
+		return false
+	}
+	r.segments = append(r.segments[:0], r.scratch)
+	return s.stage(c, r, now)
+}
+
+// stage hands an encoded request to the transport.
+func (s *sender) stage(c *brokerConn, r *request, now int64) bool {
+	r.sentNanos = now
+	c.inFlight = append(c.inFlight, r)
+	if err := s.net.Send(netpoll.ID(c.node), r.segments, uint64(uint32(r.correlation))); err != nil {
+		// The transport reports the connection in Disconnected; the
+		// request is failed with the others there.
+		s.log.Debug("staging request failed", "node", c.node, "error", err)
+		return false
+	}
+	return true
+}

@@ -1,0 +1,266 @@
+package core
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/perfproducer/perfproducer/core/wire"
+	"github.com/perfproducer/perfproducer/netpoll"
+)
+
+// apiVersionsFirst is the ApiVersions version every connection opens with;
+// a broker that does not speak it answers in v0 with the versions it does.
+const apiVersionsFirst = 3
+
+// clientSoftware names this client to brokers (ApiVersions v3+).
+const (
+	clientSoftwareName    = "perfproducer"
+	clientSoftwareVersion = "0.1.0"
+)
+
+// conn returns the connection state for a node, creating it on first use.
+func (s *sender) conn(node int32, addr string) *brokerConn {
+	c := s.conns[node]
+	if c == nil {
+		c = &brokerConn{node: node, addr: addr}
+		s.conns[node] = c
+	} else if addr != "" && c.addr != addr && c.state == connDown {
+		c.addr = addr
+	}
+	return c
+}
+
+// ready reports whether c can take another request now, and starts
+// connecting it when it is down and its backoff has passed.
+func (s *sender) ready(c *brokerConn, now int64) bool {
+	switch c.state {
+	case connReady:
+		return len(c.inFlight) < s.cfg.MaxInFlight
+	case connDown:
+		if now >= c.reconnectAtNanos {
+			s.connect(c, now)
+		}
+	}
+	return false
+}
+
+func (s *sender) connect(c *brokerConn, now int64) {
+	c.state = connConnecting
+	if err := s.net.Connect(s.ctx, netpoll.ID(c.node), c.addr); err != nil {
+		s.log.Warn("connect failed", "node", c.node, "address", c.addr, "error", err)
+		s.markDown(c, now)
+		return
+	}
+	s.log.Debug("connecting", "node", c.node, "address", c.addr)
+}
+
+// markDown records a failed or lost connection and when to try again
+// (reconnect.backoff.ms growing to reconnect.backoff.max.ms).
+func (s *sender) markDown(c *brokerConn, now int64) {
+	c.state = connDown
+	c.failures++
+	c.reconnectAtNanos = now + int64(backoff(s.cfg.ReconnectBackoff, s.cfg.ReconnectBackoffMax, c.failures))
+}
+
+func (s *sender) onConnected(c *brokerConn, now int64) {
+	s.log.Debug("connected", "node", c.node, "address", c.addr)
+	c.state = connHandshake
+	s.sendAPIVersions(c, apiVersionsFirst, now)
+}
+
+func (s *sender) sendAPIVersions(c *brokerConn, version int16, now int64) {
+	r := s.newRequest(wire.APIKeyAPIVersions, version)
+	s.send(c, r, &wire.APIVersionsRequest{ClientSoftwareName: clientSoftwareName, ClientSoftwareVersion: clientSoftwareVersion}, now)
+}
+
+func (s *sender) onAPIVersions(c *brokerConn, r *request, body []byte, now int64) {
+	var resp wire.APIVersionsResponse
+	if err := resp.Decode(body, r.version); err != nil {
+		s.dropConnection(c, fmt.Errorf("decoding ApiVersions response: %w", err), now)
+		return
+	}
+	if resp.ErrorCode != 0 {
+		if v, ok := resp.RetryVersion(); ok && v < r.version {
+			s.sendAPIVersions(c, v, now)
+			return
+		}
+		s.dropConnection(c, fmt.Errorf("ApiVersions: %w", wire.ErrorForCode(resp.ErrorCode)), now)
+		return
+	}
+	required := []wire.APIKey{wire.APIKeyProduce, wire.APIKeyMetadata}
+	if s.cfg.EnableIdempotence {
+		required = append(required, wire.APIKeyInitProducerID)
+	}
+	versions, err := wire.Negotiate(resp.Keys, required...)
+	if err != nil {
+		s.log.Error("broker speaks no usable version", "node", c.node, "error", err)
+		s.dropConnection(c, err, now)
+		return
+	}
+	c.versions = versions
+	c.state = connReady
+	c.failures = 0
+	s.log.Debug("connection ready", "node", c.node)
+}
+
+// onWritten handles a request fully handed to the kernel: an acks=0
+// Produce is complete then.
+func (s *sender) onWritten(c *brokerConn, corr int32, now int64) {
+	for _, r := range c.inFlight {
+		if r.correlation == corr && r.noResponse {
+			c.take(corr)
+			for _, b := range r.batches {
+				b.part.inFlight--
+				s.completeBatch(b, -1, -1, nil)
+			}
+			s.recycle(r)
+			return
+		}
+	}
+}
+
+// onFrame matches a response to its request and dispatches it.
+func (s *sender) onFrame(c *brokerConn, frame []byte, now int64) {
+	if len(frame) < 4 {
+		s.dropConnection(c, fmt.Errorf("response of %d bytes has no correlation id: %w", len(frame), wire.ErrTruncated), now)
+		return
+	}
+	corr := int32(uint32(frame[0])<<24 | uint32(frame[1])<<16 | uint32(frame[2])<<8 | uint32(frame[3]))
+	r := c.take(corr)
+	if r == nil {
+		s.dropConnection(c, fmt.Errorf("response with correlation id %d matches no request", corr), now)
+		return
+	}
+	_, body, err := wire.ReadResponseHeader(frame, r.key, r.version)
+	if err != nil {
+		c.inFlight = append([]*request{r}, c.inFlight...)
+		s.dropConnection(c, err, now)
+		return
+	}
+	switch r.key {
+	case wire.APIKeyAPIVersions:
+		s.onAPIVersions(c, r, body, now)
+	case wire.APIKeyMetadata:
+		s.onMetadata(c, r, body, now)
+	case wire.APIKeyInitProducerID:
+		s.idem.onResponse(s, r, body, now)
+	case wire.APIKeyProduce:
+		s.onProduce(c, r, body, now)
+	}
+	s.recycle(r)
+}
+
+// dropConnection closes c on purpose (bad response, request timeout) and
+// fails its in-flight requests as a lost connection would.
+func (s *sender) dropConnection(c *brokerConn, cause error, now int64) {
+	s.net.CloseConnection(netpoll.ID(c.node))
+	s.onDisconnected(c, cause, now)
+}
+
+// onDisconnected fails every request in flight on c with a retriable
+// network error and asks for fresh metadata: the broker may be gone.
+func (s *sender) onDisconnected(c *brokerConn, cause error, now int64) {
+	if c.state == connReady || c.state == connHandshake {
+		s.log.Info("disconnected", "node", c.node, "address", c.addr, "error", cause)
+	} else {
+		s.log.Debug("connect failed", "node", c.node, "address", c.addr, "error", cause)
+	}
+	s.markDown(c, now)
+	inFlight := c.inFlight
+	c.inFlight = nil
+	err := fmt.Errorf("%w: connection to broker %d (%s) lost: %w", wire.ErrNetworkException, c.node, c.addr, cause)
+	for _, r := range inFlight {
+		s.abandon(r, err, now)
+	}
+	s.meta.requestRefresh()
+}
+
+// abandon settles a request that will get no answer.
+func (s *sender) abandon(r *request, err error, now int64) {
+	switch r.key {
+	case wire.APIKeyMetadata:
+		s.metadataInFlight = false
+	case wire.APIKeyInitProducerID:
+		s.idem.onFailure(s, err, now)
+	case wire.APIKeyProduce:
+		for _, b := range r.batches {
+			b.part.inFlight--
+			s.failOrRetry(b, err, now)
+		}
+	}
+	s.recycle(r)
+}
+
+// maintainConnections returns when the sender must next look at them (the
+// earliest reconnect).
+func (s *sender) maintainConnections(now int64) int64 {
+	next := now + int64(time.Hour)
+	for _, c := range s.conns {
+		if c.state == connDown && len(c.inFlight) == 0 && c.reconnectAtNanos > now {
+			next = min(next, c.reconnectAtNanos)
+		}
+	}
+	return next
+}
+
+// expireRequests closes connections whose oldest request has waited longer
+// than request.timeout.ms, as Java's NetworkClient does; the requests are
+// then retried like any lost to a broken connection.
+func (s *sender) expireRequests(now int64) int64 {
+	timeout := int64(s.cfg.RequestTimeout)
+	next := now + timeout
+	for _, c := range s.conns {
+		if len(c.inFlight) == 0 {
+			continue
+		}
+		oldest := c.inFlight[0].sentNanos
+		if now-oldest >= timeout {
+			s.dropConnection(c, fmt.Errorf("%w: no response within request.timeout.ms (%v)", ErrTimeout, s.cfg.RequestTimeout), now)
+			continue
+		}
+		next = min(next, oldest+timeout)
+	}
+	return next
+}
+
+// anyReady returns the ready connection with the fewest requests in flight
+// (Java's leastLoadedNode), starting a connection when none is ready.
+func (s *sender) anyReady(now int64) *brokerConn {
+	var best *brokerConn
+	for _, c := range s.conns {
+		if c.state == connReady && len(c.inFlight) < s.cfg.MaxInFlight && (best == nil || len(c.inFlight) < len(best.inFlight)) {
+			best = c
+		}
+	}
+	if best != nil {
+		return best
+	}
+	for _, c := range s.conns {
+		if c.state == connConnecting || c.state == connHandshake {
+			return nil // one is on its way
+		}
+	}
+	s.connectSomewhere(now)
+	return nil
+}
+
+// connectSomewhere starts a connection to a known broker, or to a bootstrap
+// server when none is known or all known ones failed.
+func (s *sender) connectSomewhere(now int64) {
+	snap := s.meta.snapshot.Load()
+	for id, addr := range snap.nodes {
+		if c := s.conn(id, addr); c.state == connDown && now >= c.reconnectAtNanos {
+			s.connect(c, now)
+			return
+		}
+	}
+	for i, addr := range s.cfg.BootstrapServers {
+		if c := s.conn(int32(-1-i), addr); c.state == connDown && now >= c.reconnectAtNanos {
+			s.connect(c, now)
+			return
+		}
+	}
+}
+
+var errNoConnection = errors.New("no connection")

@@ -1,0 +1,52 @@
+package core
+
+import "sync/atomic"
+
+// producerStats are the counters Stats reads; the sender goroutine writes
+// them.
+type producerStats struct {
+	recordsSent   atomic.Int64
+	recordsFailed atomic.Int64
+	bytesSent     atomic.Int64
+	batchesSent   atomic.Int64
+	requests      atomic.Int64
+	retries       atomic.Int64
+}
+
+// Stats is a snapshot of what a producer has done and holds.
+type Stats struct {
+	// RecordsSent and RecordsFailed count completed records by outcome.
+	RecordsSent, RecordsFailed int64
+	// RecordsPending counts records accepted and not yet completed.
+	RecordsPending int64
+	// BatchesSent and BytesSent count acknowledged batches and their wire
+	// size (after compression).
+	BatchesSent, BytesSent int64
+	// ProduceResponses counts Produce responses received; Retries counts
+	// batches put back for another attempt.
+	ProduceResponses, Retries int64
+	// Buffer* describe the arena (buffer.memory): bytes in all, free, and
+	// Sends waiting for memory.
+	BufferTotal, BufferFree int64
+	BufferWaiters           int
+	// MetadataVersion counts metadata updates.
+	MetadataVersion uint64
+}
+
+// Stats reads the producer's counters; it takes no lock.
+func (p *Producer) Stats() Stats {
+	a := p.arena.Stats()
+	return Stats{
+		RecordsSent:      p.stats.recordsSent.Load(),
+		RecordsFailed:    p.stats.recordsFailed.Load(),
+		RecordsPending:   p.pending.Load(),
+		BatchesSent:      p.stats.batchesSent.Load(),
+		BytesSent:        p.stats.bytesSent.Load(),
+		ProduceResponses: p.stats.requests.Load(),
+		Retries:          p.stats.retries.Load(),
+		BufferTotal:      int64(a.Total),
+		BufferFree:       int64(a.Free),
+		BufferWaiters:    a.Waiters,
+		MetadataVersion:  p.meta.snapshot.Load().version,
+	}
+}
