@@ -1,0 +1,87 @@
+package wire
+
+import (
+	"errors"
+	"testing"
+)
+
+func TestNegotiate(t *testing.T) {
+	broker := []APIVersionsKey{
+		{APIKeyProduce, VersionRange{0, 11}},
+		{APIKeyMetadata, VersionRange{0, 20}},
+		{APIKeyAPIVersions, VersionRange{0, 3}},
+		{APIKeyInitProducerID, VersionRange{0, 1}},
+		{APIKey(1), VersionRange{0, 17}}, // Fetch: not ours, ignored
+	}
+	got, err := Negotiate(broker, APIKeyProduce, APIKeyMetadata)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		key  APIKey
+		want int16
+		ok   bool
+	}{
+		{APIKeyProduce, 11, true},
+		{APIKeyMetadata, 13, true},
+		{APIKeyAPIVersions, 3, true},
+		{APIKeyInitProducerID, 1, true},
+		{APIKeySASLHandshake, 0, false},
+		{APIKey(1), 0, false},
+		{APIKey(-3), 0, false},
+		{APIKey(400), 0, false},
+	} {
+		if v, ok := got.Version(c.key); v != c.want || ok != c.ok {
+			t.Errorf("%v: version %d, %v; want %d, %v", c.key, v, ok, c.want, c.ok)
+		}
+	}
+}
+
+func TestNegotiateNoCommonVersion(t *testing.T) {
+	cases := map[string]struct {
+		broker      []APIVersionsKey
+		brokerLists bool
+	}{
+		"too old":       {[]APIVersionsKey{{APIKeyProduce, VersionRange{0, 2}}}, true},
+		"too new":       {[]APIVersionsKey{{APIKeyProduce, VersionRange{14, 20}}}, true},
+		"not supported": {[]APIVersionsKey{{APIKeyMetadata, VersionRange{0, 12}}}, false},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := Negotiate(c.broker, APIKeyProduce)
+			var mismatch *VersionMismatchError
+			if !errors.Is(err, ErrNoCommonVersion) || !errors.As(err, &mismatch) {
+				t.Fatalf("err = %v, want a *VersionMismatchError wrapping ErrNoCommonVersion", err)
+			}
+			if mismatch.Key != APIKeyProduce || mismatch.BrokerLists != c.brokerLists || mismatch.Client != (VersionRange{3, 13}) {
+				t.Fatalf("mismatch = %+v", mismatch)
+			}
+			if mismatch.Error() == "" {
+				t.Fatal("empty message")
+			}
+		})
+	}
+}
+
+// TestSupportedMatchesSpecs keeps the exported view and the table in step.
+func TestSupportedMatchesSpecs(t *testing.T) {
+	keys := SupportedAPIs()
+	if len(keys) != 6 {
+		t.Fatalf("%d APIs, want 6", len(keys))
+	}
+	for _, k := range keys {
+		r, ok := Supported(k)
+		if !ok || r.Min > r.Max || k > maxAPIKey {
+			t.Errorf("%v: %+v %v", k, r, ok)
+		}
+		if k.String() == "" || k.String()[0] == 'A' && k != APIKeyAPIVersions {
+			t.Errorf("%d has name %q", k, k.String())
+		}
+	}
+	if APIKey(1).String() != "ApiKey(1)" {
+		t.Errorf("unknown key name = %q", APIKey(1).String())
+	}
+	if _, ok := Supported(APIKey(1)); ok {
+		t.Error("Fetch reported as supported")
+	}
+}
