@@ -1,0 +1,42 @@
+package wire
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math/bits"
+)
+
+// Kafka's varint and varlong are zigzag base-128 varints, the encoding of
+// binary.PutVarint; an int32 and an int64 of the same value encode alike.
+
+// varintSize is the number of bytes binary.PutVarint writes for v.
+func varintSize(v int64) int {
+	u := uint64(v<<1) ^ uint64(v>>63)
+	// bits.Len64(u|1) is 1..64; every 7 bits take one byte.
+	return (bits.Len64(u|1) + 6) / 7
+}
+
+// readVarint32 reads a zigzag varint that must fit an int32 from the front of
+// b. field names what is read, for the error.
+func readVarint32(b []byte, field string) (int32, int, error) {
+	v, n, err := readVarint64(b, field)
+	if err != nil {
+		return 0, 0, err
+	}
+	if int64(int32(v)) != v {
+		return 0, 0, fmt.Errorf("%s: varint %d overflows int32: %w", field, v, ErrCorrupt)
+	}
+	return int32(v), n, nil
+}
+
+// readVarint64 reads a zigzag varint from the front of b.
+func readVarint64(b []byte, field string) (int64, int, error) {
+	v, n := binary.Varint(b)
+	switch {
+	case n == 0:
+		return 0, 0, fmt.Errorf("%s: %w", field, ErrTruncated)
+	case n < 0:
+		return 0, 0, fmt.Errorf("%s: varint overflows int64: %w", field, ErrCorrupt)
+	}
+	return v, n, nil
+}
