@@ -38,11 +38,13 @@ func waitUntil(t testing.TB, what string, cond func() bool) {
 	}
 }
 
-// mustFree frees s, failing the test on error.
-func mustFree(t testing.TB, a *Arena, s Span) {
+// mustFree frees the spans, failing the test on error.
+func mustFree(t testing.TB, a *Arena, spans ...Span) {
 	t.Helper()
-	if err := a.Free(s); err != nil {
-		t.Fatalf("Free(%+v): %v", s, err)
+	for _, s := range spans {
+		if err := a.Free(s); err != nil {
+			t.Fatalf("Free(%+v): %v", s, err)
+		}
 	}
 }
 
@@ -156,9 +158,7 @@ func TestSpansAreDisjointAndCoverTheRegion(t *testing.T) {
 	if st := a.Stats(); st.InUse != st.Total || st.Free != 0 {
 		t.Fatalf("after filling: %+v", st)
 	}
-	for _, s := range spans {
-		mustFree(t, a, s)
-	}
+	mustFree(t, a, spans...)
 	if st := a.Stats(); st.FreeSlots != slots || st.InUse != 0 {
 		t.Fatalf("after freeing all: %+v", st)
 	}
