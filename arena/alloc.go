@@ -96,20 +96,16 @@ func (a *Arena) Alloc(ctx context.Context, n int, maxBlock time.Duration) (Span,
 	return Span{}, &TimeoutError{Size: n, Waited: waited}
 }
 
-// Free returns a span to the arena and hands memory to waiters. Freeing a
-// span twice returns ErrDoubleFree; a span this arena did not issue, or one
-// freed and issued again since, returns ErrForeignSpan. Neither changes the
-// arena.
+// Free returns a span to the arena and hands memory to waiters. A span
+// this arena did not issue returns ErrForeignSpan; one already freed (even if
+// its slots were issued again since) returns ErrDoubleFree. Neither changes
+// the arena.
 func (a *Arena) Free(s Span) error {
 	if s.arena != a.id || s.count == 0 || int(s.first)+int(s.count) > a.slots {
 		return fmt.Errorf("%w: slots %d+%d", ErrForeignSpan, s.first, s.count)
 	}
-	owner := &a.owners[s.first]
-	if !owner.CompareAndSwap(s.owner(), s.released()) {
-		if owner.Load() == s.released() {
-			return fmt.Errorf("%w: slots %d+%d", ErrDoubleFree, s.first, s.count)
-		}
-		return fmt.Errorf("%w: slots %d+%d were freed and reissued", ErrForeignSpan, s.first, s.count)
+	if !a.generations[s.first].CompareAndSwap(s.gen, s.gen+1) {
+		return fmt.Errorf("%w: slots %d+%d", ErrDoubleFree, s.first, s.count)
 	}
 	a.bitmap.release(int(s.first), int(s.count))
 	if a.waiting.Load() > 0 {
@@ -122,6 +118,9 @@ func (a *Arena) Free(s Span) error {
 
 // slotsFor returns how many slots hold n bytes.
 func (a *Arena) slotsFor(n int) (int, error) {
+	if n > 0 && n <= a.slotSize {
+		return 1, nil
+	}
 	if n <= 0 {
 		return 0, fmt.Errorf("%w: cannot allocate %d bytes", ErrInvalidSize, n)
 	}
@@ -139,10 +138,8 @@ func (a *Arena) claim(count int) (int, bool) {
 	return a.bitmap.claimRun(count)
 }
 
-// issue records slots [first, first+count), just claimed, as a new span.
+// issue makes the span of slots [first, first+count), just claimed. The
+// first slot's generation cannot change while the caller holds the claim.
 func (a *Arena) issue(first, count int) Span {
-	owner := &a.owners[first]
-	s := Span{arena: a.id, gen: uint32(owner.Load()>>32) + 1, first: uint32(first), count: uint32(count)}
-	owner.Store(s.owner())
-	return s
+	return Span{arena: a.id, gen: a.generations[first].Load(), first: uint32(first), count: uint32(count)}
 }

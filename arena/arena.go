@@ -25,10 +25,11 @@ type Arena struct {
 	id       uint32
 
 	bitmap slotBitmap
-	// owners holds, for each slot that starts a span, the span's owner word;
-	// Free compares the whole word, so a repeated, stale or foreign Span
-	// never releases memory it does not hold.
-	owners []atomic.Uint64
+	// generations counts, per slot, the spans that started there and were
+	// freed. A span carries its first slot's generation when issued; Free
+	// advances it by compare-and-swap, so each span is freed once and a
+	// stale copy never releases memory someone else now holds.
+	generations []atomic.Uint32
 
 	waiting  atomic.Int32 // len(queue), for readers without mu
 	closed   atomic.Bool
@@ -64,12 +65,12 @@ func New(size, slotSize int, opts Options) (*Arena, error) {
 		return nil, err
 	}
 	return &Arena{
-		region:   region,
-		slotSize: slotSize,
-		slots:    slots,
-		id:       arenaIDs.Add(1),
-		bitmap:   newSlotBitmap(slots),
-		owners:   make([]atomic.Uint64, slots),
+		region:      region,
+		slotSize:    slotSize,
+		slots:       slots,
+		id:          arenaIDs.Add(1),
+		bitmap:      newSlotBitmap(slots),
+		generations: make([]atomic.Uint32, slots),
 	}, nil
 }
 

@@ -10,8 +10,8 @@
 // An allocation is a Span: one slot, or for a record bigger than batch.size a
 // run of contiguous slots. Free slots are bits in an atomic bitmap; taking or
 // returning one slot is a compare-and-swap, with no lock and no heap
-// allocation (TryAlloc). Runs are rare and take a mutex. Each span's first
-// slot keeps an owner word (generation and length) in Go memory, so freeing
+// allocation (TryAlloc). Runs are rare and take a mutex. Each slot keeps a
+// generation in Go memory that a span carries and Free advances, so freeing
 // a span twice, or one the arena did not issue, is an error, never
 // corruption.
 //

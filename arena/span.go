@@ -18,11 +18,3 @@ func (s Span) Slot() int { return int(s.first) }
 
 // Slots returns how many slots the span covers.
 func (s Span) Slots() int { return int(s.count) }
-
-// owner is the word the arena keeps in the first slot's owner entry while
-// the span is allocated: generation above, slot count below.
-func (s Span) owner() uint64 { return uint64(s.gen)<<32 | uint64(s.count) }
-
-// released is the owner word once the span is freed: same generation, no
-// slots.
-func (s Span) released() uint64 { return uint64(s.gen) << 32 }
