@@ -1,6 +1,7 @@
 package arena
 
 import (
+	"context"
 	"sync"
 	"testing"
 	"time"
@@ -15,40 +16,15 @@ type allocFreePair struct {
 }
 
 var allocFreePairs = []allocFreePair{
-	{"arena", func(tb testing.TB) func() bool {
-		a := newTestArena(tb, DefaultSize/DefaultSlotSize, DefaultSlotSize)
-		return func() bool {
-			s, err := a.TryAlloc(DefaultSlotSize)
-			if err != nil {
-				return false
-			}
-			a.Bytes(s)[0] = 1
-			return a.Free(s) == nil
-		}
-	}},
-	{"arena-blocking", func(tb testing.TB) func() bool {
-		a := newTestArena(tb, DefaultSize/DefaultSlotSize, DefaultSlotSize)
-		ctx := tb.Context()
-		return func() bool {
-			s, err := a.Alloc(ctx, DefaultSlotSize, time.Second)
-			if err != nil {
-				return false
-			}
-			a.Bytes(s)[0] = 1
-			return a.Free(s) == nil
-		}
-	}},
-	{"arena-run4", func(tb testing.TB) func() bool {
-		a := newTestArena(tb, DefaultSize/DefaultSlotSize, DefaultSlotSize)
-		return func() bool {
-			s, err := a.TryAlloc(4 * DefaultSlotSize)
-			if err != nil {
-				return false
-			}
-			a.Bytes(s)[0] = 1
-			return a.Free(s) == nil
-		}
-	}},
+	{"arena", arenaPair(func(a *Arena, _ context.Context) (Span, error) {
+		return a.TryAlloc(DefaultSlotSize)
+	})},
+	{"arena-blocking", arenaPair(func(a *Arena, ctx context.Context) (Span, error) {
+		return a.Alloc(ctx, DefaultSlotSize, time.Second)
+	})},
+	{"arena-run4", arenaPair(func(a *Arena, _ context.Context) (Span, error) {
+		return a.TryAlloc(4 * DefaultSlotSize)
+	})},
 	{"mutex-freelist", func(tb testing.TB) func() bool {
 		l := newMutexFreeList(DefaultSize/DefaultSlotSize, DefaultSlotSize)
 		return func() bool {
@@ -73,6 +49,23 @@ var allocFreePairs = []allocFreePair{
 			return true
 		}
 	}},
+}
+
+// arenaPair makes a candidate that takes its span from a default-sized
+// arena with alloc.
+func arenaPair(alloc func(*Arena, context.Context) (Span, error)) func(testing.TB) func() bool {
+	return func(tb testing.TB) func() bool {
+		a := newTestArena(tb, DefaultSize/DefaultSlotSize, DefaultSlotSize)
+		ctx := tb.Context()
+		return func() bool {
+			s, err := alloc(a, ctx)
+			if err != nil {
+				return false
+			}
+			a.Bytes(s)[0] = 1
+			return a.Free(s) == nil
+		}
+	}
 }
 
 func BenchmarkAllocFree(b *testing.B) {
