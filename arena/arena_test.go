@@ -205,3 +205,28 @@ func TestCloseRefusesWhileSpansAreOut(t *testing.T) {
 		}
 	}
 }
+
+func TestFastPathAllocatesNothing(t *testing.T) {
+	a := newTestArena(t, 4, 1<<10)
+	if n := testing.AllocsPerRun(100, func() {
+		s, err := a.TryAlloc(1 << 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustFree(t, a, s)
+	}); n != 0 {
+		t.Errorf("TryAlloc+Free of one slot: %v allocations; want 0", n)
+	}
+	held := make([]Span, 4)
+	for i := range held {
+		held[i], _ = a.TryAlloc(1)
+	}
+	defer mustFree(t, a, held...)
+	if n := testing.AllocsPerRun(100, func() {
+		if _, err := a.TryAlloc(1); !errors.Is(err, ErrFull) {
+			t.Fatal(err)
+		}
+	}); n != 0 {
+		t.Errorf("TryAlloc on a full arena: %v allocations; want 0", n)
+	}
+}
