@@ -37,6 +37,11 @@ func (a *Arena) tryAlloc(count int) (Span, error) {
 		}
 		return Span{}, ErrFull
 	}
+	return a.tryAllocRun(count)
+}
+
+// tryAllocRun is tryAlloc for a run of count slots.
+func (a *Arena) tryAllocRun(count int) (Span, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.closed.Load() {
@@ -104,7 +109,7 @@ func (a *Arena) Free(s Span) error {
 	if s.arena != a.id || s.count == 0 || int(s.first)+int(s.count) > a.slots {
 		return fmt.Errorf("%w: slots %d+%d", ErrForeignSpan, s.first, s.count)
 	}
-	if !a.generations[s.first].CompareAndSwap(s.gen, s.gen+1) {
+	if !a.generations.of(int(s.first)).CompareAndSwap(s.gen, s.gen+1) {
 		return fmt.Errorf("%w: slots %d+%d", ErrDoubleFree, s.first, s.count)
 	}
 	a.bitmap.release(int(s.first), int(s.count))
@@ -141,5 +146,5 @@ func (a *Arena) claim(count int) (int, bool) {
 // issue makes the span of slots [first, first+count), just claimed. The
 // first slot's generation cannot change while the caller holds the claim.
 func (a *Arena) issue(first, count int) Span {
-	return Span{arena: a.id, gen: a.generations[first].Load(), first: uint32(first), count: uint32(count)}
+	return Span{arena: a.id, gen: a.generations.of(first).Load(), first: uint32(first), count: uint32(count)}
 }

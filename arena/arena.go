@@ -24,12 +24,8 @@ type Arena struct {
 	slots    int
 	id       uint32
 
-	bitmap slotBitmap
-	// generations counts, per slot, the spans that started there and were
-	// freed. A span carries its first slot's generation when issued; Free
-	// advances it by compare-and-swap, so each span is freed once and a
-	// stale copy never releases memory someone else now holds.
-	generations []atomic.Uint32
+	bitmap      slotBitmap
+	generations generationTable
 
 	waiting  atomic.Int32 // len(queue), for readers without mu
 	closed   atomic.Bool
@@ -70,7 +66,7 @@ func New(size, slotSize int, opts Options) (*Arena, error) {
 		slots:       slots,
 		id:          arenaIDs.Add(1),
 		bitmap:      newSlotBitmap(slots),
-		generations: make([]atomic.Uint32, slots),
+		generations: newGenerationTable(slots),
 	}, nil
 }
 

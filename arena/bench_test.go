@@ -1,7 +1,6 @@
 package arena
 
 import (
-	"context"
 	"sync"
 	"testing"
 	"time"
@@ -16,15 +15,20 @@ type allocFreePair struct {
 }
 
 var allocFreePairs = []allocFreePair{
-	{"arena", arenaPair(func(a *Arena, _ context.Context) (Span, error) {
-		return a.TryAlloc(DefaultSlotSize)
-	})},
-	{"arena-blocking", arenaPair(func(a *Arena, ctx context.Context) (Span, error) {
-		return a.Alloc(ctx, DefaultSlotSize, time.Second)
-	})},
-	{"arena-run4", arenaPair(func(a *Arena, _ context.Context) (Span, error) {
-		return a.TryAlloc(4 * DefaultSlotSize)
-	})},
+	{"arena", arenaTryAlloc(DefaultSlotSize)},
+	{"arena-blocking", func(tb testing.TB) func() bool {
+		a := newTestArena(tb, DefaultSize/DefaultSlotSize, DefaultSlotSize)
+		ctx := tb.Context()
+		return func() bool {
+			s, err := a.Alloc(ctx, DefaultSlotSize, time.Second)
+			if err != nil {
+				return false
+			}
+			a.Bytes(s)[0] = 1
+			return a.Free(s) == nil
+		}
+	}},
+	{"arena-run4", arenaTryAlloc(4 * DefaultSlotSize)},
 	{"mutex-freelist", func(tb testing.TB) func() bool {
 		l := newMutexFreeList(DefaultSize/DefaultSlotSize, DefaultSlotSize)
 		return func() bool {
@@ -51,14 +55,13 @@ var allocFreePairs = []allocFreePair{
 	}},
 }
 
-// arenaPair makes a candidate that takes its span from a default-sized
-// arena with alloc.
-func arenaPair(alloc func(*Arena, context.Context) (Span, error)) func(testing.TB) func() bool {
+// arenaTryAlloc makes a candidate that takes n bytes from a default-sized
+// arena with TryAlloc.
+func arenaTryAlloc(n int) func(testing.TB) func() bool {
 	return func(tb testing.TB) func() bool {
 		a := newTestArena(tb, DefaultSize/DefaultSlotSize, DefaultSlotSize)
-		ctx := tb.Context()
 		return func() bool {
-			s, err := alloc(a, ctx)
+			s, err := a.TryAlloc(n)
 			if err != nil {
 				return false
 			}
