@@ -92,7 +92,7 @@ func (a *Arena) Alloc(ctx context.Context, n int, maxBlock time.Duration) (Span,
 	waited := time.Since(start)
 	a.blocked.Add(int64(waited))
 	if done {
-		return w.span, w.err
+		return w.span, nil
 	}
 	if err := ctx.Err(); err != nil {
 		return Span{}, fmt.Errorf("arena: gave up waiting for %d bytes after %v: %w", n, waited, err)

@@ -222,3 +222,18 @@ func TestTooLargeFailsAtOnceEvenWhenFree(t *testing.T) {
 	}
 	mustFree(t, a, s)
 }
+
+func TestCloseRefusesWhileCallersWait(t *testing.T) {
+	a, held := newFullArena(t, 2, 64)
+	results := make(chan allocResult, 1)
+	ctx, cancel := context.WithCancel(t.Context())
+	startWaiter(t, ctx, a, 0, 1, results)
+	if err := a.Close(); !errors.Is(err, ErrInUse) {
+		t.Fatalf("Close with a caller waiting = %v; want ErrInUse", err)
+	}
+	cancel()
+	if r := receive(t, results); !errors.Is(r.err, context.Canceled) {
+		t.Fatalf("waiter after refused Close: %+v; want context.Canceled", r)
+	}
+	mustFree(t, a, held...)
+}

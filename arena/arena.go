@@ -71,8 +71,8 @@ func New(size, slotSize int, opts Options) (*Arena, error) {
 }
 
 // Close unmaps the region. It refuses with ErrInUse while any span is
-// allocated, so no Bytes slice handed out can outlive the memory. Callers
-// still waiting get ErrClosed, as does every later call.
+// allocated or any caller waits in Alloc, so no Bytes slice handed out can
+// outlive the memory. Every later call returns ErrClosed.
 func (a *Arena) Close() error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -80,15 +80,13 @@ func (a *Arena) Close() error {
 		return ErrClosed
 	}
 	a.serve()
+	if len(a.queue) > 0 {
+		return fmt.Errorf("%w: %d callers wait for memory", ErrInUse, len(a.queue))
+	}
 	if !a.bitmap.claimRange(0, a.slots) {
 		return fmt.Errorf("%w: %d of %d slots", ErrInUse, a.slots-a.bitmap.free(), a.slots)
 	}
 	a.closed.Store(true)
-	for _, w := range a.queue {
-		w.finish(Span{}, ErrClosed)
-	}
-	a.queue = nil
-	a.waiting.Store(0)
 	err := unmapRegion(a.region)
 	a.region = nil
 	return err

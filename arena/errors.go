@@ -27,8 +27,9 @@ var (
 	// ErrClosed reports use of an arena after Close.
 	ErrClosed = errors.New("arena: closed")
 
-	// ErrInUse reports that Close was refused because spans are still out.
-	ErrInUse = errors.New("arena: spans are still allocated")
+	// ErrInUse reports that Close was refused because spans are still out
+	// or callers still wait for them.
+	ErrInUse = errors.New("arena: memory is still in use")
 
 	// ErrDoubleFree reports a Free of a span that is already free.
 	ErrDoubleFree = errors.New("arena: span freed twice")

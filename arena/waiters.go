@@ -5,15 +5,14 @@ import "slices"
 // waiter is one Alloc blocked for memory.
 type waiter struct {
 	count int           // slots wanted
-	ready chan struct{} // closed when span or err is set
+	ready chan struct{} // closed when span is set
 	span  Span
-	err   error
 	done  bool // guarded by Arena.mu
 }
 
-// finish hands the waiter its result and wakes it. Caller holds Arena.mu.
-func (w *waiter) finish(s Span, err error) {
-	w.span, w.err, w.done = s, err, true
+// finish hands the waiter its span and wakes it. Caller holds Arena.mu.
+func (w *waiter) finish(s Span) {
+	w.span, w.done = s, true
 	close(w.ready)
 }
 
@@ -61,6 +60,6 @@ func (a *Arena) serve() {
 		}
 		a.queue = slices.Delete(a.queue, 0, 1)
 		a.waiting.Store(int32(len(a.queue)))
-		w.finish(a.issue(first, w.count), nil)
+		w.finish(a.issue(first, w.count))
 	}
 }
