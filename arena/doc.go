@@ -1,15 +1,27 @@
 // Package arena is the producer's buffer pool: one fixed, anonymous mmap of
-// buffer.memory bytes cut into batch.size slots.
+// buffer.memory bytes (default 32 MiB) cut into batch.size slots (default
+// 16 KiB).
 //
 // Slots never move, so a batch is encoded in place and handed to the kernel
-// (writev iovecs, or io_uring registered buffers) from where it lies. Memory
-// is bounded exactly: however many records flow, the producer never holds more
-// than the arena. Free slots sit on a lock-free stack; a caller that finds the
-// arena full waits, first come first served, up to a deadline, as Kafka's
-// BufferPool does.
+// (writev iovecs, or io_uring registered buffers: see Region and Offset) from
+// where it lies. Memory is bounded exactly: however many records flow, the
+// producer never holds more than the arena.
+//
+// An allocation is a Span: one slot, or for a record bigger than batch.size a
+// run of contiguous slots. Free slots are bits in an atomic bitmap; taking or
+// returning one slot is a compare-and-swap, with no lock and no heap
+// allocation (TryAlloc). Runs are rare and take a mutex. Each slot keeps a
+// generation in Go memory that a span carries and Free advances, so freeing
+// a span twice, or one the arena did not issue, is an error, never
+// corruption.
+//
+// A caller that finds the arena full waits in Alloc, first come first
+// served, up to max.block.ms, as Kafka's BufferPool does: freed memory goes
+// to the oldest waiter, and nobody allocates past a waiter.
 //
 // Go pointers must never be stored in arena memory: the garbage collector does
-// not scan it.
+// not scan it. The region is unmapped by Close, which refuses while spans are
+// out.
 //
 // This package imports no other package of the project.
 package arena

@@ -1,0 +1,150 @@
+package arena
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// TryAlloc returns a span of at least n bytes if the arena can give one now,
+// else ErrFull (or ErrTooLarge, ErrInvalidSize, ErrClosed). It never waits.
+//
+// For n up to SlotSize it is lock-free and allocates nothing. Larger n needs
+// a run of contiguous slots and takes the arena's mutex.
+//
+// While callers of Alloc wait, TryAlloc returns ErrFull: memory goes to them
+// first.
+func (a *Arena) TryAlloc(n int) (Span, error) {
+	count, err := a.slotsFor(n)
+	if err != nil {
+		return Span{}, err
+	}
+	return a.tryAlloc(count)
+}
+
+// tryAlloc is TryAlloc for count slots.
+func (a *Arena) tryAlloc(count int) (Span, error) {
+	if a.waiting.Load() > 0 {
+		return Span{}, ErrFull
+	}
+	if count == 1 {
+		if first, ok := a.bitmap.claimOne(); ok {
+			return a.issue(first, 1), nil
+		}
+		if a.closed.Load() {
+			return Span{}, ErrClosed
+		}
+		return Span{}, ErrFull
+	}
+	return a.tryAllocRun(count)
+}
+
+// tryAllocRun is tryAlloc for a run of count slots.
+func (a *Arena) tryAllocRun(count int) (Span, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.closed.Load() {
+		return Span{}, ErrClosed
+	}
+	if first, ok := a.bitmap.claimRun(count); ok {
+		return a.issue(first, count), nil
+	}
+	return Span{}, ErrFull
+}
+
+// Alloc returns a span of at least n bytes, waiting for memory up to
+// maxBlock (max.block.ms) or until ctx ends, whichever comes first.
+//
+// Waiters are served first come first served, as Kafka's BufferPool does:
+// memory freed goes to the oldest waiter, and nobody allocates past a
+// waiter. A waiter for a run of slots takes it as soon as that many
+// contiguous slots are free; since nothing newer is allocated while it
+// waits, fragmentation delays it at most until the spans now out are freed.
+//
+// A request larger than the arena fails at once with ErrTooLarge. Running
+// out of time returns a *TimeoutError (errors.Is ErrTimeout) saying how long
+// the call waited; a maxBlock of zero or less means no waiting. An ended ctx
+// returns its error, wrapped. ctx is only consulted while waiting.
+func (a *Arena) Alloc(ctx context.Context, n int, maxBlock time.Duration) (Span, error) {
+	count, err := a.slotsFor(n)
+	if err != nil {
+		return Span{}, err
+	}
+	s, err := a.tryAlloc(count)
+	if !errors.Is(err, ErrFull) {
+		return s, err
+	}
+	w := &waiter{count: count, ready: make(chan struct{})}
+	if done, err := a.enqueue(w); done || err != nil {
+		return w.span, err
+	}
+	a.waits.Add(1)
+	start := time.Now()
+	timer := time.NewTimer(maxBlock)
+	defer timer.Stop()
+	select {
+	case <-w.ready:
+	case <-timer.C:
+	case <-ctx.Done():
+	}
+	done := a.leave(w)
+	waited := time.Since(start)
+	a.blocked.Add(int64(waited))
+	if done {
+		return w.span, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return Span{}, fmt.Errorf("arena: gave up waiting for %d bytes after %v: %w", n, waited, err)
+	}
+	a.timeouts.Add(1)
+	return Span{}, &TimeoutError{Size: n, Waited: waited}
+}
+
+// Free returns a span to the arena and hands memory to waiters. A span
+// this arena did not issue returns ErrForeignSpan; one already freed (even if
+// its slots were issued again since) returns ErrDoubleFree. Neither changes
+// the arena.
+func (a *Arena) Free(s Span) error {
+	if s.arena != a.id || s.count == 0 || int(s.first)+int(s.count) > a.slots {
+		return fmt.Errorf("%w: slots %d+%d", ErrForeignSpan, s.first, s.count)
+	}
+	if !a.generations.of(int(s.first)).CompareAndSwap(s.gen, s.gen+1) {
+		return fmt.Errorf("%w: slots %d+%d", ErrDoubleFree, s.first, s.count)
+	}
+	a.bitmap.release(int(s.first), int(s.count))
+	if a.waiting.Load() > 0 {
+		a.mu.Lock()
+		a.serve()
+		a.mu.Unlock()
+	}
+	return nil
+}
+
+// slotsFor returns how many slots hold n bytes.
+func (a *Arena) slotsFor(n int) (int, error) {
+	if n > 0 && n <= a.slotSize {
+		return 1, nil
+	}
+	if n <= 0 {
+		return 0, fmt.Errorf("%w: cannot allocate %d bytes", ErrInvalidSize, n)
+	}
+	if n > a.slots*a.slotSize {
+		return 0, fmt.Errorf("%w: %d bytes asked, arena holds %d", ErrTooLarge, n, a.slots*a.slotSize)
+	}
+	return (n + a.slotSize - 1) / a.slotSize, nil
+}
+
+// claim takes count contiguous free slots.
+func (a *Arena) claim(count int) (int, bool) {
+	if count == 1 {
+		return a.bitmap.claimOne()
+	}
+	return a.bitmap.claimRun(count)
+}
+
+// issue makes the span of slots [first, first+count), just claimed. The
+// first slot's generation cannot change while the caller holds the claim.
+func (a *Arena) issue(first, count int) Span {
+	return Span{arena: a.id, gen: a.generations.of(first).Load(), first: uint32(first), count: uint32(count)}
+}

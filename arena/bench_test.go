@@ -1,0 +1,142 @@
+package arena
+
+import (
+	"sync"
+	"testing"
+	"time"
+)
+
+// allocFreePair makes one benchmark candidate: a function that takes a
+// batch-sized buffer, touches it and gives it back, reporting success. All
+// candidates do that same work, so their figures compare.
+type allocFreePair struct {
+	name string
+	make func(tb testing.TB) func() bool
+}
+
+var allocFreePairs = []allocFreePair{
+	{"arena", arenaTryAlloc(DefaultSlotSize)},
+	{"arena-blocking", func(tb testing.TB) func() bool {
+		a := newTestArena(tb, DefaultSize/DefaultSlotSize, DefaultSlotSize)
+		ctx := tb.Context()
+		return func() bool {
+			s, err := a.Alloc(ctx, DefaultSlotSize, time.Second)
+			if err != nil {
+				return false
+			}
+			a.Bytes(s)[0] = 1
+			return a.Free(s) == nil
+		}
+	}},
+	{"arena-run4", arenaTryAlloc(4 * DefaultSlotSize)},
+	{"mutex-freelist", func(tb testing.TB) func() bool {
+		l := newMutexFreeList(DefaultSize/DefaultSlotSize, DefaultSlotSize)
+		return func() bool {
+			slot, ok := l.alloc()
+			if !ok {
+				return false
+			}
+			l.bytes(slot)[0] = 1
+			l.release(slot)
+			return true
+		}
+	}},
+	{"sync.Pool", func(testing.TB) func() bool {
+		pool := sync.Pool{New: func() any {
+			b := make([]byte, DefaultSlotSize)
+			return &b
+		}}
+		return func() bool {
+			b := pool.Get().(*[]byte)
+			(*b)[0] = 1
+			pool.Put(b)
+			return true
+		}
+	}},
+}
+
+// arenaTryAlloc makes a candidate that takes n bytes from a default-sized
+// arena with TryAlloc.
+func arenaTryAlloc(n int) func(testing.TB) func() bool {
+	return func(tb testing.TB) func() bool {
+		a := newTestArena(tb, DefaultSize/DefaultSlotSize, DefaultSlotSize)
+		return func() bool {
+			s, err := a.TryAlloc(n)
+			if err != nil {
+				return false
+			}
+			a.Bytes(s)[0] = 1
+			return a.Free(s) == nil
+		}
+	}
+}
+
+func BenchmarkAllocFree(b *testing.B) {
+	for _, c := range allocFreePairs {
+		b.Run(c.name, func(b *testing.B) {
+			pair := c.make(b)
+			b.ReportAllocs()
+			for b.Loop() {
+				if !pair() {
+					b.Fatal("alloc+free failed")
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkAllocFreeParallel(b *testing.B) {
+	for _, c := range allocFreePairs {
+		b.Run(c.name, func(b *testing.B) {
+			pair := c.make(b)
+			b.ReportAllocs()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if !pair() {
+						b.Error("alloc+free failed")
+						return
+					}
+				}
+			})
+		})
+	}
+}
+
+// mutexFreeList is the baseline the lock-free bitmap must beat: the same
+// slots of Go memory, their indices on a stack behind a mutex.
+type mutexFreeList struct {
+	mu       sync.Mutex
+	free     []int
+	memory   []byte
+	slotSize int
+}
+
+func newMutexFreeList(slots, slotSize int) *mutexFreeList {
+	l := &mutexFreeList{memory: make([]byte, slots*slotSize), slotSize: slotSize}
+	for i := slots - 1; i >= 0; i-- {
+		l.free = append(l.free, i)
+	}
+	return l
+}
+
+func (l *mutexFreeList) alloc() (int, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.free) == 0 {
+		return 0, false
+	}
+	slot := l.free[len(l.free)-1]
+	l.free = l.free[:len(l.free)-1]
+	return slot, true
+}
+
+func (l *mutexFreeList) release(slot int) {
+	l.mu.Lock()
+	l.free = append(l.free, slot)
+	l.mu.Unlock()
+}
+
+func (l *mutexFreeList) bytes(slot int) []byte {
+	return l.memory[slot*l.slotSize : (slot+1)*l.slotSize]
+}
