@@ -2,10 +2,86 @@
 // drives every broker connection from a single goroutine, as Kafka's Selector
 // does.
 //
-// Connects are non-blocking; read interest is kept once a connection is up;
-// write interest is held only while staged bytes remain. A send is a list of
-// iovecs (small header buffers plus batch bytes where they lie in the arena)
-// written with writev; responses come back as size-prefixed frames.
+// # Use
+//
+// The sender goroutine opens connections with Connect, stages requests with
+// Send and calls Poll in a loop. After each Poll, Connected, Sent, Received
+// and Disconnected say what happened; reading them allocates nothing.
+//
+//	sel, err := netpoll.New(netpoll.Config{})
+//	err = sel.Connect(ctx, 1, "broker-1:9092")
+//	for {
+//		err = sel.Send(1, [][]byte{header, batch}, correlationID) // once Connected
+//		err = sel.Poll(100 * time.Millisecond)
+//		for _, f := range sel.Received() { ... } // f.Bytes valid until the next Poll
+//	}
+//
+// # Threading contract
+//
+// A Selector belongs to one goroutine: every method except Wakeup must be
+// called from it (or from goroutines it hands the selector to, one at a time,
+// with a happens-before edge between them). Wakeup is safe from any goroutine
+// and makes a blocked or upcoming Poll return, so a new batch goes out without
+// waiting for Poll's timeout; a burst of Wakeups costs one eventfd write.
+//
+// # Memory the caller keeps alive
+//
+// The iovecs given to Send are written straight from where they lie (writev,
+// no copy): the caller must leave them untouched until their Completion. A
+// frame returned by Received is a slice of the connection's receive buffer,
+// valid until the next Poll; the caller copies what it keeps longer. One
+// receive buffer per connection (16 KiB at first, grown to the largest frame
+// seen, never past Config.MaxFrameBytes) means no allocation per frame.
+//
+// # Connections
+//
+// Sockets are non-blocking and close-on-exec, with TCP_NODELAY and the
+// configured SO_SNDBUF / SO_RCVBUF. A host name resolves to all its
+// addresses, tried in turn (Kafka's client.dns.lookup=use_all_dns_ips); each
+// attempt gets Config.ConnectionSetupTimeout. A connect completes when the
+// socket turns writable and SO_ERROR is zero. A connection with no read or
+// write for Config.ConnectionsMaxIdle is closed with ErrIdle; Poll shortens
+// its wait so that happens on time. A refused connect, a reset, the peer's
+// close (with or without a frame half read), an invalid frame size prefix
+// close only that connection and are reported in Disconnected with a
+// *ConnError that errors.Is matches against the reason (ErrConnectionRefused,
+// ErrPeerClosed, ...) and the errno. Staged sends without a Completion on a
+// disconnected connection never reach the kernel in full; the caller fails
+// or retries them.
+//
+// # Interest and level-triggered epoll
+//
+// A connecting socket waits for EPOLLOUT; a ready one always has EPOLLIN, and
+// EPOLLOUT only while staged bytes remain after a write came up short
+// (epoll_ctl MOD adds it, and removes it once the last byte is out). Send
+// writes at once when nothing waits ahead, so a socket with room costs no
+// epoll_ctl at all.
+//
+// Registrations are level-triggered, not edge-triggered, on purpose. With
+// level triggering the selector may stop reading a connection before it
+// would block (when its receive buffer is full of frames handed out in this
+// Poll, or to be fair to the other connections) and the kernel reports it
+// again at the next Poll. With edge triggering every readable socket would
+// have to be read until EAGAIN within the same Poll, forcing the receive
+// buffer to grow or frames to be copied, and a missed edge would hang a
+// connection. The price, an epoll_ctl when a write first blocks and when it
+// drains, is paid only under back-pressure.
+//
+// # A stage between socket and framing
+//
+// Each connection reads and writes through a stage (the unexported stage
+// interface in stage.go): framing asks it for bytes and hands it iovecs. Plain
+// TCP is the identity stage. Later stages slot in here without changing the
+// Selector's API:
+//
+//   - TLS: a stage that encrypts the iovecs into TLS records (read from the
+//     arena, written from its own record buffer) and decrypts reads, with
+//     its handshake as a connection state between stateConnecting and
+//     stateReady: Connected is reported only once the handshake is done.
+//   - SASL: an exchange of size-prefixed frames after the connect (or the TLS
+//     handshake) and before Connected. Its messages are Kafka requests, built
+//     by the caller; the selector would run the exchange in that same
+//     handshake state, fed by a caller-supplied authenticator.
 //
 // This package imports no other package of the project.
 package netpoll

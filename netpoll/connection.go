@@ -1,0 +1,62 @@
+package netpoll
+
+import (
+	"net/netip"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// connState is where a connection is in its life.
+type connState uint8
+
+const (
+	// stateConnecting: a non-blocking connect is under way; the socket
+	// waits for writability, which is how the kernel reports completion.
+	stateConnecting connState = iota
+	// stateReady: connected; read interest always, write interest while
+	// staged bytes wait.
+	stateReady
+)
+
+// conn is one connection: its socket, the sends staged on it and the frames
+// being assembled from it. Only the selector's goroutine touches it.
+type conn struct {
+	id    ID
+	fd    int
+	state connState
+	stage stage
+
+	// address is what the caller asked for; addrs what it resolved to,
+	// tried in turn until one connects.
+	address string
+	addrs   []netip.AddrPort
+	next    int
+
+	// interest is the event mask registered with epoll.
+	interest uint32
+
+	// deadline is when the connection is closed unless something
+	// happens first: the setup timeout while connecting, the idle
+	// limit once ready. Zero means never.
+	deadline time.Duration
+
+	queue  sendQueue
+	frames frameReader
+
+	// releasedAt is the poll at which frames.release last ran.
+	releasedAt uint64
+}
+
+// setInterest registers events with epoll when they differ from those held.
+func (c *conn) setInterest(epfd int, events uint32) error {
+	if events == c.interest {
+		return nil
+	}
+	ev := unix.EpollEvent{Events: events, Fd: int32(c.fd)}
+	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_MOD, c.fd, &ev); err != nil {
+		return err
+	}
+	c.interest = events
+	return nil
+}

@@ -1,0 +1,70 @@
+package netpoll
+
+import (
+	"errors"
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
+
+// Errors returned by the Selector's methods.
+var (
+	ErrClosed            = errors.New("netpoll: selector is closed")
+	ErrInvalidConfig     = errors.New("netpoll: invalid config")
+	ErrConnectionExists  = errors.New("netpoll: a connection with this id is already open")
+	ErrUnknownConnection = errors.New("netpoll: no connection with this id")
+	ErrResolve           = errors.New("netpoll: the address could not be resolved")
+)
+
+// Reasons a connection is reported in Disconnected. The error there wraps one
+// of these and, where the kernel gave one, the errno.
+var (
+	ErrConnectionRefused = errors.New("netpoll: connection refused")
+	ErrConnectFailed     = errors.New("netpoll: connect failed")
+	ErrConnectTimeout    = errors.New("netpoll: connect did not complete within the setup timeout")
+	ErrConnectionReset   = errors.New("netpoll: connection reset by peer")
+	ErrPeerClosed        = errors.New("netpoll: peer closed the connection")
+	ErrFrameTooLarge     = errors.New("netpoll: frame size prefix exceeds the maximum")
+	ErrNegativeFrameSize = errors.New("netpoll: frame size prefix is negative")
+	ErrIdle              = errors.New("netpoll: connection closed after being idle")
+	ErrSocket            = errors.New("netpoll: socket error")
+)
+
+// ConnError is the error reported with a connection in Disconnected. It
+// matches its Reason (one of the sentinels above) and its Cause (the errno or
+// other detail, when there is one) with errors.Is.
+type ConnError struct {
+	ID      ID
+	Address string
+	Reason  error
+	Cause   error
+}
+
+func (e *ConnError) Error() string {
+	msg := fmt.Sprintf("%v (connection %d, %s)", e.Reason, e.ID, e.Address)
+	if e.Cause != nil {
+		msg += ": " + e.Cause.Error()
+	}
+	return msg
+}
+
+func (e *ConnError) Unwrap() []error {
+	if e.Cause == nil {
+		return []error{e.Reason}
+	}
+	return []error{e.Reason, e.Cause}
+}
+
+// errnoReason names the reason behind an errno seen on a connection;
+// connecting says whether the connection was still being set up.
+func errnoReason(errno unix.Errno, connecting bool) error {
+	switch {
+	case errno == unix.ECONNREFUSED:
+		return ErrConnectionRefused
+	case errno == unix.ECONNRESET || errno == unix.EPIPE:
+		return ErrConnectionReset
+	case connecting:
+		return ErrConnectFailed
+	}
+	return ErrSocket
+}

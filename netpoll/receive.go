@@ -1,0 +1,54 @@
+package netpoll
+
+import (
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
+
+// receive reads what c's socket holds and reports the complete frames. It
+// stops when the socket is drained or the receive buffer is full of frames
+// handed out in this Poll; epoll, level-triggered, reports the rest next time.
+func (s *Selector) receive(c *conn) {
+	if c.releasedAt != s.polls {
+		c.frames.release()
+		c.releasedAt = s.polls
+	}
+	for {
+		p := c.frames.space()
+		if len(p) == 0 {
+			return
+		}
+		n, err := c.stage.read(c.fd, p)
+		switch {
+		case err == unix.EAGAIN:
+			return
+		case err != nil:
+			s.drop(c, &ConnError{ID: c.id, Address: c.address, Reason: reasonOf(err, false), Cause: err})
+			return
+		case n == 0:
+			var cause error
+			if c.frames.partial() {
+				cause = fmt.Errorf("%d bytes of an unfinished frame were lost", c.frames.end-c.frames.start)
+			}
+			s.drop(c, &ConnError{ID: c.id, Address: c.address, Reason: ErrPeerClosed, Cause: cause})
+			return
+		}
+		c.frames.filled(n)
+		s.touch(c)
+		for {
+			frame, ok, err := c.frames.next()
+			if err != nil {
+				s.drop(c, &ConnError{ID: c.id, Address: c.address, Reason: err})
+				return
+			}
+			if !ok {
+				break
+			}
+			s.received.add(Frame{ID: c.id, Bytes: frame})
+		}
+		if n < len(p) {
+			return
+		}
+	}
+}

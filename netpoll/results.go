@@ -1,0 +1,52 @@
+package netpoll
+
+// ID names a connection. The caller chooses it (a broker's node id, or any
+// other value unique among open connections).
+type ID int64
+
+// Completion says that a staged send has been handed to the kernel in full;
+// its iovecs are the caller's again.
+type Completion struct {
+	ID    ID
+	Token uint64
+}
+
+// Frame is one received size-prefixed frame, without its 4-byte prefix. Bytes
+// is valid until the next call to Poll.
+type Frame struct {
+	ID    ID
+	Bytes []byte
+}
+
+// Disconnect says that a connection is gone and why. Err is a *ConnError.
+// Sends staged on it that had no Completion were not fully handed to the
+// kernel and never will be.
+type Disconnect struct {
+	ID  ID
+	Err error
+}
+
+// results is one kind of outcome. Outcomes that arise between two polls (a
+// send completed inside Send, a connect that succeeded at once) join those of
+// the next Poll, so the caller learns everything after a Poll, exactly once.
+// The backing array is reused: no allocation once warm.
+type results[T any] struct {
+	items []T
+	shown int
+}
+
+func (r *results[T]) add(v T) { r.items = append(r.items, v) }
+
+// view is what the last Poll published.
+func (r *results[T]) view() []T { return r.items[:r.shown] }
+
+// forget drops what the last Poll published, keeping what arose since.
+func (r *results[T]) forget() {
+	n := copy(r.items, r.items[r.shown:])
+	clear(r.items[n:])
+	r.items = r.items[:n]
+	r.shown = 0
+}
+
+// publish makes everything gathered so far visible through view.
+func (r *results[T]) publish() { r.shown = len(r.items) }

@@ -1,0 +1,272 @@
+package netpoll
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// maxEvents bounds the events one epoll_wait returns; more wait for the
+// next Poll, which epoll's level-triggered mode guarantees to report.
+const maxEvents = 256
+
+// Selector drives many non-blocking connections from one goroutine over one
+// epoll instance. See the package documentation for its threading contract.
+type Selector struct {
+	cfg  Config
+	epfd int
+	wake *wakeup
+
+	conns map[ID]*conn
+	byFD  []*conn // indexed by file descriptor
+
+	events []unix.EpollEvent
+	iov    []unix.Iovec // scratch for writev, capacity iovMax
+
+	// epoch is the origin of the selector's monotonic clock; now is the
+	// clock's reading for the work under way.
+	epoch time.Time
+	now   time.Duration
+	// nextDeadline is no later than the earliest connection deadline;
+	// zero when no connection has one.
+	nextDeadline time.Duration
+
+	// polls counts calls to Poll; a connection's frames are released at
+	// its first read of each Poll.
+	polls uint64
+
+	connected    results[ID]
+	sent         results[Completion]
+	received     results[Frame]
+	disconnected results[Disconnect]
+
+	closed bool
+}
+
+// New creates a Selector with cfg's settings (zero fields take Kafka's
+// defaults). Close releases its descriptors.
+func New(cfg Config) (*Selector, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("netpoll: epoll_create1: %w", err)
+	}
+	wake, err := newWakeup()
+	if err != nil {
+		unix.Close(epfd)
+		return nil, fmt.Errorf("netpoll: eventfd: %w", err)
+	}
+	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(wake.fd)}
+	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, wake.fd, &ev); err != nil {
+		wake.close()
+		unix.Close(epfd)
+		return nil, fmt.Errorf("netpoll: epoll_ctl add eventfd: %w", err)
+	}
+	return &Selector{
+		cfg:    cfg,
+		epfd:   epfd,
+		wake:   wake,
+		conns:  make(map[ID]*conn),
+		events: make([]unix.EpollEvent, maxEvents),
+		iov:    make([]unix.Iovec, 0, iovMax),
+		epoch:  time.Now(),
+	}, nil
+}
+
+// Wakeup makes a Poll blocked in another goroutine return, or the next Poll
+// return at once. It is the only method safe to call from any goroutine, and
+// it does nothing once the selector is closed.
+func (s *Selector) Wakeup() { s.wake.signal() }
+
+// Poll waits for socket events at most timeout (negative: until there is
+// one) and then does all the I/O they allow: finishes connects, writes staged
+// bytes, reads frames, closes idle or timed-out connections. The wait is
+// shortened so reaping happens on time, and skipped when outcomes from
+// Connect or Send are waiting to be reported. It may return early, with
+// nothing to report.
+//
+// Afterwards Connected, Sent, Received and Disconnected report what happened
+// since the previous Poll; the frames of the previous Poll are no longer
+// valid.
+func (s *Selector) Poll(timeout time.Duration) error {
+	if s.closed {
+		return ErrClosed
+	}
+	s.connected.forget()
+	s.sent.forget()
+	s.received.forget()
+	s.disconnected.forget()
+	s.polls++
+
+	if s.reportsWaiting() {
+		timeout = 0
+	}
+	n, err := s.wait(timeout)
+	if err != nil {
+		return err
+	}
+	s.now = s.clock()
+	for _, ev := range s.events[:n] {
+		fd := int(ev.Fd)
+		if fd == s.wake.fd {
+			s.wake.drain()
+			continue
+		}
+		if c := s.byFD[fd]; c != nil {
+			s.handle(c, ev.Events)
+		}
+	}
+	s.expire()
+
+	s.connected.publish()
+	s.sent.publish()
+	s.received.publish()
+	s.disconnected.publish()
+	return nil
+}
+
+func (s *Selector) reportsWaiting() bool {
+	return len(s.connected.items)+len(s.sent.items)+len(s.disconnected.items) > 0
+}
+
+// wait runs epoll_wait, restarting it when a signal interrupts it, for at
+// most timeout and no later than the next connection deadline.
+func (s *Selector) wait(timeout time.Duration) (int, error) {
+	start := s.clock()
+	until := time.Duration(-1)
+	if timeout >= 0 {
+		until = start + timeout
+	}
+	if s.nextDeadline > 0 && (until < 0 || s.nextDeadline < until) {
+		until = s.nextDeadline
+	}
+	for now := start; ; now = s.clock() {
+		n, err := unix.EpollWait(s.epfd, s.events, waitMillis(until, now))
+		if err != unix.EINTR {
+			if err != nil {
+				return 0, fmt.Errorf("netpoll: epoll_wait: %w", err)
+			}
+			return n, nil
+		}
+	}
+}
+
+// waitMillis is epoll_wait's timeout for waiting until the clock reads
+// until (negative: no limit), rounded up so the wait never ends before it.
+func waitMillis(until, now time.Duration) int {
+	switch {
+	case until < 0:
+		return -1
+	case until <= now:
+		return 0
+	}
+	return int((until - now + time.Millisecond - 1) / time.Millisecond)
+}
+
+// handle does the I/O one connection's events allow.
+func (s *Selector) handle(c *conn, events uint32) {
+	if c.state == stateConnecting {
+		s.finishConnect(c)
+		return
+	}
+	if events&(unix.EPOLLIN|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
+		s.receive(c)
+	}
+	if events&unix.EPOLLOUT != 0 && c.fd >= 0 {
+		s.flush(c)
+	}
+	if events&unix.EPOLLERR != 0 && c.fd >= 0 {
+		// Reading and writing did not surface the error; ask for it so
+		// a level-triggered EPOLLERR cannot repeat forever.
+		if err := socketError(c.fd); err != nil {
+			s.drop(c, &ConnError{ID: c.id, Address: c.address, Reason: reasonOf(err, false), Cause: err})
+		}
+	}
+}
+
+// clock reads the selector's monotonic clock.
+func (s *Selector) clock() time.Duration { return time.Since(s.epoch) }
+
+// attach makes fd c's socket, waiting for its connect to complete.
+func (s *Selector) attach(c *conn, fd int) {
+	c.fd = fd
+	c.state = stateConnecting
+	c.interest = unix.EPOLLOUT
+	if fd >= len(s.byFD) {
+		s.byFD = append(s.byFD, make([]*conn, fd+1-len(s.byFD))...)
+	}
+	s.byFD[fd] = c
+	c.deadline = 0
+	if t := s.cfg.ConnectionSetupTimeout; t > 0 {
+		s.setDeadline(c, s.now+t)
+	}
+}
+
+// detach closes c's socket; c may be attached to another one.
+func (s *Selector) detach(c *conn) {
+	s.byFD[c.fd] = nil
+	unix.Close(c.fd)
+	c.fd = -1
+}
+
+// drop closes c and reports it in Disconnected with err.
+func (s *Selector) drop(c *conn, err *ConnError) {
+	s.remove(c)
+	s.disconnected.add(Disconnect{ID: c.id, Err: err})
+}
+
+// remove closes c without reporting it.
+func (s *Selector) remove(c *conn) {
+	if c.fd >= 0 {
+		s.detach(c)
+	}
+	delete(s.conns, c.id)
+}
+
+// CloseConnection closes the connection id at once, dropping its staged
+// sends. It is not reported in Disconnected; an unknown id is ignored.
+func (s *Selector) CloseConnection(id ID) {
+	if c, ok := s.conns[id]; ok {
+		s.remove(c)
+	}
+}
+
+// Close closes every connection, the epoll instance and the wakeup eventfd.
+// The selector cannot be used afterwards; Wakeup becomes a no-op.
+func (s *Selector) Close() error {
+	if s.closed {
+		return ErrClosed
+	}
+	s.closed = true
+	for _, c := range s.conns {
+		s.remove(c)
+	}
+	return errors.Join(s.wake.close(), unix.Close(s.epfd))
+}
+
+// Connected lists the connections that completed their connect, as of the
+// last Poll.
+func (s *Selector) Connected() []ID { return s.connected.view() }
+
+// Sent lists the sends handed to the kernel in full, as of the last Poll, in
+// the order they were staged on each connection.
+func (s *Selector) Sent() []Completion { return s.sent.view() }
+
+// Received lists the frames that arrived, as of the last Poll, in order per
+// connection. The frames' bytes are valid until the next Poll.
+func (s *Selector) Received() []Frame { return s.received.view() }
+
+// Disconnected lists the connections that closed and why, as of the last
+// Poll. Connections closed with CloseConnection are not listed.
+func (s *Selector) Disconnected() []Disconnect { return s.disconnected.view() }
+
+// Ready reports whether the connection id is connected and open.
+func (s *Selector) Ready(id ID) bool {
+	c, ok := s.conns[id]
+	return ok && c.state == stateReady
+}

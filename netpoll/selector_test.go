@@ -1,0 +1,525 @@
+package netpoll
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+	"golang.org/x/sys/unix"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// testDeadline bounds every wait on a condition; tests never sleep.
+const testDeadline = 20 * time.Second
+
+func newSelector(t testing.TB, cfg Config) *Selector {
+	t.Helper()
+	s, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// frame returns payload with its int32 size prefix.
+func frame(payload []byte) []byte {
+	out := binary.BigEndian.AppendUint32(nil, uint32(len(payload)))
+	return append(out, payload...)
+}
+
+// listen opens a loopback listener for network ("tcp4" or "tcp6") and runs
+// serve on each accepted connection; the cleanup waits for them to end.
+func listen(t testing.TB, network string, serve func(net.Conn)) net.Listener {
+	t.Helper()
+	host := "127.0.0.1"
+	if network == "tcp6" {
+		host = "[::1]"
+	}
+	ln, err := net.Listen(network, host+":0")
+	if err != nil {
+		if network == "tcp6" {
+			t.Skipf("this host has no IPv6 loopback (::1): %v", err)
+		}
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var conns []net.Conn
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			wg.Go(func() {
+				defer c.Close()
+				serve(c)
+			})
+		}
+	})
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+	return ln
+}
+
+// echo answers every frame with the same frame.
+func echo(c net.Conn) {
+	var size [4]byte
+	for {
+		if _, err := io.ReadFull(c, size[:]); err != nil {
+			return
+		}
+		body := make([]byte, binary.BigEndian.Uint32(size[:]))
+		if _, err := io.ReadFull(c, body); err != nil {
+			return
+		}
+		if _, err := c.Write(append(size[:], body...)); err != nil {
+			return
+		}
+	}
+}
+
+// outcomes gathers what successive Polls report; frames are copied.
+type outcomes struct {
+	connected    []ID
+	sent         []Completion
+	frames       map[ID][][]byte
+	disconnected map[ID]error
+}
+
+// pollUntil polls s until done holds for what was gathered, failing the
+// test at the deadline.
+func pollUntil(t testing.TB, s *Selector, got *outcomes, done func() bool) {
+	t.Helper()
+	if got.frames == nil {
+		got.frames = map[ID][][]byte{}
+		got.disconnected = map[ID]error{}
+	}
+	deadline := time.Now().Add(testDeadline)
+	for !done() {
+		if time.Now().After(deadline) {
+			t.Fatalf("condition not met within %v; gathered %+v", testDeadline, *got)
+		}
+		if err := s.Poll(50 * time.Millisecond); err != nil {
+			t.Fatal(err)
+		}
+		got.connected = append(got.connected, s.Connected()...)
+		got.sent = append(got.sent, s.Sent()...)
+		for _, f := range s.Received() {
+			got.frames[f.ID] = append(got.frames[f.ID], bytes.Clone(f.Bytes))
+		}
+		for _, d := range s.Disconnected() {
+			got.disconnected[d.ID] = d.Err
+		}
+	}
+}
+
+func connect(t testing.TB, s *Selector, id ID, address string) {
+	t.Helper()
+	if err := s.Connect(context.Background(), id, address); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRoundTrip(t *testing.T) {
+	for _, tc := range []struct {
+		name, network, host string
+	}{
+		{"IPv4", "tcp4", "127.0.0.1"},
+		{"IPv6", "tcp6", "::1"},
+		{"host name", "tcp4", "localhost"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ln := listen(t, tc.network, echo)
+			port := ln.Addr().(*net.TCPAddr).Port
+			s := newSelector(t, Config{})
+			connect(t, s, 7, net.JoinHostPort(tc.host, fmt.Sprint(port)))
+			// Staged while connecting: goes out once connected.
+			request := frame([]byte("metadata please"))
+			if err := s.Send(7, [][]byte{request[:4], request[4:9], nil, request[9:]}, 42); err != nil {
+				t.Fatal(err)
+			}
+			var got outcomes
+			pollUntil(t, s, &got, func() bool { return len(got.frames[7]) == 1 })
+			if len(got.connected) != 1 || got.connected[0] != 7 {
+				t.Errorf("connected = %v, want [7]", got.connected)
+			}
+			if want := []Completion{{ID: 7, Token: 42}}; !equalCompletions(got.sent, want) {
+				t.Errorf("sent = %v, want %v", got.sent, want)
+			}
+			if string(got.frames[7][0]) != "metadata please" {
+				t.Errorf("frame = %q, want %q", got.frames[7][0], "metadata please")
+			}
+			if !s.Ready(7) || s.interest(7) != unix.EPOLLIN {
+				t.Errorf("ready = %v, interest = %#x; want ready with read interest only", s.Ready(7), s.interest(7))
+			}
+		})
+	}
+}
+
+func equalCompletions(a, b []Completion) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// TestPartialWrites stages more than the socket buffers hold, across more
+// than IOV_MAX iovecs of odd sizes, to a peer that reads nothing until told
+// and then reads in small chunks: the kernel takes the bytes in many partial
+// writev calls, each resumed mid-iovec.
+func TestPartialWrites(t *testing.T) {
+	start := make(chan struct{})
+	received := make(chan []byte, 1)
+	var want []byte
+	ln := listen(t, "tcp4", func(c net.Conn) {
+		<-start
+		var all []byte
+		chunk := make([]byte, 1000)
+		for len(all) < len(want) {
+			n, err := c.Read(chunk)
+			if err != nil {
+				break
+			}
+			all = append(all, chunk[:n]...)
+		}
+		received <- all
+	})
+	s := newSelector(t, Config{SendBufferBytes: 4096})
+	connect(t, s, 1, ln.Addr().String())
+	var got outcomes
+	pollUntil(t, s, &got, func() bool { return len(got.connected) == 1 })
+
+	var sends [][][]byte
+	for i, count := range []int{3, 3000, 40} {
+		var iovecs [][]byte
+		for j := range count {
+			iov := bytes.Repeat([]byte{byte(i*7 + j)}, (j*37+i)%997)
+			iovecs = append(iovecs, iov)
+			want = append(want, iov...)
+		}
+		sends = append(sends, iovecs)
+	}
+	if len(sends[1]) <= iovMax {
+		t.Fatalf("the second send has %d iovecs, want more than IOV_MAX (%d)", len(sends[1]), iovMax)
+	}
+	for i, iovecs := range sends {
+		if err := s.Send(1, iovecs, uint64(100+i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s.interest(1)&unix.EPOLLOUT == 0 {
+		t.Fatalf("after staging %d bytes to a peer that does not read, interest = %#x, want write interest", len(want), s.interest(1))
+	}
+	close(start)
+	pollUntil(t, s, &got, func() bool { return len(got.sent) == len(sends) })
+	wantSent := []Completion{{1, 100}, {1, 101}, {1, 102}}
+	if !equalCompletions(got.sent, wantSent) {
+		t.Errorf("sent = %v, want %v", got.sent, wantSent)
+	}
+	if s.interest(1) != unix.EPOLLIN {
+		t.Errorf("after all bytes are out, interest = %#x, want read interest only", s.interest(1))
+	}
+	all := <-received
+	if !bytes.Equal(all, want) {
+		t.Errorf("peer received %d bytes that differ from the %d staged (first difference at %d)", len(all), len(want), firstDifference(all, want))
+	}
+}
+
+func firstDifference(a, b []byte) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return min(len(a), len(b))
+}
+
+// closedPort returns a loopback port nothing listens on.
+func closedPort(t *testing.T) string {
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+func TestConnectRefused(t *testing.T) {
+	s := newSelector(t, Config{})
+	err := s.Connect(context.Background(), 3, closedPort(t))
+	if err == nil {
+		var got outcomes
+		pollUntil(t, s, &got, func() bool { return got.disconnected[3] != nil })
+		err = got.disconnected[3]
+		if len(got.connected) != 0 {
+			t.Errorf("connected = %v, want none", got.connected)
+		}
+	}
+	if !errors.Is(err, ErrConnectionRefused) || !errors.Is(err, unix.ECONNREFUSED) {
+		t.Errorf("err = %v, want ErrConnectionRefused wrapping ECONNREFUSED", err)
+	}
+	if s.Ready(3) {
+		t.Error("refused connection is still known to the selector")
+	}
+}
+
+// TestConnectTimeout connects to a listener whose accept queue is full, so
+// the kernel drops the SYN and the connect never completes.
+func TestConnectTimeout(t *testing.T) {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	if err := unix.Bind(fd, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Listen(fd, 0); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := unix.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	address := fmt.Sprintf("127.0.0.1:%d", sa.(*unix.SockaddrInet4).Port)
+	filler, err := net.Dial("tcp4", address)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer filler.Close()
+
+	s := newSelector(t, Config{ConnectionSetupTimeout: 100 * time.Millisecond})
+	connect(t, s, 9, address)
+	var got outcomes
+	pollUntil(t, s, &got, func() bool { return got.disconnected[9] != nil || len(got.connected) > 0 })
+	if err := got.disconnected[9]; !errors.Is(err, ErrConnectTimeout) {
+		t.Errorf("connected = %v, err = %v; want ErrConnectTimeout", got.connected, err)
+	}
+}
+
+// TestPeerEndings closes the peer's side in several ways; each is reported
+// on that connection only, after the frames that arrived before it.
+func TestPeerEndings(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		send       []byte
+		reset      bool
+		wantFrames int
+		want       error
+	}{
+		{"close after a frame", frame([]byte("done")), false, 1, ErrPeerClosed},
+		{"close mid-frame", append(frame([]byte("ok")), frame([]byte("cut short"))[:7]...), false, 1, ErrPeerClosed},
+		{"reset", nil, true, 0, ErrConnectionReset},
+		{"frame too large", frame(make([]byte, 1025)), false, 0, ErrFrameTooLarge},
+		{"negative frame size", []byte{0x80, 0, 0, 1}, false, 0, ErrNegativeFrameSize},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			bad := listen(t, "tcp4", func(c net.Conn) {
+				c.Write(tc.send)
+				if tc.reset {
+					c.(*net.TCPConn).SetLinger(0)
+				}
+			})
+			good := listen(t, "tcp4", echo)
+			s := newSelector(t, Config{MaxFrameBytes: 1024})
+			connect(t, s, 1, bad.Addr().String())
+			connect(t, s, 2, good.Addr().String())
+			var got outcomes
+			pollUntil(t, s, &got, func() bool { return got.disconnected[1] != nil })
+			if err := got.disconnected[1]; !errors.Is(err, tc.want) {
+				t.Errorf("err = %v, want %v", err, tc.want)
+			}
+			var ce *ConnError
+			if !errors.As(got.disconnected[1], &ce) || ce.ID != 1 {
+				t.Errorf("err = %#v, want a *ConnError for connection 1", got.disconnected[1])
+			}
+			if len(got.frames[1]) != tc.wantFrames {
+				t.Errorf("received %d frames before the end, want %d", len(got.frames[1]), tc.wantFrames)
+			}
+			request := frame([]byte("still here"))
+			if err := s.Send(2, [][]byte{request}, 1); err != nil {
+				t.Fatal(err)
+			}
+			pollUntil(t, s, &got, func() bool { return len(got.frames[2]) == 1 })
+			if _, gone := got.disconnected[2]; gone || string(got.frames[2][0]) != "still here" {
+				t.Errorf("the other connection was disturbed: disconnected %v, frames %q", got.disconnected[2], got.frames[2])
+			}
+		})
+	}
+}
+
+func TestHundredConnections(t *testing.T) {
+	const n = 100
+	ln := listen(t, "tcp4", echo)
+	s := newSelector(t, Config{})
+	for id := range ID(n) {
+		connect(t, s, id, ln.Addr().String())
+		payload := fmt.Appendf(nil, "request from %d", id)
+		if err := s.Send(id, [][]byte{frame(payload)}, uint64(id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got outcomes
+	pollUntil(t, s, &got, func() bool { return len(got.frames) == n })
+	for id := range ID(n) {
+		want := fmt.Sprintf("request from %d", id)
+		if f := got.frames[id]; len(f) != 1 || string(f[0]) != want {
+			t.Errorf("connection %d received %q, want [%q]", id, f, want)
+		}
+	}
+	if len(got.connected) != n || len(got.sent) != n || len(got.disconnected) != 0 {
+		t.Errorf("connected %d, sent %d, disconnected %v; want %d, %d, none", len(got.connected), len(got.sent), got.disconnected, n, n)
+	}
+}
+
+// TestIdleReaping blocks in Poll with no timeout: only the idle deadline can
+// end the wait, so the test also shows Poll's wait is capped by it.
+func TestIdleReaping(t *testing.T) {
+	ln := listen(t, "tcp4", echo)
+	s := newSelector(t, Config{ConnectionsMaxIdle: 100 * time.Millisecond})
+	connect(t, s, 5, ln.Addr().String())
+	var got outcomes
+	pollUntil(t, s, &got, func() bool { return len(got.connected) == 1 })
+
+	stuck := time.AfterFunc(testDeadline, s.Wakeup)
+	defer stuck.Stop()
+	var err error
+	for err == nil {
+		if perr := s.Poll(-1); perr != nil {
+			t.Fatal(perr)
+		}
+		for _, d := range s.Disconnected() {
+			err = d.Err
+		}
+		if !stuck.Stop() {
+			t.Fatalf("Poll(-1) did not reap the idle connection within %v", testDeadline)
+		}
+		stuck.Reset(testDeadline)
+	}
+	if !errors.Is(err, ErrIdle) {
+		t.Errorf("err = %v, want ErrIdle", err)
+	}
+	if err := s.Send(5, nil, 0); !errors.Is(err, ErrUnknownConnection) {
+		t.Errorf("Send on the reaped connection: err = %v, want ErrUnknownConnection", err)
+	}
+}
+
+// TestWakeup wakes a Poll that is blocked in epoll_wait with no timeout.
+func TestWakeup(t *testing.T) {
+	s := newSelector(t, Config{})
+	returned := make(chan error)
+	go func() { returned <- s.Poll(-1) }()
+	waitForEpollWait(t)
+	s.Wakeup()
+	select {
+	case err := <-returned:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(testDeadline):
+		t.Fatalf("Poll still blocked %v after Wakeup", testDeadline)
+	}
+	// A burst of wakeups makes exactly the next Poll return at once.
+	s.Wakeup()
+	s.Wakeup()
+	if err := s.Poll(testDeadline); err != nil {
+		t.Fatal(err)
+	}
+	if s.wake.pending.Load() {
+		t.Error("the wakeup is still pending after the Poll that saw it")
+	}
+}
+
+// waitForEpollWait returns once some goroutine is blocked in epoll_wait.
+func waitForEpollWait(t *testing.T) {
+	deadline := time.Now().Add(testDeadline)
+	buf := make([]byte, 1<<16)
+	for time.Now().Before(deadline) {
+		stacks := string(buf[:runtime.Stack(buf, true)])
+		for _, g := range strings.Split(stacks, "\n\n") {
+			if strings.Contains(g, "[syscall") && strings.Contains(g, "EpollWait") {
+				return
+			}
+		}
+		runtime.Gosched()
+	}
+	t.Fatal("no goroutine reached epoll_wait")
+}
+
+func TestClose(t *testing.T) {
+	ln := listen(t, "tcp4", echo)
+	s, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	connect(t, s, 1, ln.Addr().String())
+	connect(t, s, 2, ln.Addr().String())
+	s.CloseConnection(1)
+	if err := s.Send(1, nil, 0); !errors.Is(err, ErrUnknownConnection) {
+		t.Errorf("Send after CloseConnection: err = %v, want ErrUnknownConnection", err)
+	}
+	if err := s.Connect(context.Background(), 2, ln.Addr().String()); !errors.Is(err, ErrConnectionExists) {
+		t.Errorf("second Connect with id 2: err = %v, want ErrConnectionExists", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Poll(0); !errors.Is(err, ErrClosed) {
+		t.Errorf("Poll after Close: err = %v, want ErrClosed", err)
+	}
+	if err := s.Connect(context.Background(), 3, ln.Addr().String()); !errors.Is(err, ErrClosed) {
+		t.Errorf("Connect after Close: err = %v, want ErrClosed", err)
+	}
+	s.Wakeup() // must be a harmless no-op
+}
+
+func TestInvalidInput(t *testing.T) {
+	for _, cfg := range []Config{{SendBufferBytes: -2}, {ReceiveBufferBytes: -5}, {MaxFrameBytes: -1}} {
+		if _, err := New(cfg); !errors.Is(err, ErrInvalidConfig) {
+			t.Errorf("New(%+v): err = %v, want ErrInvalidConfig", cfg, err)
+		}
+	}
+	s := newSelector(t, Config{})
+	for _, address := range []string{"no-port", "127.0.0.1:http2", "127.0.0.1:70000", "name.invalid:9092"} {
+		if err := s.Connect(context.Background(), 1, address); !errors.Is(err, ErrResolve) {
+			t.Errorf("Connect(%q): err = %v, want ErrResolve", address, err)
+		}
+	}
+}
+
+// interest is the epoll interest registered for connection id.
+func (s *Selector) interest(id ID) uint32 {
+	if c, ok := s.conns[id]; ok {
+		return c.interest
+	}
+	return 0
+}
