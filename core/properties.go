@@ -1,0 +1,514 @@
+package core
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"maps"
+	"math"
+	"net"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf16"
+)
+
+// property ties a Kafka property name to its Config field: how to read the
+// property's text into the field, which values are in range, and how to
+// write the field back as text.
+type property struct {
+	name string
+	// index is the property's bit in Config.explicit.
+	index int
+	// parse stores text (already trimmed) into c, or says why it cannot.
+	parse func(c *Config, text string) (reason string)
+	// check says why c's field is out of range, or returns "".
+	check func(c *Config) (reason string)
+	// get formats c's field as the property's text.
+	get func(c *Config) string
+}
+
+// properties lists every property the producer accepts; there are no others.
+var properties = []property{
+	bootstrapServersProperty(),
+	{
+		name:  "client.id",
+		parse: func(c *Config, text string) string { c.ClientID = text; return "" },
+		check: func(*Config) string { return "" },
+		get:   func(c *Config) string { return c.ClientID },
+	},
+	acksProperty(),
+	boolProperty("enable.idempotence", func(c *Config) *bool { return &c.EnableIdempotence }),
+	msProperty("linger.ms", func(c *Config) *time.Duration { return &c.Linger }, 0),
+	intProperty("batch.size", func(c *Config) *int { return &c.BatchSize }, 1, math.MaxInt32),
+	intProperty("buffer.memory", func(c *Config) *int64 { return &c.BufferMemory }, 1, math.MaxInt64),
+	msProperty("max.block.ms", func(c *Config) *time.Duration { return &c.MaxBlock }, 0),
+	intProperty("max.request.size", func(c *Config) *int { return &c.MaxRequestSize }, 1, math.MaxInt32),
+	intProperty("max.in.flight.requests.per.connection", func(c *Config) *int { return &c.MaxInFlight }, 1, math.MaxInt32),
+	intProperty("retries", func(c *Config) *int { return &c.Retries }, 0, math.MaxInt32),
+	msProperty("retry.backoff.ms", func(c *Config) *time.Duration { return &c.RetryBackoff }, 0),
+	msProperty("retry.backoff.max.ms", func(c *Config) *time.Duration { return &c.RetryBackoffMax }, 0),
+	msProperty("delivery.timeout.ms", func(c *Config) *time.Duration { return &c.DeliveryTimeout }, 0),
+	msProperty("request.timeout.ms", func(c *Config) *time.Duration { return &c.RequestTimeout }, 0),
+	msProperty("connections.max.idle.ms", func(c *Config) *time.Duration { return &c.ConnectionsMaxIdle }, math.MinInt64),
+	msProperty("metadata.max.age.ms", func(c *Config) *time.Duration { return &c.MetadataMaxAge }, 0),
+	compressionProperty(),
+	gzipLevelProperty(),
+	intProperty("compression.lz4.level", func(c *Config) *int { return &c.LZ4Level }, 1, 17),
+	intProperty("compression.zstd.level", func(c *Config) *int { return &c.ZstdLevel }, -131072, 22),
+	intProperty("send.buffer.bytes", func(c *Config) *int { return &c.SendBufferBytes }, -1, math.MaxInt32),
+	intProperty("receive.buffer.bytes", func(c *Config) *int { return &c.ReceiveBufferBytes }, -1, math.MaxInt32),
+	msProperty("socket.connection.setup.timeout.ms", func(c *Config) *time.Duration { return &c.SocketConnectionSetupTimeout }, 0),
+	msProperty("reconnect.backoff.ms", func(c *Config) *time.Duration { return &c.ReconnectBackoff }, 0),
+	msProperty("reconnect.backoff.max.ms", func(c *Config) *time.Duration { return &c.ReconnectBackoffMax }, 0),
+	boolProperty("partitioner.ignore.keys", func(c *Config) *bool { return &c.PartitionerIgnoreKeys }),
+	boolProperty("partitioner.adaptive.partitioning.enable", func(c *Config) *bool { return &c.PartitionerAdaptive }),
+	msProperty("partitioner.availability.timeout.ms", func(c *Config) *time.Duration { return &c.PartitionerAvailabilityTimeout }, 0),
+	transportProperty(),
+}
+
+// propertyByName indexes properties by name.
+var propertyByName = func() map[string]*property {
+	byName := make(map[string]*property, len(properties))
+	for i := range properties {
+		properties[i].index = i
+		byName[properties[i].name] = &properties[i]
+	}
+	return byName
+}()
+
+func (p *property) validate(c *Config) error {
+	if reason := p.check(c); reason != "" {
+		return &ConfigError{Key: p.name, Value: p.get(c), Reason: reason}
+	}
+	return nil
+}
+
+func intProperty[T int | int64](name string, field func(*Config) *T, lo, hi int64) property {
+	return property{
+		name: name,
+		parse: func(c *Config, text string) string {
+			n, err := strconv.ParseInt(text, 10, 64)
+			if err != nil || n < math.MinInt || n > math.MaxInt {
+				return "is not a whole number"
+			}
+			*field(c) = T(n)
+			return ""
+		},
+		check: func(c *Config) string { return inRange(int64(*field(c)), lo, hi) },
+		get:   func(c *Config) string { return strconv.FormatInt(int64(*field(c)), 10) },
+	}
+}
+
+// msProperty is a property holding whole milliseconds, at least lo.
+func msProperty(name string, field func(*Config) *time.Duration, lo time.Duration) property {
+	return property{
+		name: name,
+		parse: func(c *Config, text string) string {
+			n, err := strconv.ParseInt(text, 10, 64)
+			if err != nil || n > math.MaxInt64/int64(time.Millisecond) || n < math.MinInt64/int64(time.Millisecond) {
+				return "is not a whole number of milliseconds"
+			}
+			*field(c) = time.Duration(n) * time.Millisecond
+			return ""
+		},
+		check: func(c *Config) string {
+			if *field(c) < lo {
+				return "must be at least " + strconv.FormatInt(lo.Milliseconds(), 10) + " ms"
+			}
+			return ""
+		},
+		get: func(c *Config) string { return strconv.FormatInt(field(c).Milliseconds(), 10) },
+	}
+}
+
+func boolProperty(name string, field func(*Config) *bool) property {
+	return property{
+		name: name,
+		parse: func(c *Config, text string) string {
+			switch {
+			case strings.EqualFold(text, "true"):
+				*field(c) = true
+			case strings.EqualFold(text, "false"):
+				*field(c) = false
+			default:
+				return "is not true or false"
+			}
+			return ""
+		},
+		check: func(*Config) string { return "" },
+		get:   func(c *Config) string { return strconv.FormatBool(*field(c)) },
+	}
+}
+
+func inRange(n, lo, hi int64) string {
+	switch {
+	case n < lo:
+		return "must be at least " + strconv.FormatInt(lo, 10)
+	case n > hi:
+		return "must be at most " + strconv.FormatInt(hi, 10)
+	}
+	return ""
+}
+
+func bootstrapServersProperty() property {
+	return property{
+		name: "bootstrap.servers",
+		parse: func(c *Config, text string) string {
+			c.BootstrapServers = nil
+			for address := range strings.SplitSeq(text, ",") {
+				if address = strings.TrimSpace(address); address != "" {
+					c.BootstrapServers = append(c.BootstrapServers, address)
+				}
+			}
+			return ""
+		},
+		check: func(c *Config) string {
+			if len(c.BootstrapServers) == 0 {
+				return "must name at least one broker as host:port"
+			}
+			for _, address := range c.BootstrapServers {
+				host, port, err := net.SplitHostPort(address)
+				if n, perr := strconv.ParseUint(port, 10, 16); err != nil || host == "" || perr != nil || n == 0 {
+					return "has " + strconv.Quote(address) + ", which is not host:port"
+				}
+			}
+			return ""
+		},
+		get: func(c *Config) string { return strings.Join(c.BootstrapServers, ",") },
+	}
+}
+
+func acksProperty() property {
+	return property{
+		name: "acks",
+		parse: func(c *Config, text string) string {
+			switch {
+			case strings.EqualFold(text, "all") || text == "-1":
+				c.Acks = AcksAll
+			case text == "0":
+				c.Acks = AcksNone
+			case text == "1":
+				c.Acks = AcksLeader
+			default:
+				return "is not one of all, -1, 0, 1"
+			}
+			return ""
+		},
+		check: func(c *Config) string {
+			if c.Acks != AcksAll && c.Acks != AcksNone && c.Acks != AcksLeader {
+				return "is not one of all, -1, 0, 1"
+			}
+			return ""
+		},
+		get: func(c *Config) string {
+			if c.Acks == AcksAll {
+				return "all"
+			}
+			return strconv.Itoa(int(c.Acks))
+		},
+	}
+}
+
+func compressionProperty() property {
+	const choices = "is not one of none, gzip, snappy, lz4, zstd"
+	return property{
+		name: "compression.type",
+		parse: func(c *Config, text string) string {
+			i := slices.IndexFunc(compressionNames[:], func(name string) bool { return strings.EqualFold(name, text) })
+			if i < 0 {
+				return choices
+			}
+			c.Compression = Compression(i)
+			return ""
+		},
+		check: func(c *Config) string {
+			if c.Compression < 0 || int(c.Compression) >= len(compressionNames) {
+				return choices
+			}
+			return ""
+		},
+		get: func(c *Config) string { return c.Compression.String() },
+	}
+}
+
+// gzipLevelProperty is compression.gzip.level: 1 to 9, or -1 for the codec's
+// own default.
+func gzipLevelProperty() property {
+	p := intProperty("compression.gzip.level", func(c *Config) *int { return &c.GzipLevel }, -1, 9)
+	p.check = func(c *Config) string {
+		if c.GzipLevel != -1 && (c.GzipLevel < 1 || c.GzipLevel > 9) {
+			return "must be -1 or between 1 and 9"
+		}
+		return ""
+	}
+	return p
+}
+
+func transportProperty() property {
+	const choices = "is not one of netpoll, iouring"
+	return property{
+		name: "perfproducer.transport",
+		parse: func(c *Config, text string) string {
+			c.Transport = Transport(text)
+			return ""
+		},
+		check: func(c *Config) string {
+			if c.Transport != TransportNetpoll && c.Transport != TransportIOURing {
+				return choices
+			}
+			return ""
+		},
+		get: func(c *Config) string { return string(c.Transport) },
+	}
+}
+
+// Set sets the property named key (a Kafka name such as "linger.ms") from its
+// text, trimmed of surrounding whitespace, and marks it as explicitly set
+// (see Validate). An unknown key, or a value that is malformed or out of
+// range, leaves c unchanged and returns a *ConfigError.
+func (c *Config) Set(key, value string) error {
+	p, ok := propertyByName[key]
+	if !ok {
+		return &ConfigError{Key: key, Value: value, Reason: unknownPropertyReason(key)}
+	}
+	next := *c
+	if reason := p.parse(&next, strings.TrimSpace(value)); reason != "" {
+		return &ConfigError{Key: key, Value: value, Reason: reason}
+	}
+	if reason := p.check(&next); reason != "" {
+		return &ConfigError{Key: key, Value: value, Reason: reason}
+	}
+	next.explicit |= 1 << p.index
+	*c = next
+	return nil
+}
+
+// unknownPropertyReason says key is not a property, naming the nearest one
+// when key looks like a misspelling of it.
+func unknownPropertyReason(key string) string {
+	nearest, distance := "", math.MaxInt
+	for i := range properties {
+		if d := editDistance(key, properties[i].name); d < distance {
+			nearest, distance = properties[i].name, d
+		}
+	}
+	if distance <= max(2, len(nearest)/3) {
+		return "is not a producer property (did you mean " + nearest + "?)"
+	}
+	return "is not a producer property"
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes.
+func editDistance(a, b string) int {
+	previous := make([]int, len(b)+1)
+	current := make([]int, len(b)+1)
+	for j := range previous {
+		previous[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		current[0] = i
+		for j := 1; j <= len(b); j++ {
+			substitution := previous[j-1]
+			if a[i-1] != b[j-1] {
+				substitution++
+			}
+			current[j] = min(substitution, previous[j]+1, current[j-1]+1)
+		}
+		previous, current = current, previous
+	}
+	return previous[len(b)]
+}
+
+// ParseProperties returns DefaultConfig with every property in props set (see
+// Set), validated (see Validate). Properties are applied in name order, so
+// the error for several bad ones is always the same.
+func ParseProperties(props map[string]string) (Config, error) {
+	c := DefaultConfig()
+	for _, key := range slices.Sorted(maps.Keys(props)) {
+		if err := c.Set(key, props[key]); err != nil {
+			return Config{}, err
+		}
+	}
+	if err := c.Validate(); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// LoadPropertiesFile reads a Java .properties file (see ReadProperties) and
+// returns its configuration (see ParseProperties).
+func LoadPropertiesFile(path string) (Config, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Config{}, err
+	}
+	defer f.Close()
+	props, err := ReadProperties(f)
+	if err != nil {
+		return Config{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return ParseProperties(props)
+}
+
+// Properties returns every property of c by Kafka name, as text that
+// ParseProperties reads back to the same settings. Durations are whole
+// milliseconds (rounded down); Logger has no property and is left out.
+func (c Config) Properties() map[string]string {
+	props := make(map[string]string, len(properties))
+	for i := range properties {
+		props[properties[i].name] = properties[i].get(&c)
+	}
+	return props
+}
+
+// ReadProperties reads Java's .properties format, as
+// java.util.Properties.load does: one "key=value", "key: value" or
+// "key value" per line; lines starting with # or ! are comments; a line
+// ending in an odd number of backslashes continues on the next, whose
+// leading whitespace is dropped; whitespace around the key and before the
+// value is dropped; and \t, \n, \r, \f, \uXXXX and \ before any other
+// character (such as \\, \=, \:, \#, \ ) are escapes in both key and value.
+// A key given twice keeps its last value. Malformed \u escapes are an error
+// wrapping ErrInvalidConfig.
+func ReadProperties(r io.Reader) (map[string]string, error) {
+	scanner := bufio.NewScanner(r)
+	scanner.Buffer(nil, 1<<20)
+	scanner.Split(scanPropertiesLine)
+	props := make(map[string]string)
+	lineNumber := 0
+	for scanner.Scan() {
+		lineNumber++
+		first := lineNumber
+		line := trimLeadingSpace(scanner.Text())
+		if line == "" || line[0] == '#' || line[0] == '!' {
+			continue
+		}
+		for continues(line) {
+			line = line[:len(line)-1]
+			if !scanner.Scan() {
+				break
+			}
+			lineNumber++
+			line += trimLeadingSpace(scanner.Text())
+		}
+		key, value, err := splitProperty(line)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %w", first, err)
+		}
+		props[key] = value
+	}
+	if err := scanner.Err(); err != nil {
+		return nil, err
+	}
+	return props, nil
+}
+
+// scanPropertiesLine splits lines ended by \n, \r or \r\n, as Java does.
+func scanPropertiesLine(data []byte, atEOF bool) (advance int, token []byte, err error) {
+	i := bytes.IndexAny(data, "\r\n")
+	switch {
+	case i < 0 && atEOF && len(data) > 0:
+		return len(data), data, nil
+	case i < 0:
+		return 0, nil, nil
+	case data[i] == '\r' && i+1 == len(data) && !atEOF:
+		return 0, nil, nil // a \n may follow
+	case data[i] == '\r' && i+1 < len(data) && data[i+1] == '\n':
+		return i + 2, data[:i], nil
+	}
+	return i + 1, data[:i], nil
+}
+
+// propertySpace is the whitespace of the .properties format.
+const propertySpace = " \t\f"
+
+func trimLeadingSpace(s string) string { return strings.TrimLeft(s, propertySpace) }
+
+// continues reports whether line ends in an odd number of backslashes.
+func continues(line string) bool {
+	n := len(line) - len(strings.TrimRight(line, `\`))
+	return n%2 == 1
+}
+
+// splitProperty splits a logical line into its unescaped key and value.
+func splitProperty(line string) (key, value string, err error) {
+	end := 0
+	for end < len(line) && !strings.ContainsRune("=:"+propertySpace, rune(line[end])) {
+		if line[end] == '\\' {
+			end++
+		}
+		end++
+	}
+	end = min(end, len(line))
+	rest := trimLeadingSpace(line[end:])
+	if rest != "" && (rest[0] == '=' || rest[0] == ':') {
+		rest = trimLeadingSpace(rest[1:])
+	}
+	if key, err = unescapeProperty(line[:end]); err != nil {
+		return "", "", err
+	}
+	if value, err = unescapeProperty(rest); err != nil {
+		return "", "", err
+	}
+	return key, value, nil
+}
+
+// unescapeProperty resolves the escapes of the .properties format.
+func unescapeProperty(s string) (string, error) {
+	if !strings.Contains(s, `\`) {
+		return s, nil
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] != '\\' {
+			b.WriteByte(s[i])
+			continue
+		}
+		i++
+		if i == len(s) {
+			break
+		}
+		switch s[i] {
+		case 't':
+			b.WriteByte('\t')
+		case 'n':
+			b.WriteByte('\n')
+		case 'r':
+			b.WriteByte('\r')
+		case 'f':
+			b.WriteByte('\f')
+		case 'u':
+			r, err := hexRune(s[i+1:])
+			if err != nil {
+				return "", err
+			}
+			i += 4
+			if utf16.IsSurrogate(r) && strings.HasPrefix(s[i+1:], `\u`) {
+				if low, err := hexRune(s[i+3:]); err == nil && utf16.DecodeRune(r, low) != unicode.ReplacementChar {
+					r = utf16.DecodeRune(r, low)
+					i += 6
+				}
+			}
+			b.WriteRune(r)
+		default:
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String(), nil
+}
+
+// hexRune reads the four hex digits that open s, as a \uXXXX escape has.
+func hexRune(s string) (rune, error) {
+	if len(s) >= 4 {
+		if code, err := strconv.ParseUint(s[:4], 16, 16); err == nil {
+			return rune(code), nil
+		}
+	}
+	return 0, fmt.Errorf(`%w: malformed \uXXXX escape \u%s`, ErrInvalidConfig, s[:min(len(s), 4)])
+}
