@@ -28,8 +28,8 @@ type accumulator struct {
 	// wake tells the sender something new is waiting (a batch was opened or
 	// filled); it is cheap when the sender is already awake.
 	wake func()
-	// closing ends waits for memory when the producer closes.
-	closing <-chan struct{}
+	// closeCtx ends waits for memory when the producer closes.
+	closeCtx context.Context
 }
 
 // partition is one topic-partition's chain plus the sender's bookkeeping.
@@ -62,12 +62,13 @@ func newPartition(t *topicState, index int32) *partition {
 }
 
 // append encodes r into the partition's open batch, opening a new batch when
-// needed. It blocks only for arena memory, at most max.block.ms.
-func (a *accumulator) append(ctx context.Context, p *partition, r *Record, ts int64, cb Callback) error {
+// needed (and saying so). It blocks only for arena memory, at most
+// max.block.ms.
+func (a *accumulator) append(ctx context.Context, p *partition, r *Record, ts int64, cb Callback) (newBatch bool, err error) {
 	for {
 		tail := p.tail.Load()
 		if tail.tryAppend(r, ts, cb) {
-			return nil
+			return false, nil
 		}
 		if next := tail.next.Load(); next != nil {
 			// Someone linked a new batch but has not moved the tail yet:
@@ -77,12 +78,12 @@ func (a *accumulator) append(ctx context.Context, p *partition, r *Record, ts in
 		}
 		nb, err := a.openBatch(ctx, p, r, ts, cb)
 		if err != nil {
-			return err
+			return false, err
 		}
 		if tail.next.CompareAndSwap(nil, nb) {
 			p.tail.CompareAndSwap(tail, nb)
 			a.wake()
-			return nil
+			return true, nil
 		}
 		// Another appender linked its batch first: append there, and give
 		// this memory back, as Kafka's accumulator does.
@@ -124,30 +125,16 @@ func (a *accumulator) discard(b *batch) {
 
 // waitForMemory blocks for arena memory like Kafka's BufferPool: the sender
 // is woken first, since waiters make every batch ready and completions are
-// what frees memory.
+// what frees memory. Close ends the wait with ErrClosed.
 func (a *accumulator) waitForMemory(ctx context.Context, size int) (arena.Span, error) {
 	a.wake()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	stop := context.AfterFunc(closingContext(a.closing), cancel)
+	stop := context.AfterFunc(a.closeCtx, cancel)
 	defer stop()
 	span, err := a.arena.Alloc(ctx, size, a.maxBlock)
-	if err != nil && ctx.Err() != nil {
-		select {
-		case <-a.closing:
-			return span, fmt.Errorf("%w while waiting for buffer memory", ErrClosed)
-		default:
-		}
+	if err != nil && a.closeCtx.Err() != nil {
+		return span, fmt.Errorf("%w while waiting for buffer memory", ErrClosed)
 	}
 	return span, err
-}
-
-// closingContext is a context that ends when closing is closed.
-func closingContext(closing <-chan struct{}) context.Context {
-	ctx, cancel := context.WithCancel(context.Background())
-	go func() {
-		<-closing
-		cancel()
-	}()
-	return ctx
 }

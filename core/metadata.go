@@ -59,7 +59,7 @@ type partitionMeta struct {
 // every later snapshot, so batches never move when metadata changes.
 type topicState struct {
 	name   string
-	sticky stickyPartitioner
+	sticky *stickyPartitioner
 	// id and parts are the sender's: the topic id (Produce v13 names
 	// topics by it) and every partition made so far.
 	id    [16]byte
@@ -79,15 +79,15 @@ func newMetadata(wake func()) *metadata {
 // topic returns the usable metadata of a topic, asking the sender for it and
 // waiting (at most maxBlock, or until ctx ends) when the topic is not known
 // yet. The fast path is one atomic load and one map lookup.
-func (m *metadata) topic(ctx context.Context, name string, maxBlock time.Duration, closing <-chan struct{}) (*topicMeta, error) {
+func (m *metadata) topic(ctx context.Context, name string, maxBlock time.Duration, closeCtx context.Context) (*topicMeta, error) {
 	snap := m.snapshot.Load()
 	if t := snap.topics[name]; t != nil && len(t.partitions) > 0 {
 		return t, nil
 	}
-	return m.waitTopic(ctx, name, maxBlock, closing)
+	return m.waitTopic(ctx, name, maxBlock, closeCtx)
 }
 
-func (m *metadata) waitTopic(ctx context.Context, name string, maxBlock time.Duration, closing <-chan struct{}) (*topicMeta, error) {
+func (m *metadata) waitTopic(ctx context.Context, name string, maxBlock time.Duration, closeCtx context.Context) (*topicMeta, error) {
 	start := time.Now()
 	timer := time.NewTimer(maxBlock)
 	defer timer.Stop()
@@ -113,7 +113,7 @@ func (m *metadata) waitTopic(ctx context.Context, name string, maxBlock time.Dur
 				ErrTimeout, name, time.Since(start).Round(time.Millisecond), cause)
 		case <-ctx.Done():
 			return nil, fmt.Errorf("waiting for metadata of topic %q: %w", name, ctx.Err())
-		case <-closing:
+		case <-closeCtx.Done():
 			return nil, fmt.Errorf("%w while waiting for metadata of topic %q", ErrClosed, name)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/perfproducer/perfproducer/core/wire"
+	"github.com/perfproducer/perfproducer/netpoll"
 )
 
 // maybeUpdateMetadata sends a Metadata request when one is due: asked for
@@ -102,7 +103,7 @@ func (s *sender) onMetadata(c *brokerConn, r *request, body []byte, now int64) {
 func (s *sender) topicMetaFrom(mt *wire.MetadataTopic) *topicMeta {
 	st := s.topics[mt.Name]
 	if st == nil {
-		st = &topicState{name: mt.Name}
+		st = &topicState{name: mt.Name, sticky: newStickyPartitioner(s.cfg.BatchSize, s.cfg.PartitionerAdaptive)}
 		s.topics[mt.Name] = st
 	}
 	st.id = mt.ID
@@ -182,7 +183,7 @@ func (s *sender) dropRetiredConnections(prev, next *clusterSnapshot) {
 			continue // a bootstrap connection still answering
 		}
 		if c.state != connDown {
-			s.net.CloseConnection(netpollID(id))
+			s.net.CloseConnection(netpoll.ID(id))
 		}
 		if len(c.inFlight) == 0 {
 			delete(s.conns, id)

@@ -41,8 +41,10 @@ type Producer struct {
 	// active counts Sends between their closed check and their append,
 	// so Close can wait for them to land before the final flush.
 	active   atomic.Int64
-	closed   atomic.Bool
-	closing  chan struct{} // closed by Close: ends blocking waits in Send
+	closed atomic.Bool
+	// closeCtx ends when Close begins: it ends blocking waits in Send.
+	closeCtx    context.Context
+	closeCancel context.CancelFunc
 	flushing atomic.Int32
 	done     chan struct{} // closed when the sender goroutine has returned
 
@@ -84,12 +86,12 @@ func NewProducer(cfg Config) (*Producer, error) {
 		return nil, fmt.Errorf("opening the network selector: %w", err)
 	}
 	p := &Producer{
-		cfg:     cfg,
-		clock:   newMonoClock(),
-		arena:   ar,
-		closing: make(chan struct{}),
-		done:    make(chan struct{}),
+		cfg:   cfg,
+		clock: newMonoClock(),
+		arena: ar,
+		done:  make(chan struct{}),
 	}
+	p.closeCtx, p.closeCancel = context.WithCancel(context.Background())
 	s := &sender{
 		p: p, cfg: &p.cfg, clock: p.clock, arena: ar, net: net, log: log,
 		conns:       make(map[int32]*brokerConn),
@@ -109,12 +111,25 @@ func NewProducer(cfg Config) (*Producer, error) {
 	p.meta = newMetadata(s.wake)
 	s.meta = p.meta
 	p.sender = s
-	p.acc = accumulator{arena: ar, batchSize: cfg.BatchSize, maxBlock: cfg.MaxBlock, clock: p.clock, wake: s.wake, closing: p.closing}
+	p.acc = accumulator{arena: ar, batchSize: cfg.BatchSize, maxBlock: cfg.MaxBlock, clock: p.clock, wake: s.wake, closeCtx: p.closeCtx}
 	go func() {
 		defer close(p.done)
 		s.run()
 	}()
 	return p, nil
+}
+
+// compressionLevel is the level property of the configured codec.
+func (c *Config) compressionLevel() int {
+	switch c.Compression {
+	case CompressionGzip:
+		return c.GzipLevel
+	case CompressionLZ4:
+		return c.LZ4Level
+	case CompressionZstd:
+		return c.ZstdLevel
+	}
+	return 0
 }
 
 // Send appends a record for sending and returns once it is encoded; cb
@@ -139,11 +154,11 @@ func (p *Producer) Send(ctx context.Context, r *Record, cb Callback) error {
 		return fmt.Errorf("%w: the record is %d bytes; max.request.size is %d and buffer.memory %d",
 			ErrRecordTooLarge, size, p.cfg.MaxRequestSize, p.cfg.BufferMemory)
 	}
-	t, err := p.meta.topic(ctx, r.Topic, p.cfg.MaxBlock, p.closing)
+	t, err := p.meta.topic(ctx, r.Topic, p.cfg.MaxBlock, p.closeCtx)
 	if err != nil {
 		return err
 	}
-	part, err := p.choosePartition(t, r, size)
+	part, sticky, err := p.choosePartition(t, r)
 	if err != nil {
 		return err
 	}
@@ -152,29 +167,34 @@ func (p *Producer) Send(ctx context.Context, r *Record, cb Callback) error {
 		ts = r.Timestamp.UnixMilli()
 	}
 	p.pending.Add(1)
-	if err := p.acc.append(ctx, part, r, ts, cb); err != nil {
+	newBatch, err := p.acc.append(ctx, part, r, ts, cb)
+	if err != nil {
 		p.recordsDone(1)
 		return err
+	}
+	if sticky {
+		t.state.sticky.recordAppended(part.index, size, newBatch, t.available, len(t.partitions))
 	}
 	return nil
 }
 
-// choosePartition picks the record's partition (SEED-NOTES.md §4 step 3).
-func (p *Producer) choosePartition(t *topicMeta, r *Record, size int) (*partition, error) {
+// choosePartition picks the record's partition (SEED-NOTES.md §4 step 3),
+// and says whether the sticky partitioner chose it.
+func (p *Producer) choosePartition(t *topicMeta, r *Record) (part *partition, sticky bool, err error) {
 	n := len(t.partitions)
 	var i int32
 	switch {
 	case r.PartitionSet:
 		if r.Partition < 0 || int(r.Partition) >= n {
-			return nil, fmt.Errorf("%w: topic %q has %d partitions, the record names partition %d", ErrInvalidPartition, r.Topic, n, r.Partition)
+			return nil, false, fmt.Errorf("%w: topic %q has %d partitions, the record names partition %d", ErrInvalidPartition, r.Topic, n, r.Partition)
 		}
 		i = r.Partition
 	case r.Key != nil && !p.cfg.PartitionerIgnoreKeys:
 		i = KeyPartition(r.Key, n)
 	default:
-		i = t.state.sticky.Partition(size, t.available, n)
+		i, sticky = t.state.sticky.Partition(t.available, n), true
 	}
-	return t.partitions[i].part, nil
+	return t.partitions[i].part, sticky, nil
 }
 
 // SendSync sends a record and waits for its outcome.
@@ -252,14 +272,15 @@ func (p *Producer) Close(ctx context.Context) error {
 
 func (p *Producer) close(ctx context.Context) error {
 	p.closed.Store(true)
-	close(p.closing)
+	p.closeCancel()
 	// Sends already past their closed check finish appending (or fail
 	// fast: closing ends their waits) before the last flush.
 	for p.active.Load() > 0 {
 		runtime.Gosched()
 	}
 	p.flushing.Add(1)
-	err := p.waitIdle(withWake(ctx, p.sender.wake))
+	p.sender.wake()
+	err := p.waitIdle(ctx)
 	if err != nil {
 		p.sender.force.Store(true)
 	}
@@ -267,11 +288,4 @@ func (p *Producer) close(ctx context.Context) error {
 	p.sender.net.Wakeup()
 	<-p.done
 	return errors.Join(err, p.sender.net.Close(), p.arena.Close())
-}
-
-// withWake returns ctx unchanged; it wakes the sender first so a flush
-// starts at once.
-func withWake(ctx context.Context, wake func()) context.Context {
-	wake()
-	return ctx
 }

@@ -88,7 +88,7 @@ func (s *sender) run() {
 		wakeAt = min(wakeAt, s.idem.maybeInit(s, now))
 		wakeAt = min(wakeAt, s.sendReady(now))
 		wakeAt = min(wakeAt, s.expireRequests(now))
-		s.poll(wakeAt - now)
+		s.poll(time.Duration(wakeAt - now))
 		s.handleNetwork()
 	}
 }

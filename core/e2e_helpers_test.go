@@ -1,0 +1,90 @@
+package core
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// testDeadline bounds every wait in the end-to-end tests: generous, since
+// CI runs them under -race on two busy cores, and never a synchronisation.
+const testDeadline = 2 * time.Minute
+
+// newCluster starts an in-process Kafka cluster with one topic.
+func newCluster(t testing.TB, brokers int, topic string, partitions int) *kfake.Cluster {
+	t.Helper()
+	c, err := kfake.NewCluster(kfake.NumBrokers(brokers), kfake.SeedTopics(int32(partitions), topic))
+	if err != nil {
+		t.Fatalf("starting kfake: %v", err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
+// newTestProducer starts a producer on c with Kafka's defaults changed by
+// edit, and closes it when the test ends.
+func newTestProducer(t testing.TB, c *kfake.Cluster, edit func(*Config)) *Producer {
+	t.Helper()
+	cfg := DefaultConfig()
+	cfg.BootstrapServers = c.ListenAddrs()
+	cfg.BufferMemory = 4 << 20
+	if os.Getenv("PERFPRODUCER_TEST_LOG") != "" {
+		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	if edit != nil {
+		edit(&cfg)
+	}
+	p, err := NewProducer(cfg)
+	if err != nil {
+		t.Fatalf("NewProducer: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
+		defer cancel()
+		p.Close(ctx)
+	})
+	return p
+}
+
+// consume reads exactly want records of topic from c with an independent
+// client (franz-go), from the start, and fails the test if they do not all
+// come within the deadline.
+func consume(t testing.TB, c *kfake.Cluster, topic string, want int) []*kgo.Record {
+	t.Helper()
+	cl, err := kgo.NewClient(
+		kgo.SeedBrokers(c.ListenAddrs()...),
+		kgo.ConsumeTopics(topic),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.FetchMaxWait(100*time.Millisecond),
+	)
+	if err != nil {
+		t.Fatalf("kgo client: %v", err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
+	defer cancel()
+	var got []*kgo.Record
+	for len(got) < want {
+		fs := cl.PollFetches(ctx)
+		if err := ctx.Err(); err != nil {
+			t.Fatalf("read back %d of %d records before the deadline", len(got), want)
+		}
+		fs.EachError(func(topic string, p int32, err error) {
+			t.Fatalf("fetching %s-%d: %v", topic, p, err)
+		})
+		got = append(got, fs.Records()...)
+	}
+	// Anything more would be a duplicate: give the broker one more fetch.
+	short, cancelShort := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancelShort()
+	extra := cl.PollFetches(short).Records()
+	if len(extra) > 0 {
+		t.Fatalf("read %d records more than the %d sent", len(extra), want)
+	}
+	return got
+}
