@@ -16,9 +16,10 @@ import (
 const testDeadline = 2 * time.Minute
 
 // newCluster starts an in-process Kafka cluster with one topic.
-func newCluster(t testing.TB, brokers int, topic string, partitions int) *kfake.Cluster {
+func newCluster(t testing.TB, brokers int, topic string, partitions int, opts ...kfake.Opt) *kfake.Cluster {
 	t.Helper()
-	c, err := kfake.NewCluster(kfake.NumBrokers(brokers), kfake.SeedTopics(int32(partitions), topic))
+	opts = append([]kfake.Opt{kfake.NumBrokers(brokers), kfake.SeedTopics(int32(partitions), topic)}, opts...)
+	c, err := kfake.NewCluster(opts...)
 	if err != nil {
 		t.Fatalf("starting kfake: %v", err)
 	}

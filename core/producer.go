@@ -40,13 +40,13 @@ type Producer struct {
 	pending atomic.Int64
 	// active counts Sends between their closed check and their append,
 	// so Close can wait for them to land before the final flush.
-	active   atomic.Int64
+	active atomic.Int64
 	closed atomic.Bool
 	// closeCtx ends when Close begins: it ends blocking waits in Send.
 	closeCtx    context.Context
 	closeCancel context.CancelFunc
-	flushing atomic.Int32
-	done     chan struct{} // closed when the sender goroutine has returned
+	flushing    atomic.Int32
+	done        chan struct{} // closed when the sender goroutine has returned
 
 	idleMu      sync.Mutex
 	idleWaiters []chan struct{}

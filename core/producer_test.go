@@ -8,6 +8,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // sentRecord is what a test remembers of a record it sent.
@@ -61,9 +64,22 @@ func TestProduceAndReadBack(t *testing.T) {
 	const topic, partitions, n = "orders", 4, 2000
 	c := newCluster(t, 1, topic, partitions)
 	p := newTestProducer(t, c, nil)
+	sent := sendAll(t, p, n, mixedRecord(topic, 16))
+	verifyReadBack(t, sent, consume(t, c, topic, n), partitions, true)
+}
+
+// mixedRecord makes record i: its index in the first 8 bytes of a value of
+// valueSize bytes (at least 8), a key on two records of three, headers on
+// one in five (one with a null value), and a distinct timestamp.
+func mixedRecord(topic string, valueSize int) func(i int) Record {
 	base := time.UnixMilli(1_700_000_000_000)
-	sent := sendAll(t, p, n, func(i int) Record {
-		r := Record{Topic: topic, Value: binary.BigEndian.AppendUint64(nil, uint64(i)), Timestamp: base.Add(time.Duration(i) * time.Millisecond)}
+	return func(i int) Record {
+		v := make([]byte, max(valueSize, 8))
+		binary.BigEndian.PutUint64(v, uint64(i))
+		for j := 8; j < len(v); j++ {
+			v[j] = byte(i + j)
+		}
+		r := Record{Topic: topic, Value: v, Timestamp: base.Add(time.Duration(i) * time.Millisecond)}
 		if i%3 != 0 {
 			r.Key = fmt.Appendf(nil, "key-%d", i%50)
 		}
@@ -71,15 +87,35 @@ func TestProduceAndReadBack(t *testing.T) {
 			r.Headers = []Header{{Key: "h", Value: []byte{byte(i)}}, {Key: "nil"}}
 		}
 		return r
-	})
-	got := consume(t, c, topic, n)
+	}
+}
 
+// verifyReadBack checks every record read back against what was sent:
+// each exactly once, its bytes, key, headers, timestamp, partition (the
+// callback's, and murmur2's for keyed records), offset (unless the producer
+// could not know it: acks=0), and Send order within each partition.
+func verifyReadBack(t *testing.T, sent []sentRecord, got []*kgo.Record, partitions int, offsets bool) {
+	t.Helper()
+	if len(got) != len(sent) {
+		t.Fatalf("read back %d records, sent %d", len(got), len(sent))
+	}
+	seen := make([]bool, len(sent))
 	lastOffset := map[int32]int64{}
 	lastIndex := map[int32]int{}
 	for _, g := range got {
+		if len(g.Value) < 8 {
+			t.Fatalf("read back a %d-byte value; every value sent starts with its 8-byte index", len(g.Value))
+		}
 		i := int(binary.BigEndian.Uint64(g.Value))
+		if i < 0 || i >= len(sent) || seen[i] {
+			t.Fatalf("record %d read back twice or never sent", i)
+		}
+		seen[i] = true
 		s := sent[i]
-		if g.Partition != s.md.Partition || g.Offset != s.md.Offset {
+		if !bytes.Equal(g.Value, s.rec.Value) {
+			t.Fatalf("record %d value differs (%d bytes read, %d sent)", i, len(g.Value), len(s.rec.Value))
+		}
+		if g.Partition != s.md.Partition || offsets && g.Offset != s.md.Offset {
 			t.Fatalf("record %d read at %d/%d, callback said %d/%d", i, g.Partition, g.Offset, s.md.Partition, s.md.Offset)
 		}
 		if !bytes.Equal(g.Key, s.rec.Key) || (g.Key == nil) != (s.rec.Key == nil) {
@@ -95,7 +131,7 @@ func TestProduceAndReadBack(t *testing.T) {
 			t.Fatalf("record %d has %d headers, want %d", i, len(g.Headers), len(s.rec.Headers))
 		}
 		for j, h := range s.rec.Headers {
-			if g.Headers[j].Key != h.Key || !bytes.Equal(g.Headers[j].Value, h.Value) {
+			if g.Headers[j].Key != h.Key || !bytes.Equal(g.Headers[j].Value, h.Value) || (g.Headers[j].Value == nil) != (h.Value == nil) {
 				t.Fatalf("record %d header %d = %q:%q, want %q:%q", i, j, g.Headers[j].Key, g.Headers[j].Value, h.Key, h.Value)
 			}
 		}
@@ -108,7 +144,64 @@ func TestProduceAndReadBack(t *testing.T) {
 		}
 		lastIndex[g.Partition] = i
 	}
-	if len(lastIndex) != partitions {
-		t.Fatalf("records landed in %d partitions, want all %d", len(lastIndex), partitions)
+}
+
+func TestProduceMatrix(t *testing.T) {
+	cases := []struct {
+		name        string
+		brokers     int
+		partitions  int
+		acks        int16
+		compression Compression
+		records     int
+		valueSize   int
+	}{
+		{"1 broker 1 partition acks=all", 1, 1, AcksAll, CompressionNone, 500, 100},
+		{"3 brokers 64 partitions acks=all", 3, 64, AcksAll, CompressionNone, 3000, 100},
+		{"3 brokers 64 partitions acks=1 lz4", 3, 64, AcksLeader, CompressionLZ4, 3000, 100},
+		{"acks=0 zstd", 3, 8, AcksNone, CompressionZstd, 2000, 100},
+		{"gzip", 1, 4, AcksAll, CompressionGzip, 1000, 300},
+		{"snappy", 1, 4, AcksAll, CompressionSnappy, 1000, 300},
+		{"records larger than batch.size", 1, 2, AcksAll, CompressionNone, 20, 40 << 10},
+		{"records larger than batch.size, compressed", 1, 2, AcksAll, CompressionZstd, 20, 40 << 10},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			const topic = "matrix"
+			c := newCluster(t, tc.brokers, topic, tc.partitions)
+			p := newTestProducer(t, c, func(cfg *Config) {
+				cfg.Acks = tc.acks
+				cfg.Compression = tc.compression
+				if tc.acks != AcksAll {
+					cfg.EnableIdempotence = false
+				}
+			})
+			sent := sendAll(t, p, tc.records, mixedRecord(topic, tc.valueSize))
+			verifyReadBack(t, sent, consume(t, c, topic, tc.records), tc.partitions, tc.acks != AcksNone)
+		})
+	}
+}
+
+func TestRecordSizes(t *testing.T) {
+	const topic = "sizes"
+	c := newCluster(t, 1, topic, 1, kfake.BrokerConfigs(map[string]string{"message.max.bytes": "4194304"}))
+	p := newTestProducer(t, c, func(cfg *Config) { cfg.MaxRequestSize = 2 << 20 })
+	sizes := []int{0, 1, 7, 100, 16 << 10, 16<<10 + 1, 256 << 10, 1 << 20}
+	// Records of exactly these value sizes; the index lives in the key.
+	var sent []sentRecord
+	for i, size := range sizes {
+		r := Record{Topic: topic, Key: binary.BigEndian.AppendUint64(nil, uint64(i)), Value: bytes.Repeat([]byte{byte(i)}, size)}
+		md, err := p.SendSync(context.Background(), &r)
+		if err != nil {
+			t.Fatalf("value of %d bytes: %v", size, err)
+		}
+		sent = append(sent, sentRecord{rec: r, md: md})
+	}
+	got := consume(t, c, topic, len(sizes))
+	for _, g := range got {
+		i := int(binary.BigEndian.Uint64(g.Key))
+		if !bytes.Equal(g.Value, sent[i].rec.Value) || g.Offset != sent[i].md.Offset {
+			t.Fatalf("value of %d bytes read back as %d bytes at offset %d (sent at %d)", sizes[i], len(g.Value), g.Offset, sent[i].md.Offset)
+		}
 	}
 }
