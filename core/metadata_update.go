@@ -2,12 +2,12 @@ package core
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"slices"
 	"strconv"
 
 	"github.com/perfproducer/perfproducer/core/wire"
-	"github.com/perfproducer/perfproducer/netpoll"
 )
 
 // maybeUpdateMetadata sends a Metadata request when one is due: asked for
@@ -87,8 +87,8 @@ func (s *sender) onMetadata(c *brokerConn, r *request, body []byte, now int64) {
 		}
 		next.topics[mt.Name] = t
 	}
-	s.dropRetiredConnections(prev, next)
 	s.meta.publish(next)
+	s.reconcileConnections(next, now)
 	s.metadataAtNanos = now
 	if prev.version == 0 || !sameLeaders(prev, next) {
 		s.log.Debug("metadata updated", "version", next.version, "brokers", len(next.nodes), "topics", len(next.topics))
@@ -168,26 +168,23 @@ func sameLeaders(a, b *clusterSnapshot) bool {
 	return true
 }
 
-// dropRetiredConnections closes connections to brokers that left the
-// cluster, and bootstrap connections once real brokers are known (their
-// in-flight requests are retried elsewhere).
-func (s *sender) dropRetiredConnections(prev, next *clusterSnapshot) {
+// reconcileConnections closes connections that no longer lead where the
+// new snapshot says: to brokers that left the cluster or moved to another
+// address (a restarted broker), and bootstrap connections once real brokers
+// are known. Their in-flight requests are retried like any lost to a broken
+// connection.
+func (s *sender) reconcileConnections(next *clusterSnapshot, now int64) {
 	if len(next.nodes) == 0 {
 		return
 	}
 	for id, c := range s.conns {
-		if _, ok := next.nodes[id]; ok {
+		if addr, ok := next.nodes[id]; ok && addr == c.addr {
 			continue
 		}
-		if id < 0 && len(c.inFlight) > 0 {
-			continue // a bootstrap connection still answering
-		}
 		if c.state != connDown {
-			s.net.CloseConnection(netpoll.ID(id))
+			s.dropConnection(c, fmt.Errorf("broker %d is no longer at %s in the cluster metadata", id, c.addr), now)
 		}
-		if len(c.inFlight) == 0 {
-			delete(s.conns, id)
-		}
+		delete(s.conns, id)
 	}
 }
 

@@ -1,7 +1,6 @@
 package core
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
@@ -47,6 +46,9 @@ func (s *sender) ready(c *brokerConn, now int64) bool {
 
 func (s *sender) connect(c *brokerConn, now int64) {
 	c.state = connConnecting
+	// A connection the transport still holds under this id (one whose
+	// failure it has not reported yet) must not outlive our view of it.
+	s.net.CloseConnection(netpoll.ID(c.node))
 	if err := s.net.Connect(s.ctx, netpoll.ID(c.node), c.addr); err != nil {
 		s.log.Warn("connect failed", "node", c.node, "address", c.addr, "error", err)
 		s.markDown(c, now)
@@ -262,5 +264,3 @@ func (s *sender) connectSomewhere(now int64) {
 		}
 	}
 }
-
-var errNoConnection = errors.New("no connection")
