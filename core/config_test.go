@@ -147,6 +147,7 @@ func TestSetAcceptsGoodValues(t *testing.T) {
 		{"partitioner.adaptive.partitioning.enable", "false", "false", func(c Config) any { return c.PartitionerAdaptive }, false},
 		{"partitioner.availability.timeout.ms", "500", "500", func(c Config) any { return c.PartitionerAvailabilityTimeout }, 500 * time.Millisecond},
 		{"perfproducer.transport", "iouring", "iouring", func(c Config) any { return c.Transport }, TransportIOURing},
+		{"perfproducer.transport", "NetPoll", "netpoll", func(c Config) any { return c.Transport }, TransportNetpoll},
 	} {
 		c := DefaultConfig()
 		if err := c.Set(tc.key, tc.value); err != nil {
@@ -219,7 +220,7 @@ func TestSetRejectsBadValues(t *testing.T) {
 		{"partitioner.adaptive.partitioning.enable", ""},
 		{"partitioner.availability.timeout.ms", "-1"},
 		{"perfproducer.transport", "epoll"},
-		{"perfproducer.transport", "NETPOLL"},
+		{"perfproducer.transport", ""},
 	} {
 		c := DefaultConfig()
 		before := c.Properties()
