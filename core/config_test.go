@@ -3,6 +3,7 @@ package core
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"log/slog"
 	"maps"
 	"slices"
@@ -450,4 +451,37 @@ func TestCompressionString(t *testing.T) {
 			t.Errorf("Compression(%d).String() = %q, want %q", int8(c), got, want)
 		}
 	}
+}
+
+func ExampleDefaultConfig() {
+	c := DefaultConfig()
+	c.BootstrapServers = []string{"localhost:9092"}
+	c.Linger = 20 * time.Millisecond
+	c.Compression = CompressionZstd
+	if err := c.Validate(); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(c.Properties()["linger.ms"], c.Compression, c.EnableIdempotence)
+	// Output: 20 zstd true
+}
+
+func ExampleParseProperties() {
+	c, err := ParseProperties(map[string]string{
+		"bootstrap.servers": "broker-1:9092,broker-2:9092",
+		"acks":              "1",
+		"batch.size":        "65536",
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	// acks=1 rules out idempotence, which was left at its default.
+	fmt.Println(c.BatchSize, c.Acks, c.EnableIdempotence)
+
+	_, err = ParseProperties(map[string]string{"bootstrap.servers": "broker-1:9092", "linger": "100"})
+	fmt.Println(errors.Is(err, ErrInvalidConfig), err)
+	// Output:
+	// 65536 1 false
+	// true invalid producer configuration: linger="100" is not a producer property (did you mean linger.ms?)
 }
