@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -401,6 +402,8 @@ func TestValidateDeliveryTimeout(t *testing.T) {
 		{"explicit below a raised floor", map[string]string{"delivery.timeout.ms": "120000", "linger.ms": "100000"}, true, 0},
 		{"explicit default value below the floor", map[string]string{"delivery.timeout.ms": "120000", "request.timeout.ms": "120000"}, true, 0},
 		{"default below the floor", map[string]string{"linger.ms": "100000", "request.timeout.ms": "60000"}, false, 160 * time.Second},
+		{"default below an overflowing floor", map[string]string{"linger.ms": "9223372036854", "request.timeout.ms": "9223372036854"}, false, math.MaxInt64},
+		{"explicit below an overflowing floor", map[string]string{"linger.ms": "9223372036854", "request.timeout.ms": "9223372036854", "delivery.timeout.ms": "9223372036854"}, true, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			errorKey := ""
