@@ -2,6 +2,7 @@ package core
 
 import (
 	"log/slog"
+	"math"
 	"strconv"
 	"time"
 )
@@ -277,6 +278,9 @@ func (c *Config) Validate() error {
 // linger and then wait out one request.
 func (c *Config) settleDeliveryTimeout() error {
 	floor := c.Linger + c.RequestTimeout
+	if floor < c.Linger {
+		floor = math.MaxInt64 // the sum overflowed
+	}
 	if c.DeliveryTimeout >= floor {
 		return nil
 	}

@@ -3,8 +3,10 @@ package core
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"log/slog"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -147,6 +149,7 @@ func TestSetAcceptsGoodValues(t *testing.T) {
 		{"partitioner.adaptive.partitioning.enable", "false", "false", func(c Config) any { return c.PartitionerAdaptive }, false},
 		{"partitioner.availability.timeout.ms", "500", "500", func(c Config) any { return c.PartitionerAvailabilityTimeout }, 500 * time.Millisecond},
 		{"perfproducer.transport", "iouring", "iouring", func(c Config) any { return c.Transport }, TransportIOURing},
+		{"perfproducer.transport", "NetPoll", "netpoll", func(c Config) any { return c.Transport }, TransportNetpoll},
 	} {
 		c := DefaultConfig()
 		if err := c.Set(tc.key, tc.value); err != nil {
@@ -219,7 +222,7 @@ func TestSetRejectsBadValues(t *testing.T) {
 		{"partitioner.adaptive.partitioning.enable", ""},
 		{"partitioner.availability.timeout.ms", "-1"},
 		{"perfproducer.transport", "epoll"},
-		{"perfproducer.transport", "NETPOLL"},
+		{"perfproducer.transport", ""},
 	} {
 		c := DefaultConfig()
 		before := c.Properties()
@@ -399,6 +402,8 @@ func TestValidateDeliveryTimeout(t *testing.T) {
 		{"explicit below a raised floor", map[string]string{"delivery.timeout.ms": "120000", "linger.ms": "100000"}, true, 0},
 		{"explicit default value below the floor", map[string]string{"delivery.timeout.ms": "120000", "request.timeout.ms": "120000"}, true, 0},
 		{"default below the floor", map[string]string{"linger.ms": "100000", "request.timeout.ms": "60000"}, false, 160 * time.Second},
+		{"default below an overflowing floor", map[string]string{"linger.ms": "9223372036854", "request.timeout.ms": "9223372036854"}, false, math.MaxInt64},
+		{"explicit below an overflowing floor", map[string]string{"linger.ms": "9223372036854", "request.timeout.ms": "9223372036854", "delivery.timeout.ms": "9223372036854"}, true, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			errorKey := ""
@@ -449,4 +454,37 @@ func TestCompressionString(t *testing.T) {
 			t.Errorf("Compression(%d).String() = %q, want %q", int8(c), got, want)
 		}
 	}
+}
+
+func ExampleDefaultConfig() {
+	c := DefaultConfig()
+	c.BootstrapServers = []string{"localhost:9092"}
+	c.Linger = 20 * time.Millisecond
+	c.Compression = CompressionZstd
+	if err := c.Validate(); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(c.Properties()["linger.ms"], c.Compression, c.EnableIdempotence)
+	// Output: 20 zstd true
+}
+
+func ExampleParseProperties() {
+	c, err := ParseProperties(map[string]string{
+		"bootstrap.servers": "broker-1:9092,broker-2:9092",
+		"acks":              "1",
+		"batch.size":        "65536",
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	// acks=1 rules out idempotence, which was left at its default.
+	fmt.Println(c.BatchSize, c.Acks, c.EnableIdempotence)
+
+	_, err = ParseProperties(map[string]string{"bootstrap.servers": "broker-1:9092", "linger": "100"})
+	fmt.Println(errors.Is(err, ErrInvalidConfig), err)
+	// Output:
+	// 65536 1 false
+	// true invalid producer configuration: linger="100" is not a producer property (did you mean linger.ms?)
 }

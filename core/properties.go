@@ -1,8 +1,6 @@
 package core
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"io"
 	"maps"
@@ -249,16 +247,23 @@ func gzipLevelProperty() property {
 	return p
 }
 
+var transports = []Transport{TransportNetpoll, TransportIOURing}
+
 func transportProperty() property {
 	const choices = "is not one of netpoll, iouring"
 	return property{
 		name: "perfproducer.transport",
 		parse: func(c *Config, text string) string {
-			c.Transport = Transport(text)
-			return ""
+			for _, t := range transports {
+				if strings.EqualFold(text, string(t)) {
+					c.Transport = t
+					return ""
+				}
+			}
+			return choices
 		},
 		check: func(c *Config) string {
-			if c.Transport != TransportNetpoll && c.Transport != TransportIOURing {
+			if !slices.Contains(transports, c.Transport) {
 				return choices
 			}
 			return ""
@@ -376,25 +381,25 @@ func (c Config) Properties() map[string]string {
 // A key given twice keeps its last value. Malformed \u escapes are an error
 // wrapping ErrInvalidConfig.
 func ReadProperties(r io.Reader) (map[string]string, error) {
-	scanner := bufio.NewScanner(r)
-	scanner.Buffer(nil, 1<<20)
-	scanner.Split(scanPropertiesLine)
+	text, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	lines := strings.Split(propertyLineEnds.Replace(string(text)), "\n")
 	props := make(map[string]string)
-	lineNumber := 0
-	for scanner.Scan() {
-		lineNumber++
-		first := lineNumber
-		line := trimLeadingSpace(scanner.Text())
+	for i := 0; i < len(lines); i++ {
+		first := i + 1
+		line := trimLeadingSpace(lines[i])
 		if line == "" || line[0] == '#' || line[0] == '!' {
 			continue
 		}
 		for continues(line) {
 			line = line[:len(line)-1]
-			if !scanner.Scan() {
+			if i+1 == len(lines) {
 				break
 			}
-			lineNumber++
-			line += trimLeadingSpace(scanner.Text())
+			i++
+			line += trimLeadingSpace(lines[i])
 		}
 		key, value, err := splitProperty(line)
 		if err != nil {
@@ -402,27 +407,11 @@ func ReadProperties(r io.Reader) (map[string]string, error) {
 		}
 		props[key] = value
 	}
-	if err := scanner.Err(); err != nil {
-		return nil, err
-	}
 	return props, nil
 }
 
-// scanPropertiesLine splits lines ended by \n, \r or \r\n, as Java does.
-func scanPropertiesLine(data []byte, atEOF bool) (advance int, token []byte, err error) {
-	i := bytes.IndexAny(data, "\r\n")
-	switch {
-	case i < 0 && atEOF && len(data) > 0:
-		return len(data), data, nil
-	case i < 0:
-		return 0, nil, nil
-	case data[i] == '\r' && i+1 == len(data) && !atEOF:
-		return 0, nil, nil // a \n may follow
-	case data[i] == '\r' && i+1 < len(data) && data[i+1] == '\n':
-		return i + 2, data[:i], nil
-	}
-	return i + 1, data[:i], nil
-}
+// propertyLineEnds turns the line ends Java accepts (\r\n, \r) into \n.
+var propertyLineEnds = strings.NewReplacer("\r\n", "\n", "\r", "\n")
 
 // propertySpace is the whitespace of the .properties format.
 const propertySpace = " \t\f"
