@@ -1,0 +1,19 @@
+// Command perfproducer is a Kafka producer benchmark with
+// kafka-producer-perf-test's flags and output, driving the perfproducer
+// library.
+//
+//	perfproducer --topic T --num-records N --record-size S --throughput -1 \
+//	    --producer-props bootstrap.servers=host:9092 acks=all linger.ms=5
+//
+// With no --bootstrap-server (and no bootstrap.servers property) it starts an
+// embedded, in-process Kafka cluster (3 brokers, the topic with 12
+// partitions), so `go run ./cmd/perfproducer` works on a fresh machine.
+//
+// Beyond the Java tool's flags: --bootstrap-server; --payload-seq writes each
+// record's index (0..N-1, big-endian) into the first 8 bytes of its value so a
+// reader can check for loss, duplicates and order; --key-size N gives each
+// record a random N-byte key (keyed partitioning). It prints a line every
+// five seconds and a final line with the 50th, 95th, 99th and 99.9th
+// percentiles, in the Java tool's words, and exits non-zero if any record
+// failed.
+package main

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// Exit codes: 0 all records delivered, 1 some failed, 2 bad command line.
+const (
+	exitOK     = 0
+	exitFailed = 1
+	exitUsage  = 2
+)
+
+// run is the whole command, separated from main for tests.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	o, err := parseArgs(args)
+	if err != nil {
+		if err != errUsage {
+			fmt.Fprintln(stderr, "perfproducer:", err)
+		}
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	res, err := benchmark(ctx, o, stdout, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "perfproducer:", err)
+		if errors.Is(err, errUsage) {
+			return exitUsage
+		}
+		return exitFailed
+	}
+	if res.failed > 0 {
+		fmt.Fprintf(stderr, "perfproducer: %d of %d records failed; first error: %v\n", res.failed, o.numRecords, res.firstErr)
+		return exitFailed
+	}
+	return exitOK
+}
