@@ -38,6 +38,10 @@ func (s *sender) sendReady(now int64) int64 {
 		}
 		s.readyByNode[leader] = append(s.readyByNode[leader], p)
 	}
+	if s.cfg.PartitionerAdaptive && now-s.loadUpdatedNanos >= int64(loadUpdateInterval) {
+		s.loadUpdatedNanos = now
+		s.updatePartitionLoad(snap)
+	}
 	if !s.idem.ready(s) {
 		return next
 	}
@@ -49,6 +53,36 @@ func (s *sender) sendReady(now int64) int64 {
 		s.sendProduce(c, parts, now)
 	}
 	return next
+}
+
+// loadUpdateInterval spaces partition-load updates: queue lengths change
+// with every drain, and a fresh weight table on each loop would cost an
+// allocation per loop for no better spread.
+const loadUpdateInterval = 5 * time.Millisecond
+
+// updatePartitionLoad tells each topic's sticky partitioner how many
+// batches wait per partition, so records without a key lean towards the
+// partitions whose queues are short (KIP-794 adaptive partitioning).
+// Partitions without a leader are left out.
+func (s *sender) updatePartitionLoad(snap *clusterSnapshot) {
+	for _, t := range snap.topics {
+		if len(t.partitions) < 2 {
+			continue
+		}
+		s.loadSizes, s.loadPartitions = s.loadSizes[:0], s.loadPartitions[:0]
+		for i, pm := range t.partitions {
+			if pm.leader < 0 {
+				continue
+			}
+			queued := int32(len(pm.part.queue))
+			if pm.part.cursor.next.Load() != nil {
+				queued++ // the open batch, still on the chain
+			}
+			s.loadSizes = append(s.loadSizes, queued)
+			s.loadPartitions = append(s.loadPartitions, int32(i))
+		}
+		t.state.sticky.updateLoad(s.loadSizes, s.loadPartitions, len(t.partitions))
+	}
 }
 
 // leaderOf is the partition's leader in snap, or -1.

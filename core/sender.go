@@ -49,6 +49,9 @@ type sender struct {
 	produceResp    wire.ProduceResponse
 	freeRequests   []*request
 	rotation       int
+	loadSizes        []int32
+	loadPartitions   []int32
+	loadUpdatedNanos int64
 
 	// dirty is set by appenders after they open a batch; sleeping is set
 	// by the sender around a blocking Poll. Together they make wakeups
