@@ -44,11 +44,11 @@ type sender struct {
 	idem idempotence
 
 	// Per-loop scratch, reused so a steady loop allocates nothing.
-	readyByNode    map[int32][]*partition
-	produceRequest wire.ProduceRequest
-	produceResp    wire.ProduceResponse
-	freeRequests   []*request
-	rotation       int
+	readyByNode      map[int32][]*partition
+	produceRequest   wire.ProduceRequest
+	produceResp      wire.ProduceResponse
+	freeRequests     []*request
+	rotation         int
 	loadSizes        []int32
 	loadPartitions   []int32
 	loadUpdatedNanos int64
