@@ -70,6 +70,11 @@ func NewProducer(cfg Config) (*Producer, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	if cfg.Transport == TransportIOURing {
+		// The io_uring transport is not built yet; Kafka users expect a
+		// producer to degrade, not refuse, so netpoll carries the load.
+		log.Warn("perfproducer.transport=iouring is not available; falling back to netpoll")
+	}
 	size := int(cfg.BufferMemory) / cfg.BatchSize * cfg.BatchSize
 	ar, err := arena.New(size, cfg.BatchSize, arena.Options{})
 	if err != nil {
