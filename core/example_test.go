@@ -52,16 +52,3 @@ func Example() {
 	// async: partition 0 offset 0
 	// sync: partition 0 offset 1
 }
-
-func ExampleParseProperties() {
-	cfg, err := core.ParseProperties(map[string]string{
-		"bootstrap.servers": "broker-1:9092,broker-2:9092",
-		"linger.ms":         "20",
-		"compression.type":  "zstd",
-	})
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println(cfg.Linger, cfg.Compression, cfg.BatchSize)
-	// Output: 20ms zstd 16384
-}
