@@ -86,8 +86,8 @@ func (b *brokerConn) produce(req *ProduceRequest, version int16, into *ProduceRe
 	b.send(segs, version, into)
 }
 
-// kmsgBatch builds a RecordBatch v2 of n records with kmsg, CRC32C included.
-func kmsgBatch(n int, producerID int64, epoch int16, firstSeq int32) []byte {
+// kfakeProduceBatch builds a RecordBatch v2 of n records with kmsg, CRC32C included.
+func kfakeProduceBatch(n int, producerID int64, epoch int16, firstSeq int32) []byte {
 	var records []byte
 	for i := range n {
 		r := kmsg.Record{OffsetDelta: int32(i), Key: []byte{byte('k' + i)}, Value: []byte("value")}
@@ -169,7 +169,7 @@ func TestAgainstKfake(t *testing.T) {
 	var pr ProduceResponse
 	req := ProduceRequest{Acks: -1, TimeoutMillis: 5000, Topics: []ProduceTopic{{
 		Name: "e2e", ID: topic.ID,
-		Partitions: []ProducePartition{{Partition: 0, Records: kmsgBatch(3, pid.ProducerID, pid.ProducerEpoch, 0)}},
+		Partitions: []ProducePartition{{Partition: 0, Records: kfakeProduceBatch(3, pid.ProducerID, pid.ProducerEpoch, 0)}},
 	}}}
 	b.produce(&req, pv, &pr)
 	if len(pr.Topics) != 1 || len(pr.Topics[0].Partitions) != 1 || pr.Topics[0].ID != topic.ID {
@@ -184,7 +184,7 @@ func TestAgainstKfake(t *testing.T) {
 	for v := int16(3); v <= 13; v++ {
 		req := ProduceRequest{Acks: 1, TimeoutMillis: 5000, Topics: []ProduceTopic{{
 			Name: "e2e", ID: topic.ID,
-			Partitions: []ProducePartition{{Partition: 1, Records: kmsgBatch(2, -1, -1, -1)}},
+			Partitions: []ProducePartition{{Partition: 1, Records: kfakeProduceBatch(2, -1, -1, -1)}},
 		}}}
 		b.produce(&req, v, &pr)
 		p := pr.Topics[0].Partitions[0]
@@ -196,13 +196,13 @@ func TestAgainstKfake(t *testing.T) {
 
 	// Broker errors come back as codes this package maps.
 	req = ProduceRequest{Acks: 1, TimeoutMillis: 5000, Topics: []ProduceTopic{{
-		Name: "e2e", Partitions: []ProducePartition{{Partition: 7, Records: kmsgBatch(1, -1, -1, -1)}},
+		Name: "e2e", Partitions: []ProducePartition{{Partition: 7, Records: kfakeProduceBatch(1, -1, -1, -1)}},
 	}}}
 	b.produce(&req, 9, &pr)
 	if err := pr.Topics[0].Partitions[0].Err(); !errors.Is(err, ErrUnknownTopicOrPartition) || !IsRetriable(err) {
 		t.Fatalf("unknown partition: %v", err)
 	}
-	corrupt := kmsgBatch(1, -1, -1, -1)
+	corrupt := kfakeProduceBatch(1, -1, -1, -1)
 	corrupt[len(corrupt)-1] ^= 0xff
 	req.Topics[0].Partitions = []ProducePartition{{Partition: 0, Records: corrupt}}
 	b.produce(&req, 11, &pr)
