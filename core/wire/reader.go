@@ -40,13 +40,12 @@ func (r *Reader) Fail(field string, err error) {
 
 // take returns the next n bytes, or nil after recording ErrTruncated.
 func (r *Reader) take(field string, n int) []byte {
-	if n > len(r.src)-r.off {
-		r.Fail(field, ErrTruncated)
-		return nil
+	if n <= len(r.src)-r.off {
+		r.off += n
+		return r.src[r.off-n : r.off : r.off]
 	}
-	b := r.src[r.off : r.off+n : r.off+n]
-	r.off += n
-	return b
+	r.Fail(field, ErrTruncated)
+	return nil
 }
 
 // Int8 reads one byte.
@@ -62,25 +61,31 @@ func (r *Reader) Bool(field string) bool { return r.Int8(field) != 0 }
 
 // Int16 reads a big-endian int16.
 func (r *Reader) Int16(field string) int16 {
-	if b := r.take(field, 2); b != nil {
-		return int16(binary.BigEndian.Uint16(b))
+	if len(r.src)-r.off >= 2 {
+		r.off += 2
+		return int16(binary.BigEndian.Uint16(r.src[r.off-2:]))
 	}
+	r.Fail(field, ErrTruncated)
 	return 0
 }
 
 // Int32 reads a big-endian int32.
 func (r *Reader) Int32(field string) int32 {
-	if b := r.take(field, 4); b != nil {
-		return int32(binary.BigEndian.Uint32(b))
+	if len(r.src)-r.off >= 4 {
+		r.off += 4
+		return int32(binary.BigEndian.Uint32(r.src[r.off-4:]))
 	}
+	r.Fail(field, ErrTruncated)
 	return 0
 }
 
 // Int64 reads a big-endian int64.
 func (r *Reader) Int64(field string) int64 {
-	if b := r.take(field, 8); b != nil {
-		return int64(binary.BigEndian.Uint64(b))
+	if len(r.src)-r.off >= 8 {
+		r.off += 8
+		return int64(binary.BigEndian.Uint64(r.src[r.off-8:]))
 	}
+	r.Fail(field, ErrTruncated)
 	return 0
 }
 
@@ -94,6 +99,15 @@ func (r *Reader) UUID(field string) (id [16]byte) {
 
 // Uvarint reads an unsigned varint of at most 32 bits.
 func (r *Reader) Uvarint(field string) uint32 {
+	// Compact lengths and tag counts are nearly always one byte.
+	if r.off < len(r.src) && r.src[r.off] < 0x80 {
+		r.off++
+		return uint32(r.src[r.off-1])
+	}
+	return r.uvarintLong(field)
+}
+
+func (r *Reader) uvarintLong(field string) uint32 {
 	if r.err != nil {
 		return 0
 	}
