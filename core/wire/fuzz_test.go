@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"bytes"
 	"errors"
 	"reflect"
 	"runtime"
@@ -175,5 +176,48 @@ func FuzzResponseHeader(f *testing.F) {
 		if len(body) > len(frame)-4 || corr != int32(uint32(frame[0])<<24|uint32(frame[1])<<16|uint32(frame[2])<<8|uint32(frame[3])) {
 			t.Fatalf("corr %d, %d-byte body from %d-byte frame", corr, len(body), len(frame))
 		}
+	})
+}
+
+// FuzzProduceRequestSegments builds Produce requests of fuzzed shape and
+// checks that the segments join to the frame AppendRequest writes and that
+// kmsg reads back what was encoded.
+func FuzzProduceRequestSegments(f *testing.F) {
+	f.Add(int16(9), uint8(2), []byte("abcdefghijklmnopqrstuvwxyz0123456789"))
+	f.Add(int16(3), uint8(0), []byte{})
+	f.Add(int16(13), uint8(255), bytes.Repeat([]byte{0xff}, 300))
+	f.Fuzz(func(t *testing.T, version int16, shape uint8, data []byte) {
+		versions, _ := Supported(APIKeyProduce)
+		v := versions.Min + int16(uint16(version)%uint16(versions.Max-versions.Min+1))
+		req := ProduceRequest{Acks: int16(shape%3) - 1, TimeoutMillis: int32(len(data))}
+		if shape&0x80 != 0 {
+			req.TransactionalID = strp(string(data[:min(len(data), 5)]))
+		}
+		for ti := range int(shape>>2)%4 + 1 {
+			topic := ProduceTopic{Name: string(data[:min(len(data), ti)]), ID: topicID(byte(ti))}
+			for pi := range int(shape) % 6 {
+				n := int(shape) * (pi + 1) % (len(data) + 1)
+				var records []byte
+				if (pi+ti)%4 != 3 {
+					records = data[:n]
+				}
+				topic.Partitions = append(topic.Partitions, ProducePartition{Partition: int32(pi), Records: records})
+			}
+			req.Topics = append(req.Topics, topic)
+		}
+		_, segs, err := req.AppendSegments(nil, nil, v, 1, testClientID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		frame := bytes.Join(segs, nil)
+		whole, _ := AppendRequest(nil, &req, v, 1, testClientID)
+		if !bytes.Equal(frame, whole) {
+			t.Fatalf("v%d: segments and AppendRequest differ", v)
+		}
+		body := frame[FrameSizeLen+10+len(testClientID):]
+		if IsFlexible(APIKeyProduce, v) {
+			body = body[1:]
+		}
+		checkProduceRequest(t, v, &req, body)
 	})
 }
