@@ -169,9 +169,13 @@ func FuzzResponseHeader(f *testing.F) {
 		if _, err := ReadFrameSize(frame); err != nil && !errors.Is(err, ErrTruncated) && !errors.Is(err, ErrInvalidLength) {
 			t.Fatalf("frame size error %v", err)
 		}
+		id, idErr := ReadCorrelationID(frame)
 		corr, body, err := ReadResponseHeader(frame, APIKey(key), version)
 		if err != nil {
 			return
+		}
+		if idErr != nil || id != corr {
+			t.Fatalf("ReadCorrelationID = %d, %v; header says %d", id, idErr, corr)
 		}
 		if len(body) > len(frame)-4 || corr != int32(uint32(frame[0])<<24|uint32(frame[1])<<16|uint32(frame[2])<<8|uint32(frame[3])) {
 			t.Fatalf("corr %d, %d-byte body from %d-byte frame", corr, len(body), len(frame))
