@@ -18,22 +18,32 @@ import (
 type Reader struct {
 	src []byte
 	off int
-	err error
+	// The first failure is noted where it happens, cheaply enough for the
+	// reads to stay inlinable, and wrapped into err by the first Err call.
+	failField string
+	failKind  error
+	failAt    int
+	err       error
 }
 
 // NewReader returns a Reader over src.
 func NewReader(src []byte) Reader { return Reader{src: src} }
 
 // Err returns the first failure, or nil.
-func (r *Reader) Err() error { return r.err }
+func (r *Reader) Err() error {
+	if r.err == nil && r.failKind != nil {
+		r.err = fmt.Errorf("decoding %s at byte %d: %w", r.failField, r.failAt, r.failKind)
+	}
+	return r.err
+}
 
 // Remaining returns how many bytes are left to read.
 func (r *Reader) Remaining() int { return len(r.src) - r.off }
 
 // Fail records err for field unless a failure is already recorded.
 func (r *Reader) Fail(field string, err error) {
-	if r.err == nil {
-		r.err = fmt.Errorf("decoding %s at byte %d: %w", field, r.off, err)
+	if r.failKind == nil {
+		r.failField, r.failKind, r.failAt = field, err, r.off
 	}
 	r.off = len(r.src)
 }
@@ -100,15 +110,17 @@ func (r *Reader) UUID(field string) (id [16]byte) {
 // Uvarint reads an unsigned varint of at most 32 bits.
 func (r *Reader) Uvarint(field string) uint32 {
 	// Compact lengths and tag counts are nearly always one byte.
-	if r.off < len(r.src) && r.src[r.off] < 0x80 {
-		r.off++
-		return uint32(r.src[r.off-1])
+	if r.off < len(r.src) {
+		if b := r.src[r.off]; b < 0x80 {
+			r.off++
+			return uint32(b)
+		}
 	}
 	return r.uvarintLong(field)
 }
 
 func (r *Reader) uvarintLong(field string) uint32 {
-	if r.err != nil {
+	if r.failKind != nil {
 		return 0
 	}
 	v, n := binary.Uvarint(r.src[r.off:])
@@ -126,7 +138,7 @@ func (r *Reader) uvarintLong(field string) uint32 {
 
 // Varint reads a zig-zag varint of at most 64 bits.
 func (r *Reader) Varint(field string) int64 {
-	if r.err != nil {
+	if r.failKind != nil {
 		return 0
 	}
 	v, n := binary.Varint(r.src[r.off:])
@@ -164,7 +176,7 @@ func (r *Reader) length(field string, flexible, int16Length bool) int {
 	default:
 		n = int(r.Int32(field))
 	}
-	if r.err != nil {
+	if r.failKind != nil {
 		return -1
 	}
 	if n < -1 || n > r.Remaining() {
@@ -245,7 +257,7 @@ func (r *Reader) ArrayLen(field string, flexible bool, minElemSize int) int {
 	} else {
 		n = int(r.Int32(field))
 	}
-	if r.err != nil {
+	if r.failKind != nil {
 		return -1
 	}
 	if n < -1 || int64(n)*int64(max(minElemSize, 1)) > int64(r.Remaining()) {
@@ -283,7 +295,7 @@ func (r *Reader) TaggedFieldCount(field string) int {
 func (r *Reader) TaggedField(field string) (tag uint32, value Reader) {
 	tag = r.Uvarint(field)
 	size := r.Uvarint(field)
-	if r.err == nil && int64(size) > int64(r.Remaining()) {
+	if r.failKind == nil && int64(size) > int64(r.Remaining()) {
 		r.Fail(field, ErrInvalidLength)
 	}
 	return tag, NewReader(r.take(field, int(size)))
@@ -293,7 +305,7 @@ func (r *Reader) TaggedField(field string) (tag uint32, value Reader) {
 // it: the fields a newer broker may add to a structure this package reads
 // in full.
 func (r *Reader) SkipTaggedFields(field string) {
-	for n := r.TaggedFieldCount(field); n > 0 && r.err == nil; n-- {
+	for n := r.TaggedFieldCount(field); n > 0 && r.failKind == nil; n-- {
 		r.TaggedField(field)
 	}
 }
@@ -301,8 +313,8 @@ func (r *Reader) SkipTaggedFields(field string) {
 // Adopt records the failure of value, a Reader over a tagged field of r,
 // as r's own.
 func (r *Reader) Adopt(value *Reader) {
-	if value.err != nil && r.err == nil {
-		r.err = value.err
+	if value.failKind != nil && r.failKind == nil {
+		r.failField, r.failKind, r.failAt = value.failField, value.failKind, r.off
 		r.off = len(r.src)
 	}
 }
