@@ -141,7 +141,9 @@ func TestHugeCountFailsBeforeAllocating(t *testing.T) {
 	if !errors.Is(err, ErrInvalidLength) {
 		t.Fatalf("err = %v, want ErrInvalidLength", err)
 	}
-	if got := after.TotalAlloc - before.TotalAlloc; got > 4096 { // the wrapped error only
+	// Room for 2^31 topics would be over 100 GiB; the slack covers the
+	// error value and whatever other goroutines allocate meanwhile.
+	if got := after.TotalAlloc - before.TotalAlloc; got > 1<<20 {
 		t.Fatalf("decoding a 2^31 count from 14 bytes allocated %d bytes", got)
 	}
 }
