@@ -90,6 +90,15 @@ func ReadFrameSize(prefix []byte) (int, error) {
 	return int(n), nil
 }
 
+// ReadCorrelationID returns the correlation id that starts every response
+// frame (the bytes after the frame size), which tells the caller which
+// request, and so which API and version, the rest of the frame answers.
+func ReadCorrelationID(frame []byte) (int32, error) {
+	r := NewReader(frame)
+	id := r.Int32("ResponseHeader.CorrelationID")
+	return id, r.Err()
+}
+
 // ReadResponseHeader reads the header of a response to version of key from
 // frame (the bytes after the frame size) and returns the correlation id and
 // the body. Tagged fields in the header are skipped.

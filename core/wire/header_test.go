@@ -138,6 +138,12 @@ func TestReadResponseHeader(t *testing.T) {
 			t.Errorf("%v v%d: corr %d body %v err %v", c.key, c.version, corr, got, err)
 		}
 	}
+	if id, err := ReadCorrelationID(responseFrame(APIKeyProduce, 9, -7, body)); id != -7 || err != nil {
+		t.Errorf("ReadCorrelationID = %d, %v; want -7", id, err)
+	}
+	if _, err := ReadCorrelationID([]byte{1}); !errors.Is(err, ErrTruncated) {
+		t.Errorf("ReadCorrelationID of 1 byte: err = %v, want ErrTruncated", err)
+	}
 	if _, _, err := ReadResponseHeader([]byte{0, 0, 1}, APIKeyProduce, 3); !errors.Is(err, ErrTruncated) {
 		t.Errorf("short header: err = %v, want ErrTruncated", err)
 	}

@@ -86,8 +86,8 @@ func (b *brokerConn) produce(req *ProduceRequest, version int16, into *ProduceRe
 	b.send(segs, version, into)
 }
 
-// kmsgBatch builds a RecordBatch v2 of n records with kmsg, CRC32C included.
-func kmsgBatch(n int, producerID int64, epoch int16, firstSeq int32) []byte {
+// kfakeProduceBatch builds a RecordBatch v2 of n records with kmsg, CRC32C included.
+func kfakeProduceBatch(n int, producerID int64, epoch int16, firstSeq int32) []byte {
 	var records []byte
 	for i := range n {
 		r := kmsg.Record{OffsetDelta: int32(i), Key: []byte{byte('k' + i)}, Value: []byte("value")}
@@ -169,7 +169,7 @@ func TestAgainstKfake(t *testing.T) {
 	var pr ProduceResponse
 	req := ProduceRequest{Acks: -1, TimeoutMillis: 5000, Topics: []ProduceTopic{{
 		Name: "e2e", ID: topic.ID,
-		Partitions: []ProducePartition{{Partition: 0, Records: kmsgBatch(3, pid.ProducerID, pid.ProducerEpoch, 0)}},
+		Partitions: []ProducePartition{{Partition: 0, Records: kfakeProduceBatch(3, pid.ProducerID, pid.ProducerEpoch, 0)}},
 	}}}
 	b.produce(&req, pv, &pr)
 	if len(pr.Topics) != 1 || len(pr.Topics[0].Partitions) != 1 || pr.Topics[0].ID != topic.ID {
@@ -184,7 +184,7 @@ func TestAgainstKfake(t *testing.T) {
 	for v := int16(3); v <= 13; v++ {
 		req := ProduceRequest{Acks: 1, TimeoutMillis: 5000, Topics: []ProduceTopic{{
 			Name: "e2e", ID: topic.ID,
-			Partitions: []ProducePartition{{Partition: 1, Records: kmsgBatch(2, -1, -1, -1)}},
+			Partitions: []ProducePartition{{Partition: 1, Records: kfakeProduceBatch(2, -1, -1, -1)}},
 		}}}
 		b.produce(&req, v, &pr)
 		p := pr.Topics[0].Partitions[0]
@@ -196,13 +196,13 @@ func TestAgainstKfake(t *testing.T) {
 
 	// Broker errors come back as codes this package maps.
 	req = ProduceRequest{Acks: 1, TimeoutMillis: 5000, Topics: []ProduceTopic{{
-		Name: "e2e", Partitions: []ProducePartition{{Partition: 7, Records: kmsgBatch(1, -1, -1, -1)}},
+		Name: "e2e", Partitions: []ProducePartition{{Partition: 7, Records: kfakeProduceBatch(1, -1, -1, -1)}},
 	}}}
 	b.produce(&req, 9, &pr)
 	if err := pr.Topics[0].Partitions[0].Err(); !errors.Is(err, ErrUnknownTopicOrPartition) || !IsRetriable(err) {
 		t.Fatalf("unknown partition: %v", err)
 	}
-	corrupt := kmsgBatch(1, -1, -1, -1)
+	corrupt := kfakeProduceBatch(1, -1, -1, -1)
 	corrupt[len(corrupt)-1] ^= 0xff
 	req.Topics[0].Partitions = []ProducePartition{{Partition: 0, Records: corrupt}}
 	b.produce(&req, 11, &pr)
@@ -236,5 +236,38 @@ func TestKfakeAPIVersionsFallback(t *testing.T) {
 	}
 	if _, err := Negotiate(av.Keys, APIKeyProduce, APIKeyMetadata); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestKfakeSASLPlain authenticates with SaslHandshake and SaslAuthenticate,
+// then reads metadata as the authenticated user.
+func TestKfakeSASLPlain(t *testing.T) {
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.EnableSASL(), kfake.Superuser("PLAIN", "alice", "secret"), kfake.SeedTopics(1, "sasl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+
+	refused := dialBroker(t, c.ListenAddrs()[0])
+	var hs SASLHandshakeResponse
+	refused.roundTrip(&SASLHandshakeRequest{Mechanism: "GSSAPI"}, 1, &hs)
+	if !errors.Is(hs.Err(), ErrUnsupportedSaslMechanism) || len(hs.Mechanisms) == 0 {
+		t.Fatalf("GSSAPI handshake: %+v", hs)
+	}
+
+	b := dialBroker(t, c.ListenAddrs()[0])
+	b.roundTrip(&SASLHandshakeRequest{Mechanism: "PLAIN"}, 1, &hs)
+	if hs.Err() != nil {
+		t.Fatalf("PLAIN handshake: %v", hs.Err())
+	}
+	var auth SASLAuthenticateResponse
+	b.roundTrip(&SASLAuthenticateRequest{AuthBytes: []byte("\x00alice\x00secret")}, 2, &auth)
+	if auth.Err() != nil || auth.ErrorMessage != nil {
+		t.Fatalf("authenticate: %+v", auth)
+	}
+	var md MetadataResponse
+	b.roundTrip(&MetadataRequest{Topics: []string{"sasl"}}, 12, &md)
+	if len(md.Topics) != 1 || md.Topics[0].Err() != nil || len(md.Topics[0].Partitions) != 1 {
+		t.Fatalf("metadata after authenticating: %+v", md)
 	}
 }

@@ -173,3 +173,16 @@ func TestMetadataResponseNullTopicName(t *testing.T) {
 		t.Fatalf("null topic name decoded as %q, want empty", got.Topics[0].Name)
 	}
 }
+
+// TestMetadataDecodeReusedDoesNotAllocate: refreshing metadata that did not
+// change costs no allocation once the response value has grown.
+func TestMetadataDecodeReusedDoesNotAllocate(t *testing.T) {
+	body := kmsgMetadataResponse(12, 4, 32).AppendTo(nil)
+	var got MetadataResponse
+	if err := got.Decode(body, 12); err != nil {
+		t.Fatal(err)
+	}
+	if a := testing.AllocsPerRun(20, func() { _ = got.Decode(body, 12) }); a != 0 {
+		t.Fatalf("%v allocations decoding unchanged metadata", a)
+	}
+}

@@ -46,10 +46,11 @@ func (q *ProduceRequest) appendBody(dst []byte, version int16) []byte {
 // scratch and appends to segs the slices whose concatenation, in order, is
 // exactly the size-prefixed frame. Each partition's Records is one of the
 // segments as given, never copied, so the caller must keep those bytes
-// unchanged until the frame is written. Segments taken from scratch stay
-// valid even when scratch had to grow; pass the returned scratch and segs
-// (resliced to zero length) to the next call to stop allocating once they
-// have grown to their working size.
+// unchanged until the frame is written. The other segments are backed by
+// scratch, so scratch must not be reused either until then; they stay valid
+// even when scratch had to grow. Pass the returned scratch and segs
+// (resliced to zero length) to the next call, once the frame is written, to
+// stop allocating when they have grown to their working size.
 //
 // It fails with ErrUnsupportedVersion, appending nothing, when this package
 // does not implement version.

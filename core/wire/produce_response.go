@@ -121,9 +121,9 @@ func decodeProducePartition(r *Reader, p *ProducePartitionResponse, version int1
 	if version >= 5 {
 		p.LogStartOffset = r.Int64("ProduceResponse.PartitionResponses.LogStartOffset")
 	}
-	p.RecordErrors = p.RecordErrors[:0]
-	p.ErrorMessage = nil
-	if version >= 8 {
+	if version < 8 {
+		p.RecordErrors, p.ErrorMessage = p.RecordErrors[:0], nil
+	} else {
 		// batch index and a string length: at least 5 bytes
 		n := r.ArrayLen("ProduceResponse.PartitionResponses.RecordErrors", flexible, 5)
 		p.RecordErrors = resize(p.RecordErrors, max(n, 0))

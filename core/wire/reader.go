@@ -18,35 +18,44 @@ import (
 type Reader struct {
 	src []byte
 	off int
-	err error
+	// The first failure is noted where it happens, cheaply enough for the
+	// reads to stay inlinable, and wrapped into err by the first Err call.
+	failField string
+	failKind  error
+	failAt    int
+	err       error
 }
 
 // NewReader returns a Reader over src.
 func NewReader(src []byte) Reader { return Reader{src: src} }
 
 // Err returns the first failure, or nil.
-func (r *Reader) Err() error { return r.err }
+func (r *Reader) Err() error {
+	if r.err == nil && r.failKind != nil {
+		r.err = fmt.Errorf("decoding %s at byte %d: %w", r.failField, r.failAt, r.failKind)
+	}
+	return r.err
+}
 
 // Remaining returns how many bytes are left to read.
 func (r *Reader) Remaining() int { return len(r.src) - r.off }
 
 // Fail records err for field unless a failure is already recorded.
 func (r *Reader) Fail(field string, err error) {
-	if r.err == nil {
-		r.err = fmt.Errorf("decoding %s at byte %d: %w", field, r.off, err)
+	if r.failKind == nil {
+		r.failField, r.failKind, r.failAt = field, err, r.off
 	}
 	r.off = len(r.src)
 }
 
 // take returns the next n bytes, or nil after recording ErrTruncated.
 func (r *Reader) take(field string, n int) []byte {
-	if n > len(r.src)-r.off {
-		r.Fail(field, ErrTruncated)
-		return nil
+	if n <= len(r.src)-r.off {
+		r.off += n
+		return r.src[r.off-n : r.off : r.off]
 	}
-	b := r.src[r.off : r.off+n : r.off+n]
-	r.off += n
-	return b
+	r.Fail(field, ErrTruncated)
+	return nil
 }
 
 // Int8 reads one byte.
@@ -62,25 +71,31 @@ func (r *Reader) Bool(field string) bool { return r.Int8(field) != 0 }
 
 // Int16 reads a big-endian int16.
 func (r *Reader) Int16(field string) int16 {
-	if b := r.take(field, 2); b != nil {
-		return int16(binary.BigEndian.Uint16(b))
+	if len(r.src)-r.off >= 2 {
+		r.off += 2
+		return int16(binary.BigEndian.Uint16(r.src[r.off-2:]))
 	}
+	r.Fail(field, ErrTruncated)
 	return 0
 }
 
 // Int32 reads a big-endian int32.
 func (r *Reader) Int32(field string) int32 {
-	if b := r.take(field, 4); b != nil {
-		return int32(binary.BigEndian.Uint32(b))
+	if len(r.src)-r.off >= 4 {
+		r.off += 4
+		return int32(binary.BigEndian.Uint32(r.src[r.off-4:]))
 	}
+	r.Fail(field, ErrTruncated)
 	return 0
 }
 
 // Int64 reads a big-endian int64.
 func (r *Reader) Int64(field string) int64 {
-	if b := r.take(field, 8); b != nil {
-		return int64(binary.BigEndian.Uint64(b))
+	if len(r.src)-r.off >= 8 {
+		r.off += 8
+		return int64(binary.BigEndian.Uint64(r.src[r.off-8:]))
 	}
+	r.Fail(field, ErrTruncated)
 	return 0
 }
 
@@ -94,7 +109,18 @@ func (r *Reader) UUID(field string) (id [16]byte) {
 
 // Uvarint reads an unsigned varint of at most 32 bits.
 func (r *Reader) Uvarint(field string) uint32 {
-	if r.err != nil {
+	// Compact lengths and tag counts are nearly always one byte.
+	if r.off < len(r.src) {
+		if b := r.src[r.off]; b < 0x80 {
+			r.off++
+			return uint32(b)
+		}
+	}
+	return r.uvarintLong(field)
+}
+
+func (r *Reader) uvarintLong(field string) uint32 {
+	if r.failKind != nil {
 		return 0
 	}
 	v, n := binary.Uvarint(r.src[r.off:])
@@ -112,7 +138,7 @@ func (r *Reader) Uvarint(field string) uint32 {
 
 // Varint reads a zig-zag varint of at most 64 bits.
 func (r *Reader) Varint(field string) int64 {
-	if r.err != nil {
+	if r.failKind != nil {
 		return 0
 	}
 	v, n := binary.Varint(r.src[r.off:])
@@ -150,7 +176,7 @@ func (r *Reader) length(field string, flexible, int16Length bool) int {
 	default:
 		n = int(r.Int32(field))
 	}
-	if r.err != nil {
+	if r.failKind != nil {
 		return -1
 	}
 	if n < -1 || n > r.Remaining() {
@@ -231,7 +257,7 @@ func (r *Reader) ArrayLen(field string, flexible bool, minElemSize int) int {
 	} else {
 		n = int(r.Int32(field))
 	}
-	if r.err != nil {
+	if r.failKind != nil {
 		return -1
 	}
 	if n < -1 || int64(n)*int64(max(minElemSize, 1)) > int64(r.Remaining()) {
@@ -269,7 +295,7 @@ func (r *Reader) TaggedFieldCount(field string) int {
 func (r *Reader) TaggedField(field string) (tag uint32, value Reader) {
 	tag = r.Uvarint(field)
 	size := r.Uvarint(field)
-	if r.err == nil && int64(size) > int64(r.Remaining()) {
+	if r.failKind == nil && int64(size) > int64(r.Remaining()) {
 		r.Fail(field, ErrInvalidLength)
 	}
 	return tag, NewReader(r.take(field, int(size)))
@@ -279,7 +305,7 @@ func (r *Reader) TaggedField(field string) (tag uint32, value Reader) {
 // it: the fields a newer broker may add to a structure this package reads
 // in full.
 func (r *Reader) SkipTaggedFields(field string) {
-	for n := r.TaggedFieldCount(field); n > 0 && r.err == nil; n-- {
+	for n := r.TaggedFieldCount(field); n > 0 && r.failKind == nil; n-- {
 		r.TaggedField(field)
 	}
 }
@@ -287,8 +313,8 @@ func (r *Reader) SkipTaggedFields(field string) {
 // Adopt records the failure of value, a Reader over a tagged field of r,
 // as r's own.
 func (r *Reader) Adopt(value *Reader) {
-	if value.err != nil && r.err == nil {
-		r.err = value.err
+	if value.failKind != nil && r.failKind == nil {
+		r.failField, r.failKind, r.failAt = value.failField, value.failKind, r.off
 		r.off = len(r.src)
 	}
 }
