@@ -124,11 +124,11 @@ func (s *sender) onWritten(c *brokerConn, corr int32, now int64) {
 
 // onFrame matches a response to its request and dispatches it.
 func (s *sender) onFrame(c *brokerConn, frame []byte, now int64) {
-	if len(frame) < 4 {
-		s.dropConnection(c, fmt.Errorf("response of %d bytes has no correlation id: %w", len(frame), wire.ErrTruncated), now)
+	corr, err := wire.ReadCorrelationID(frame)
+	if err != nil {
+		s.dropConnection(c, err, now)
 		return
 	}
-	corr := int32(uint32(frame[0])<<24 | uint32(frame[1])<<16 | uint32(frame[2])<<8 | uint32(frame[3]))
 	r := c.take(corr)
 	if r == nil {
 		s.dropConnection(c, fmt.Errorf("response with correlation id %d matches no request", corr), now)
