@@ -164,7 +164,7 @@ func BenchmarkHandOff(b *testing.B) {
 		}
 	}()
 	for range b.N {
-		for a.waiting.Load() == 0 {
+		for a.Waiters() == 0 {
 			runtime.Gosched()
 		}
 		if err := a.Free(held); err != nil {
