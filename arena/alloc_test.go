@@ -42,7 +42,7 @@ func startWaiter(t *testing.T, ctx context.Context, a *Arena, who, n int, result
 		s, err := a.Alloc(ctx, n, time.Minute)
 		results <- allocResult{who, s, err}
 	}()
-	waitUntil(t, "the waiter is queued", func() bool { return a.Stats().Waiters == before+1 })
+	waitUntil(t, "the waiter is queued", func() bool { return a.Waiters() == before+1 })
 }
 
 // receive returns the next result, failing the test after ten seconds.
@@ -60,8 +60,8 @@ func receive(t *testing.T, results <-chan allocResult) allocResult {
 // assertStillWaiting checks that n callers wait and none has returned.
 func assertStillWaiting(t *testing.T, a *Arena, n int, results <-chan allocResult) {
 	t.Helper()
-	if got := a.Stats().Waiters; got != n {
-		t.Fatalf("%d waiters; want %d", got, n)
+	if got, st := a.Waiters(), a.Stats(); got != n || st.Waiters != n {
+		t.Fatalf("Waiters() = %d, Stats().Waiters = %d; want %d", got, st.Waiters, n)
 	}
 	select {
 	case r := <-results:

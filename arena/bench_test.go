@@ -1,6 +1,7 @@
 package arena
 
 import (
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -139,4 +140,41 @@ func (l *mutexFreeList) release(slot int) {
 
 func (l *mutexFreeList) bytes(slot int) []byte {
 	return l.memory[slot*l.slotSize : (slot+1)*l.slotSize]
+}
+
+// BenchmarkHandOff measures one blocked Alloc served by a Free: the caller
+// queues and parks, the freeing goroutine hands it the slot and wakes it.
+// Every op waits exactly once.
+func BenchmarkHandOff(b *testing.B) {
+	a := newTestArena(b, 1, DefaultSlotSize)
+	held, err := a.TryAlloc(1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	got := make(chan Span)
+	b.ReportAllocs()
+	b.ResetTimer()
+	go func() {
+		for range b.N {
+			s, err := a.Alloc(b.Context(), 1, time.Minute)
+			if err != nil {
+				b.Error(err)
+			}
+			got <- s
+		}
+	}()
+	for range b.N {
+		for a.Waiters() == 0 {
+			runtime.Gosched()
+		}
+		if err := a.Free(held); err != nil {
+			b.Fatal(err)
+		}
+		held = <-got
+	}
+	b.StopTimer()
+	if err := a.Free(held); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(a.Stats().BlockedTime.Nanoseconds())/float64(b.N), "blocked-ns/op")
 }

@@ -31,11 +31,12 @@ var (
 	// or callers still wait for them.
 	ErrInUse = errors.New("arena: memory is still in use")
 
-	// ErrDoubleFree reports a Free of a span that is already free.
+	// ErrDoubleFree reports a Free of a span already freed, even if its slots
+	// were handed out again since.
 	ErrDoubleFree = errors.New("arena: span freed twice")
 
-	// ErrForeignSpan reports a Free of a span this arena did not hand out, or
-	// handed out and took back (it may now belong to someone else).
+	// ErrForeignSpan reports a Free of a span this arena did not hand out:
+	// the zero Span, or one from another arena.
 	ErrForeignSpan = errors.New("arena: span was not allocated by this arena")
 
 	// ErrHugePages reports that the kernel refused MADV_HUGEPAGE.

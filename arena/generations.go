@@ -8,7 +8,8 @@ const generationSpread = 16
 // generationTable holds one generation per slot: how many spans that started
 // at the slot were freed. A span carries its first slot's generation when
 // issued, and Free advances it by compare-and-swap, so each span is freed
-// once and a stale copy never releases memory someone else now holds.
+// once and a stale copy never releases memory someone else now holds (short
+// of a copy kept across 2^32 reuses of its slot, when the count wraps).
 //
 // Lowest-first allocation hands neighbouring slots to concurrent callers, so
 // neighbours are stored a stride apart, on different cache lines: freeing

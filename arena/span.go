@@ -1,6 +1,6 @@
 package arena
 
-// Span is one allocation: count contiguous slots from slot first. It is a
+// Span is one allocation: Slots() contiguous slots from slot Slot(). It is a
 // small value to copy freely and free exactly once; its bytes are
 // Arena.Bytes(span).
 //

@@ -30,9 +30,14 @@ func (a *Arena) Stats() Stats {
 		SlotSize:    a.slotSize,
 		Slots:       a.slots,
 		FreeSlots:   free,
-		Waiters:     int(a.waiting.Load()),
+		Waiters:     a.Waiters(),
 		Waits:       a.waits.Load(),
 		Timeouts:    a.timeouts.Load(),
 		BlockedTime: time.Duration(a.blocked.Load()),
 	}
 }
+
+// Waiters returns how many Alloc calls wait for memory now: one atomic load,
+// for a sender loop that treats a waiting caller as a reason to send
+// (Kafka's "memory exhausted" readiness).
+func (a *Arena) Waiters() int { return int(a.waiting.Load()) }

@@ -124,3 +124,40 @@ func checkMark(t *testing.T, a *Arena, h holding) {
 		}
 	}
 }
+
+// TestHandOffLosesNoWakeup has more goroutines than slots pass memory
+// through Alloc's queue, with TryAlloc racing it. A wakeup lost between a
+// Free and a caller joining the queue would leave that caller waiting out its
+// max.block.ms, which fails the test.
+func TestHandOffLosesNoWakeup(t *testing.T) {
+	const (
+		workers = 6
+		ops     = 2000
+	)
+	for _, slots := range []int{1, 3} {
+		a := newTestArena(t, slots, 64)
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Go(func() {
+				for op := range ops {
+					s, err := a.TryAlloc(64 * (1 + op%slots))
+					if errors.Is(err, ErrFull) {
+						s, err = a.Alloc(t.Context(), 64*(1+(op+w)%slots), 10*time.Second)
+					}
+					if err != nil {
+						t.Errorf("%d slots, worker %d, op %d: %v", slots, w, op, err)
+						return
+					}
+					if err := a.Free(s); err != nil {
+						t.Errorf("Free: %v", err)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		if st := a.Stats(); st.Waiters != 0 || st.FreeSlots != slots || st.Timeouts != 0 {
+			t.Fatalf("%d slots, after hand-offs: %+v", slots, st)
+		}
+	}
+}
