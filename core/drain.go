@@ -13,7 +13,7 @@ import (
 func (s *sender) sendReady(now int64) int64 {
 	next := now + int64(s.cfg.DeliveryTimeout)
 	snap := s.meta.snapshot.Load()
-	drainAll := s.p.flushing.Load() > 0 || s.stop.Load() || s.arena.Stats().Waiters > 0
+	drainAll := s.p.flushing.Load() > 0 || s.stop.Load() || s.arena.Waiters() > 0
 	clear(s.readyByNode)
 	for _, p := range s.partitions {
 		next = min(next, s.pull(p, now, drainAll))
