@@ -1,7 +1,5 @@
 package wire
 
-import "encoding/binary"
-
 // Header is one record header. A nil Value is Kafka's null; an empty,
 // non-nil Value is a zero-length value.
 type Header struct {
@@ -29,17 +27,17 @@ func EncodeRecord(dst []byte, offsetDelta int32, timestampDelta int64, key, valu
 		return 0, ErrNoRoom
 	}
 	dst = dst[:size]
-	n := binary.PutVarint(dst, int64(body))
+	n := putVarint(dst, int64(body))
 	dst[n] = 0 // record attributes: unused by every Kafka version so far
 	n++
-	n += binary.PutVarint(dst[n:], timestampDelta)
-	n += binary.PutVarint(dst[n:], int64(offsetDelta))
+	n += putVarint(dst[n:], timestampDelta)
+	n += putVarint(dst[n:], int64(offsetDelta))
 	n += putNullableBytes(dst[n:], key)
 	n += putNullableBytes(dst[n:], value)
-	n += binary.PutVarint(dst[n:], int64(len(headers)))
+	n += putVarint(dst[n:], int64(len(headers)))
 	for i := range headers {
 		h := &headers[i]
-		n += binary.PutVarint(dst[n:], int64(len(h.Key)))
+		n += putVarint(dst[n:], int64(len(h.Key)))
 		n += copy(dst[n:], h.Key)
 		n += putNullableBytes(dst[n:], h.Value)
 	}
@@ -77,6 +75,6 @@ func putNullableBytes(dst []byte, b []byte) int {
 		dst[0] = 1 // zigzag(-1)
 		return 1
 	}
-	n := binary.PutVarint(dst, int64(len(b)))
+	n := putVarint(dst, int64(len(b)))
 	return n + copy(dst[n:], b)
 }

@@ -9,11 +9,32 @@ import (
 // Kafka's varint and varlong are zigzag base-128 varints, the encoding of
 // binary.PutVarint; an int32 and an int64 of the same value encode alike.
 
-// varintSize is the number of bytes binary.PutVarint writes for v.
+// zigzag maps signed to unsigned so that small magnitudes stay small.
+func zigzag(v int64) uint64 { return uint64(v<<1) ^ uint64(v>>63) }
+
+// varintSize is the number of bytes putVarint writes for v.
 func varintSize(v int64) int {
-	u := uint64(v<<1) ^ uint64(v>>63)
 	// bits.Len64(u|1) is 1..64; every 7 bits take one byte.
-	return (bits.Len64(u|1) + 6) / 7
+	return (bits.Len64(zigzag(v)|1) + 6) / 7
+}
+
+// putVarint writes v as a zigzag varint at the front of b, which must have
+// room, and returns its size. Record fields are mostly one or two bytes
+// long; those take no loop, which makes encoding a record measurably faster
+// than binary.PutVarint.
+func putVarint(b []byte, v int64) int {
+	u := zigzag(v)
+	if u < 1<<7 {
+		b[0] = byte(u)
+		return 1
+	}
+	if u < 1<<14 {
+		_ = b[1]
+		b[0] = byte(u) | 0x80
+		b[1] = byte(u >> 7)
+		return 2
+	}
+	return binary.PutUvarint(b, u)
 }
 
 // readVarint32 reads a zigzag varint that must fit an int32 from the front of
