@@ -9,7 +9,11 @@ type Header struct {
 
 // RecordSize is the exact number of bytes EncodeRecord writes for this record,
 // its leading length varint included. A producer reserves this many bytes in a
-// batch before encoding into them.
+// batch before encoding into them. The size depends on offsetDelta's varint
+// width (one byte below 64, two below 8192, three below 2^20), so a
+// reservation that hands out offset deltas must size the record for the
+// delta it hands out, e.g. by compare-and-swap on a word packing the record
+// count and the bytes used.
 func RecordSize(offsetDelta int32, timestampDelta int64, key, value []byte, headers []Header) int {
 	body := recordBodySize(offsetDelta, timestampDelta, key, value, headers)
 	return varintSize(int64(body)) + body
