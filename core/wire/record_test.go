@@ -99,11 +99,19 @@ func TestEncodeRecordDoesNotAllocate(t *testing.T) {
 	}
 }
 
-func TestVarintSize(t *testing.T) {
-	var buf [binary.MaxVarintLen64]byte
-	for _, v := range []int64{0, 1, -1, 63, -64, 64, -65, 8191, 8192, -8193, math.MaxInt32, math.MinInt32, math.MaxInt64, math.MinInt64} {
-		if got, want := varintSize(v), binary.PutVarint(buf[:], v); got != want {
-			t.Errorf("varintSize(%d) = %d, PutVarint writes %d", v, got, want)
+func TestVarint(t *testing.T) {
+	for _, v := range []int64{0, 1, -1, 63, -64, 64, -65, 8191, 8192, -8193, 1<<20 - 1, 1 << 20, -1 << 20, -1<<20 - 1,
+		math.MaxInt32, math.MinInt32, math.MaxInt64, math.MinInt64} {
+		want := binary.AppendVarint(nil, v)
+		if got := appendVarint(nil, v); !bytes.Equal(got, want) {
+			t.Errorf("appendVarint(%d) = %x, want %x", v, got, want)
+		}
+		if got := varintSize(v); got != len(want) {
+			t.Errorf("varintSize(%d) = %d, want %d", v, got, len(want))
+		}
+		got, n, err := readVarint64(want, "v")
+		if err != nil || got != v || n != len(want) {
+			t.Errorf("readVarint64(%x) = %d, %d, %v", want, got, n, err)
 		}
 	}
 }

@@ -12,7 +12,7 @@ import (
 // zigzag maps signed to unsigned so that small magnitudes stay small.
 func zigzag(v int64) uint64 { return uint64(v<<1) ^ uint64(v>>63) }
 
-// varintSize is the number of bytes putVarint writes for v.
+// varintSize is the number of bytes appendVarint writes for v.
 func varintSize(v int64) int {
 	// bits.Len64(u|1) is 1..64; every 7 bits take one byte.
 	return (bits.Len64(zigzag(v)|1) + 6) / 7
