@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+	"go.uber.org/goleak"
 )
 
 func TestNewCompressorLevels(t *testing.T) {
@@ -223,6 +224,28 @@ func TestDecompressRejects(t *testing.T) {
 	for _, codec := range allCodecs[1:] {
 		if _, err := d.Decompress(codec, []byte("definitely not compressed data")); !errors.Is(err, ErrCorrupt) {
 			t.Errorf("%s garbage: %v, want ErrCorrupt", codec, err)
+		}
+	}
+}
+
+// TestCodecsLeaveNoGoroutines: a Compressor and a Decompressor need no Close;
+// the codec state they keep runs nothing in the background.
+func TestCodecsLeaveNoGoroutines(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	records := buildBatch(t, batchCases()[2], CodecNone)[BatchHeaderSize:]
+	d := NewDecompressor(1 << 20)
+	for _, codec := range allCodecs {
+		comp, err := NewCompressor(codec, codec.DefaultLevel())
+		if err != nil {
+			t.Fatal(err)
+		}
+		dst := make([]byte, 2*len(records))
+		n, err := comp.Compress(dst, records)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out, err := d.Decompress(codec, dst[:n]); err != nil || !bytes.Equal(out, records) {
+			t.Fatalf("%s round trip: %v", codec, err)
 		}
 	}
 }
