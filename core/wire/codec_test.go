@@ -2,11 +2,13 @@ package wire
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"math/rand/v2"
 	"runtime"
 	"testing"
 
+	"github.com/pierrec/lz4/v4"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"go.uber.org/goleak"
 )
@@ -247,5 +249,63 @@ func TestCodecsLeaveNoGoroutines(t *testing.T) {
 		if out, err := d.Decompress(codec, dst[:n]); err != nil || !bytes.Equal(out, records) {
 			t.Fatalf("%s round trip: %v", codec, err)
 		}
+	}
+}
+
+// TestFramingMatchesJava checks the frames we write byte by byte where Java's
+// producer fixes them: the LZ4 frame descriptor (as pierrec's writer emits
+// it for 64 KiB independent blocks without checksums, header checksum
+// included) and the xerial snappy header and block lengths.
+func TestFramingMatchesJava(t *testing.T) {
+	src := bytes.Repeat([]byte("frame me "), 10_000) // 90 KB: two lz4 blocks, three xerial blocks
+
+	var ref bytes.Buffer
+	w := lz4.NewWriter(&ref)
+	if err := w.Apply(lz4.BlockSizeOption(lz4.Block64Kb), lz4.ChecksumOption(false)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write(src); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	lz, err := NewCompressor(CodecLZ4, DefaultLZ4Level)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst := make([]byte, 2*len(src))
+	n, err := lz.Compress(dst, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(dst[:lz4FrameHeaderSize], ref.Bytes()[:lz4FrameHeaderSize]) {
+		t.Errorf("lz4 frame header %x, pierrec writes %x", dst[:lz4FrameHeaderSize], ref.Bytes()[:lz4FrameHeaderSize])
+	}
+	if !bytes.HasSuffix(dst[:n], []byte{0, 0, 0, 0}) {
+		t.Errorf("lz4 frame does not end with an end mark")
+	}
+
+	sn, err := NewCompressor(CodecSnappy, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err = sn.Compress(dst, src); err != nil {
+		t.Fatal(err)
+	}
+	want := []byte{0x82, 'S', 'N', 'A', 'P', 'P', 'Y', 0, 0, 0, 0, 1, 0, 0, 0, 1}
+	if !bytes.Equal(dst[:16], want) {
+		t.Fatalf("xerial header %x, want %x", dst[:16], want)
+	}
+	blocks := 0
+	for rest := dst[16:n]; len(rest) > 0; blocks++ {
+		size := int(binary.BigEndian.Uint32(rest))
+		if size > len(rest)-4 {
+			t.Fatalf("xerial block %d claims %d bytes of %d", blocks, size, len(rest)-4)
+		}
+		rest = rest[4+size:]
+	}
+	if blocks != 3 {
+		t.Errorf("%d xerial blocks for %d bytes, want 3 of at most 32 KiB", blocks, len(src))
 	}
 }
