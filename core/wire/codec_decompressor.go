@@ -25,9 +25,10 @@ type Decompressor struct {
 }
 
 // NewDecompressor returns a Decompressor that refuses output larger than
-// limit bytes. A zstd frame whose window exceeds limit is refused too, so
-// limit should be at least the window producers use (Java's zstd level 3
-// declares up to 8 MiB).
+// limit bytes. A zstd frame whose window exceeds limit is refused too (the
+// zstd decoder bounds its window by the output limit), so limit should be at
+// least the window producers declare: 2 MiB for zstd level 3 streams of
+// unknown size, as Java writes them; our frames declare at most 1 MiB.
 func NewDecompressor(limit int) *Decompressor {
 	return &Decompressor{limit: max(limit, 0)}
 }

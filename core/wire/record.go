@@ -1,7 +1,5 @@
 package wire
 
-import "encoding/binary"
-
 // Header is one record header. A nil Value is Kafka's null; an empty,
 // non-nil Value is a zero-length value.
 type Header struct {
@@ -11,7 +9,11 @@ type Header struct {
 
 // RecordSize is the exact number of bytes EncodeRecord writes for this record,
 // its leading length varint included. A producer reserves this many bytes in a
-// batch before encoding into them.
+// batch before encoding into them. The size depends on offsetDelta's varint
+// width (one byte below 64, two below 8192, three below 2^20), so a
+// reservation that hands out offset deltas must size the record for the
+// delta it hands out, e.g. by compare-and-swap on a word packing the record
+// count and the bytes used.
 func RecordSize(offsetDelta int32, timestampDelta int64, key, value []byte, headers []Header) int {
 	body := recordBodySize(offsetDelta, timestampDelta, key, value, headers)
 	return varintSize(int64(body)) + body
@@ -28,22 +30,22 @@ func EncodeRecord(dst []byte, offsetDelta int32, timestampDelta int64, key, valu
 	if len(dst) < size {
 		return 0, ErrNoRoom
 	}
-	dst = dst[:size]
-	n := binary.PutVarint(dst, int64(body))
-	dst[n] = 0 // record attributes: unused by every Kafka version so far
-	n++
-	n += binary.PutVarint(dst[n:], timestampDelta)
-	n += binary.PutVarint(dst[n:], int64(offsetDelta))
-	n += putNullableBytes(dst[n:], key)
-	n += putNullableBytes(dst[n:], value)
-	n += binary.PutVarint(dst[n:], int64(len(headers)))
+	// Appending within exactly the computed size never reallocates.
+	out := dst[:0:size]
+	out = appendVarint(out, int64(body))
+	out = append(out, 0) // record attributes: unused by every Kafka version so far
+	out = appendVarint(out, timestampDelta)
+	out = appendVarint(out, int64(offsetDelta))
+	out = appendNullableBytes(out, key)
+	out = appendNullableBytes(out, value)
+	out = appendVarint(out, int64(len(headers)))
 	for i := range headers {
 		h := &headers[i]
-		n += binary.PutVarint(dst[n:], int64(len(h.Key)))
-		n += copy(dst[n:], h.Key)
-		n += putNullableBytes(dst[n:], h.Value)
+		out = appendVarint(out, int64(len(h.Key)))
+		out = append(out, h.Key...)
+		out = appendNullableBytes(out, h.Value)
 	}
-	return n, nil
+	return len(out), nil
 }
 
 // recordBodySize is the size of everything after the record's length varint.
@@ -70,13 +72,11 @@ func nullableBytesSize(b []byte) int {
 	return varintSize(int64(len(b))) + len(b)
 }
 
-// putNullableBytes writes b with its varint length, or the null length -1 when
-// b is nil. dst must have room.
-func putNullableBytes(dst []byte, b []byte) int {
+// appendNullableBytes appends b with its varint length, or the null length
+// -1 when b is nil.
+func appendNullableBytes(out, b []byte) []byte {
 	if b == nil {
-		dst[0] = 1 // zigzag(-1)
-		return 1
+		return append(out, 1) // zigzag(-1)
 	}
-	n := binary.PutVarint(dst, int64(len(b)))
-	return n + copy(dst[n:], b)
+	return append(appendVarint(out, int64(len(b))), b...)
 }

@@ -78,7 +78,7 @@ type BatchHeader struct {
 }
 
 // Codec is the compression codec named by the attributes.
-func (h *BatchHeader) Codec() Codec { return Codec(h.Attributes & AttrCodecMask) }
+func (h BatchHeader) Codec() Codec { return Codec(h.Attributes & AttrCodecMask) }
 
 // SealBatch finishes a batch whose records section is already in place at
 // batch[BatchHeaderSize:]: it writes h into batch[:BatchHeaderSize] with the
