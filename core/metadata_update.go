@@ -76,7 +76,7 @@ func (s *sender) onMetadata(c *brokerConn, r *request, body []byte, now int64) {
 		if mt.Name == "" {
 			continue
 		}
-		t := s.topicMetaFrom(mt)
+		t := s.topicMetaFrom(mt, prev.topics[mt.Name])
 		if t.err != nil || len(t.available) < len(t.partitions) {
 			incomplete = true
 		}
@@ -99,8 +99,10 @@ func (s *sender) onMetadata(c *brokerConn, r *request, body []byte, now int64) {
 }
 
 // topicMetaFrom turns one topic of a Metadata response into a topicMeta,
-// creating or extending the topic's lasting state.
-func (s *sender) topicMetaFrom(mt *wire.MetadataTopic) *topicMeta {
+// creating or extending the topic's lasting state. A partition whose leader
+// epoch is older than the one in prev (an answer from a broker that has not
+// heard of the latest election) keeps prev's leader, as Java's Metadata does.
+func (s *sender) topicMetaFrom(mt *wire.MetadataTopic, prev *topicMeta) *topicMeta {
 	st := s.topics[mt.Name]
 	if st == nil {
 		st = &topicState{name: mt.Name, sticky: newStickyPartitioner(s.cfg.BatchSize, s.cfg.PartitionerAdaptive)}
@@ -128,6 +130,12 @@ func (s *sender) topicMetaFrom(mt *wire.MetadataTopic) *topicMeta {
 			continue
 		}
 		pm := &t.partitions[p.Partition]
+		if prev != nil && int(p.Partition) < len(prev.partitions) {
+			if known := prev.partitions[p.Partition]; p.LeaderEpoch >= 0 && p.LeaderEpoch < known.leaderEpoch {
+				pm.leader, pm.leaderEpoch = known.leader, known.leaderEpoch
+				continue
+			}
+		}
 		if p.Err() == nil || errors.Is(p.Err(), wire.ErrReplicaNotAvailable) {
 			pm.leader = p.Leader
 		}
@@ -180,6 +188,9 @@ func (s *sender) reconcileConnections(next *clusterSnapshot, now int64) {
 	for id, c := range s.conns {
 		if addr, ok := next.nodes[id]; ok && addr == c.addr {
 			continue
+		}
+		if id < 0 && len(c.inFlight) > 0 {
+			continue // a bootstrap connection still owes answers: retire it later
 		}
 		if c.state != connDown {
 			s.dropConnection(c, fmt.Errorf("broker %d is no longer at %s in the cluster metadata", id, c.addr), now)

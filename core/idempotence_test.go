@@ -1,0 +1,134 @@
+package core
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/perfproducer/perfproducer/core/wire"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// failProduceOnce answers the nth Produce request (1-based) with code for
+// every partition in it, without writing anything.
+func failProduceOnce(c *kfake.Cluster, nth int64, code int16) *atomic.Int64 {
+	var seen atomic.Int64
+	c.ControlKey(int16(kmsg.Produce), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		if seen.Add(1) != nth {
+			c.KeepControl()
+			return nil, nil, false
+		}
+		pr := req.(*kmsg.ProduceRequest)
+		resp := pr.ResponseKind().(*kmsg.ProduceResponse)
+		for _, rt := range pr.Topics {
+			st := kmsg.NewProduceResponseTopic()
+			st.Topic, st.TopicID = rt.Topic, rt.TopicID
+			for _, rp := range rt.Partitions {
+				sp := kmsg.NewProduceResponseTopicPartition()
+				sp.Partition, sp.ErrorCode = rp.Partition, code
+				st.Partitions = append(st.Partitions, sp)
+			}
+			resp.Topics = append(resp.Topics, st)
+		}
+		return resp, nil, true
+	})
+	return &seen
+}
+
+// countInitProducerID counts InitProducerId requests without handling them.
+func countInitProducerID(c *kfake.Cluster) *atomic.Int64 {
+	var n atomic.Int64
+	c.ControlKey(int16(kmsg.InitProducerID), func(kmsg.Request) (kmsg.Response, error, bool) {
+		c.KeepControl()
+		n.Add(1)
+		return nil, nil, false
+	})
+	return &n
+}
+
+func TestUnknownProducerIDBumpsEpoch(t *testing.T) {
+	const topic, n = "bump", 20_000
+	c := newCluster(t, 1, topic, 3)
+	inits := countInitProducerID(c)
+	failProduceOnce(c, 5, 59 /* UNKNOWN_PRODUCER_ID */)
+	p := newTestProducer(t, c, func(cfg *Config) { cfg.RetryBackoff = time.Millisecond })
+	sent := sendAll(t, p, n, mixedRecord(topic, 32))
+	if got := inits.Load(); got != 2 {
+		t.Fatalf("%d InitProducerId requests, want 2 (the first, and the epoch bump)", got)
+	}
+	verifyReadBack(t, sent, consume(t, c, topic, n), 3, true)
+}
+
+func TestDuplicateSequenceIsSuccess(t *testing.T) {
+	const topic = "dup"
+	c := newCluster(t, 1, topic, 1)
+	failProduceOnce(c, 1, 46 /* DUPLICATE_SEQUENCE_NUMBER */)
+	p := newTestProducer(t, c, nil)
+	r := Record{Topic: topic, Value: []byte("already there")}
+	if _, err := p.SendSync(context.Background(), &r); err != nil {
+		t.Fatalf("a batch the broker calls a duplicate must count as delivered, got %v", err)
+	}
+}
+
+func TestNonRetriableErrorFailsTheRecords(t *testing.T) {
+	const topic = "denied"
+	c := newCluster(t, 1, topic, 1)
+	failProduceOnce(c, 1, 29 /* TOPIC_AUTHORIZATION_FAILED */)
+	p := newTestProducer(t, c, nil)
+	r := Record{Topic: topic, Value: []byte("x")}
+	_, err := p.SendSync(context.Background(), &r)
+	if !errorsIsCode(err, 29) {
+		t.Fatalf("SendSync = %v, want TOPIC_AUTHORIZATION_FAILED", err)
+	}
+	// The producer carries on: the next record goes through with a new epoch.
+	r = Record{Topic: topic, Value: []byte("y")}
+	if _, err := p.SendSync(context.Background(), &r); err != nil {
+		t.Fatalf("the record after a failed one: %v", err)
+	}
+	got := consume(t, c, topic, 1)
+	if string(got[0].Value) != "y" {
+		t.Fatalf("read back %q, want only the second record", got[0].Value)
+	}
+}
+
+func TestDeliveryTimeoutFailsRecordsABrokerNeverAnswers(t *testing.T) {
+	c := newCluster(t, 1, "t", 1)
+	silenceProduce(c)
+	var o outcomes
+	p := newTestProducer(t, c, func(cfg *Config) {
+		cfg.Linger = 0
+		cfg.RequestTimeout = 200 * time.Millisecond
+		cfg.DeliveryTimeout = 500 * time.Millisecond
+	})
+	const n = 50
+	value := binary.BigEndian.AppendUint64(nil, 1)
+	for i := range n {
+		r := Record{Topic: "t", Value: value, Opaque: uint64(i)}
+		if err := p.Send(context.Background(), &r, o.callback); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
+	defer cancel()
+	if err := p.Flush(ctx); err != nil {
+		t.Fatalf("Flush did not end after delivery.timeout.ms: %v", err)
+	}
+	if len(o.calls) != n || len(o.errs) != n {
+		t.Fatalf("%d callbacks, %d errors; want %d failures", len(o.calls), len(o.errs), n)
+	}
+	for _, err := range o.errs {
+		if !errors.Is(err, ErrTimeout) {
+			t.Fatalf("record failed with %v, want ErrTimeout", err)
+		}
+	}
+}
+
+// errorsIsCode reports whether err carries the broker error code.
+func errorsIsCode(err error, code int16) bool {
+	var ke *wire.KafkaError
+	return errors.As(err, &ke) && ke.Code == code
+}
