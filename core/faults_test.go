@@ -158,20 +158,7 @@ func TestFaultRetriableProduceErrors(t *testing.T) {
 			return nil, nil, false
 		}
 		injected.Add(1)
-		pr := req.(*kmsg.ProduceRequest)
-		resp := pr.ResponseKind().(*kmsg.ProduceResponse)
-		for _, rt := range pr.Topics {
-			st := kmsg.NewProduceResponseTopic()
-			st.Topic, st.TopicID = rt.Topic, rt.TopicID
-			for _, rp := range rt.Partitions {
-				sp := kmsg.NewProduceResponseTopicPartition()
-				sp.Partition = rp.Partition
-				sp.ErrorCode = code
-				st.Partitions = append(st.Partitions, sp)
-			}
-			resp.Topics = append(resp.Topics, st)
-		}
-		return resp, nil, true
+		return produceErrorResponse(req, code), nil, true
 	})
 	p := produceThroughFault(t, c, topic, nil, func(<-chan struct{}) {})
 	if injected.Load() == 0 || p.Stats().Retries == 0 {

@@ -22,21 +22,27 @@ func failProduceOnce(c *kfake.Cluster, nth int64, code int16) *atomic.Int64 {
 			c.KeepControl()
 			return nil, nil, false
 		}
-		pr := req.(*kmsg.ProduceRequest)
-		resp := pr.ResponseKind().(*kmsg.ProduceResponse)
-		for _, rt := range pr.Topics {
-			st := kmsg.NewProduceResponseTopic()
-			st.Topic, st.TopicID = rt.Topic, rt.TopicID
-			for _, rp := range rt.Partitions {
-				sp := kmsg.NewProduceResponseTopicPartition()
-				sp.Partition, sp.ErrorCode = rp.Partition, code
-				st.Partitions = append(st.Partitions, sp)
-			}
-			resp.Topics = append(resp.Topics, st)
-		}
-		return resp, nil, true
+		return produceErrorResponse(req, code), nil, true
 	})
 	return &seen
+}
+
+// produceErrorResponse answers every partition of a Produce request with
+// code, as a broker that wrote nothing would.
+func produceErrorResponse(req kmsg.Request, code int16) *kmsg.ProduceResponse {
+	pr := req.(*kmsg.ProduceRequest)
+	resp := pr.ResponseKind().(*kmsg.ProduceResponse)
+	for _, rt := range pr.Topics {
+		st := kmsg.NewProduceResponseTopic()
+		st.Topic, st.TopicID = rt.Topic, rt.TopicID
+		for _, rp := range rt.Partitions {
+			sp := kmsg.NewProduceResponseTopicPartition()
+			sp.Partition, sp.ErrorCode = rp.Partition, code
+			st.Partitions = append(st.Partitions, sp)
+		}
+		resp.Topics = append(resp.Topics, st)
+	}
+	return resp
 }
 
 // countInitProducerID counts InitProducerId requests without handling them.
