@@ -194,9 +194,9 @@ func (s *sender) stage(c *brokerConn, r *request, now int64) bool {
 	r.sentNanos = now
 	c.inFlight = append(c.inFlight, r)
 	if err := s.net.Send(netpoll.ID(c.node), r.segments, uint64(uint32(r.correlation))); err != nil {
-		// The transport reports the connection in Disconnected; the
-		// request is failed with the others there.
-		s.log.Debug("staging request failed", "node", c.node, "error", err)
+		// The transport no longer knows the connection: settle it and
+		// everything on it as lost.
+		s.dropConnection(c, err, now)
 		return false
 	}
 	return true
