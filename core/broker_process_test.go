@@ -2,6 +2,7 @@ package core
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -45,9 +46,33 @@ func TestBenchBrokerProcess(t *testing.T) {
 	_, _ = io.Copy(io.Discard, os.Stdin)
 }
 
+// brokerProcess is a running child broker.
+type brokerProcess struct {
+	addrs []string
+	pid   int
+}
+
+// cpu is the CPU time the broker process has used so far, from
+// /proc/PID/stat (utime and stime, in the kernel's fixed 100 Hz ticks).
+func (bp *brokerProcess) cpu(b *testing.B) time.Duration {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", bp.pid))
+	if err != nil {
+		b.Fatalf("reading the broker's CPU time: %v", err)
+	}
+	// The command name, in parentheses, may hold spaces: fields are
+	// counted after its closing parenthesis, from field 3 (state).
+	fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+	var utime, stime int64
+	if _, err := fmt.Sscan(fields[11]+" "+fields[12], &utime, &stime); err != nil {
+		b.Fatalf("parsing /proc/%d/stat: %v", bp.pid, err)
+	}
+	const tick = 10 * time.Millisecond
+	return time.Duration(utime+stime) * tick
+}
+
 // startBrokerProcess starts a kfake cluster in a child process for the
-// benchmark and returns its addresses; the process ends with the benchmark.
-func startBrokerProcess(b *testing.B, brokers, partitions int, topic string) []string {
+// benchmark; the process ends with the benchmark.
+func startBrokerProcess(b *testing.B, brokers, partitions int, topic string) *brokerProcess {
 	b.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestBenchBrokerProcess$", "-test.count=1")
 	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d %d %s", brokerProcessEnv, brokers, partitions, topic))
@@ -84,7 +109,7 @@ func startBrokerProcess(b *testing.B, brokers, partitions int, topic string) []s
 		if !ok {
 			b.Fatal("the broker process ended without listening")
 		}
-		return list
+		return &brokerProcess{addrs: list, pid: cmd.Process.Pid}
 	case <-time.After(testDeadline):
 		b.Fatal("the broker process did not start listening in time")
 	}

@@ -35,8 +35,8 @@ func BenchmarkSend(b *testing.B) {
 }
 
 func benchSend(b *testing.B, keyed bool, workers int) {
-	brokers := startBrokerProcess(b, benchBrokers, benchPartitions, benchTopic)
-	pb, err := openPerfproducer(brokers, CompressionNone)
+	broker := startBrokerProcess(b, benchBrokers, benchPartitions, benchTopic)
+	pb, err := openPerfproducer(broker.addrs, CompressionNone)
 	if err != nil {
 		b.Fatal(err)
 	}
