@@ -79,9 +79,10 @@ func benchSend(b *testing.B, keyed bool, workers int) {
 	b.SetBytes(benchValueSize)
 	b.ResetTimer()
 	var cpu time.Duration
+	var allocs uint64
 	for done := 0; done < b.N; done += sendChunk {
 		end := min(done+sendChunk, b.N)
-		start := processCPU()
+		startAllocs, start := heapAllocs(), processCPU()
 		if workers == 1 {
 			if err := sendRange(done, end); err != nil {
 				b.Fatal(err)
@@ -101,8 +102,10 @@ func benchSend(b *testing.B, keyed bool, workers int) {
 		}
 		b.StopTimer()
 		cpu += processCPU() - start
+		allocs += heapAllocs() - startAllocs
 		flush()
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(allocs)*1000/float64(b.N), "allocs/1000op")
 }

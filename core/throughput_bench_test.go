@@ -91,7 +91,7 @@ func benchThroughput(b *testing.B, client benchClient, codec Compression) {
 	b.ReportAllocs()
 	b.SetBytes(benchValueSize)
 	b.ResetTimer()
-	cpu, brokerCPU := processCPU(), broker.cpu(b)
+	allocs, cpu, brokerCPU := heapAllocs(), processCPU(), broker.cpu(b)
 	for i := range b.N {
 		if err := p.produce(ctx, values[i%len(values)]); err != nil {
 			b.Fatalf("record %d: %v", i, err)
@@ -101,6 +101,7 @@ func benchThroughput(b *testing.B, client benchClient, codec Compression) {
 		b.Fatalf("flush: %v", err)
 	}
 	b.StopTimer()
+	b.ReportMetric(float64(heapAllocs()-allocs)*1000/float64(b.N), "allocs/1000op")
 	b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
 	b.ReportMetric(float64(broker.cpu(b)-brokerCPU)/float64(b.N), "broker-cpu-ns/op")
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
