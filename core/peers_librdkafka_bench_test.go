@@ -1,0 +1,115 @@
+//go:build peers
+
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+)
+
+// librdkafka joins BenchmarkThroughput only in builds with the peers tag:
+// confluent-kafka-go links a static librdkafka through cgo, which the
+// normal test suite must not need.
+func init() {
+	throughputClients = append(throughputClients, benchClient{"librdkafka", openLibrdkafka})
+}
+
+// librdkafkaBench is librdkafka through confluent-kafka-go, configured like
+// Kafka's defaults (its own defaults differ: batch.size 1000000,
+// queue.buffering.max.kbytes 1 GiB, 100,000 queued messages). Delivery
+// reports come on Events(), drained by one goroutine, carrying no key or
+// value back; one Message is reused, since Produce copies the value and
+// keeps no reference without a delivery channel or opaque.
+type librdkafkaBench struct {
+	p        *kafka.Producer
+	msg      kafka.Message
+	produced int64 // written by the producing goroutine only
+	settled  atomic.Int64
+	failures benchFailures
+	drained  chan struct{}
+}
+
+func openLibrdkafka(brokers []string, codec Compression) (benchProducer, error) {
+	p, err := kafka.NewProducer(&kafka.ConfigMap{
+		"bootstrap.servers":            strings.Join(brokers, ","),
+		"acks":                         "all",
+		"enable.idempotence":           true,
+		"linger.ms":                    int(benchLinger / time.Millisecond),
+		"batch.size":                   benchBatchSize,
+		"compression.type":             codec.String(),
+		"queue.buffering.max.kbytes":   benchBufferMemory >> 10,
+		"queue.buffering.max.messages": benchBufferMemory / benchValueSize,
+		"go.delivery.report.fields":    "none",
+		"log_level":                    3,
+	})
+	if err != nil {
+		return nil, err
+	}
+	topic := benchTopic
+	lb := &librdkafkaBench{
+		p:       p,
+		msg:     kafka.Message{TopicPartition: kafka.TopicPartition{Topic: &topic, Partition: kafka.PartitionAny}},
+		drained: make(chan struct{}),
+	}
+	go lb.drain()
+	return lb, nil
+}
+
+// drain settles every delivery report; it ends when Close closes Events().
+func (lb *librdkafkaBench) drain() {
+	defer close(lb.drained)
+	for ev := range lb.p.Events() {
+		switch e := ev.(type) {
+		case *kafka.Message:
+			lb.failures.record(e.TopicPartition.Error)
+			lb.settled.Add(1)
+		case kafka.Error:
+			if e.IsFatal() {
+				lb.failures.record(e)
+			}
+		}
+	}
+}
+
+// produce enqueues the record; when librdkafka's queue is full (its
+// buffer.memory), it waits for deliveries to make room, as the other
+// clients block in Produce or Send.
+func (lb *librdkafkaBench) produce(ctx context.Context, value []byte) error {
+	lb.msg.Value = value
+	for {
+		err := lb.p.Produce(&lb.msg, nil)
+		var kerr kafka.Error
+		if !errors.As(err, &kerr) || kerr.Code() != kafka.ErrQueueFull {
+			if err == nil {
+				lb.produced++
+			}
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		lb.p.Flush(1)
+	}
+}
+
+// flush waits for librdkafka's queue to empty and for the drain goroutine
+// to have settled every record produced.
+func (lb *librdkafkaBench) flush(ctx context.Context) error {
+	for lb.p.Flush(100) > 0 || lb.settled.Load() < lb.produced {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("%d of %d records settled: %w", lb.settled.Load(), lb.produced, err)
+		}
+	}
+	return lb.failures.take()
+}
+
+func (lb *librdkafkaBench) close() {
+	lb.p.Close()
+	<-lb.drained
+}

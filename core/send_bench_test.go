@@ -1,0 +1,111 @@
+package core
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+)
+
+// sendChunk is how many records a Send benchmark appends before it stops
+// the clock and flushes: about 2.3 MB of full batches, far below
+// buffer.memory (32 MiB), so Send never waits for memory and what is timed
+// is the append path alone. The sender goroutine still drains while Sends
+// run, as it does in production.
+const sendChunk = 20_000
+
+// BenchmarkSend times one Send of a 100-byte record into a running producer
+// (Kafka's defaults; a 3-broker, 12-partition kfake cluster in a child
+// process), without and with keys (1024 distinct 16-byte keys), from one
+// goroutine and from one per core.
+//
+// The parallel case splits each chunk among GOMAXPROCS goroutines by hand
+// rather than with b.RunParallel, which cannot stop the clock: over a long
+// run Send would then wait for buffer memory at the broker's pace, which
+// BenchmarkThroughput measures.
+func BenchmarkSend(b *testing.B) {
+	for _, keyed := range []bool{false, true} {
+		for _, workers := range []int{1, runtime.GOMAXPROCS(0)} {
+			name := fmt.Sprintf("keys=%v/goroutines=%d", map[bool]string{false: "none", true: "1024"}[keyed], workers)
+			b.Run(name, func(b *testing.B) { benchSend(b, keyed, workers) })
+		}
+	}
+}
+
+func benchSend(b *testing.B, keyed bool, workers int) {
+	broker := startBrokerProcess(b, benchBrokers, benchPartitions, benchTopic)
+	pb, err := openPerfproducer(broker.addrs, CompressionNone)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer pb.close()
+	p := pb.(*perfproducerBench)
+	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
+	defer cancel()
+	values := benchValues()
+	keys := make([][]byte, len(values))
+	for i := range keys {
+		keys[i] = fmt.Appendf(nil, "key-%012d", i)
+	}
+	// Each goroutine sends records first, first+workers, ... of a chunk
+	// from its own Record.
+	sendRange := func(first, end int) error {
+		r := Record{Topic: benchTopic}
+		for i := first; i < end; i += workers {
+			r.Value = values[i%len(values)]
+			if keyed {
+				r.Key = keys[i%len(keys)]
+			}
+			if err := p.p.Send(ctx, &r, p.cb); err != nil {
+				return fmt.Errorf("record %d: %w", i, err)
+			}
+		}
+		return nil
+	}
+	flush := func() {
+		if err := p.flush(ctx); err != nil {
+			b.Fatalf("flush: %v", err)
+		}
+	}
+	// Warm up: connections, producer id, and a chunk's worth of batches
+	// and completion chunks in their pools.
+	if err := sendRange(0, sendChunk); err != nil {
+		b.Fatal(err)
+	}
+	flush()
+	b.ReportAllocs()
+	b.SetBytes(benchValueSize)
+	b.ResetTimer()
+	var cpu time.Duration
+	var allocs uint64
+	for done := 0; done < b.N; done += sendChunk {
+		end := min(done+sendChunk, b.N)
+		startAllocs, start := heapAllocs(), processCPU()
+		if workers == 1 {
+			if err := sendRange(done, end); err != nil {
+				b.Fatal(err)
+			}
+		} else {
+			errs := make([]error, workers)
+			var wg sync.WaitGroup
+			for w := range workers {
+				wg.Go(func() { errs[w] = sendRange(done+w, end) })
+			}
+			wg.Wait()
+			for _, err := range errs {
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		b.StopTimer()
+		cpu += processCPU() - start
+		allocs += heapAllocs() - startAllocs
+		flush()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(allocs)*1000/float64(b.N), "allocs/1000op")
+}
