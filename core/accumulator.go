@@ -64,7 +64,7 @@ func newPartition(t *topicState, index int32) *partition {
 // append encodes r into the partition's open batch, opening a new batch when
 // needed (and saying so). It blocks only for arena memory, at most
 // max.block.ms.
-func (a *accumulator) append(ctx context.Context, p *partition, r *Record, ts int64, cb Callback) (newBatch bool, err error) {
+func (a *accumulator) append(ctx context.Context, p *partition, r *Record, ts, mono int64, cb Callback) (newBatch bool, err error) {
 	for {
 		tail := p.tail.Load()
 		if tail.tryAppend(r, ts, cb) {
@@ -76,7 +76,7 @@ func (a *accumulator) append(ctx context.Context, p *partition, r *Record, ts in
 			p.tail.CompareAndSwap(tail, next)
 			continue
 		}
-		nb, err := a.openBatch(ctx, p, r, ts, cb)
+		nb, err := a.openBatch(ctx, p, r, ts, mono, cb)
 		if err != nil {
 			return false, err
 		}
@@ -93,11 +93,12 @@ func (a *accumulator) append(ctx context.Context, p *partition, r *Record, ts in
 
 // openBatch takes memory for a new batch big enough for r and appends r to
 // it while it is still private, so the append cannot fail.
-func (a *accumulator) openBatch(ctx context.Context, p *partition, r *Record, ts int64, cb Callback) (*batch, error) {
+func (a *accumulator) openBatch(ctx context.Context, p *partition, r *Record, ts, mono int64, cb Callback) (*batch, error) {
 	size := max(a.batchSize, wire.BatchHeaderSize+wire.RecordSize(0, 0, r.Key, r.Value, r.Headers))
 	span, err := a.arena.TryAlloc(size)
 	if errors.Is(err, arena.ErrFull) {
 		span, err = a.waitForMemory(ctx, size)
+		mono = a.clock.now() // the batch is born now, not before the wait
 	}
 	if err != nil {
 		if errors.Is(err, arena.ErrTimeout) {
@@ -105,7 +106,7 @@ func (a *accumulator) openBatch(ctx context.Context, p *partition, r *Record, ts
 		}
 		return nil, err
 	}
-	b := newBatch(p, span, a.arena.Bytes(span), ts, a.clock.now())
+	b := newBatch(p, span, a.arena.Bytes(span), ts, mono)
 	if !b.tryAppend(r, ts, cb) {
 		a.discard(b)
 		return nil, fmt.Errorf("%w: record does not fit a fresh %d-byte batch", ErrRecordTooLarge, size)

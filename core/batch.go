@@ -2,7 +2,6 @@ package core
 
 import (
 	"math"
-	"sync"
 	"sync/atomic"
 
 	"github.com/perfproducer/perfproducer/arena"
@@ -146,19 +145,34 @@ type completion struct {
 // completionTable holds a batch's completions in Go memory (never in the
 // arena: the garbage collector must see the callbacks). It grows lock-free
 // in chunks, so a batch of a few big records costs one chunk while a batch
-// of thousands of tiny ones still needs no lock.
+// of thousands of tiny ones still needs no lock. The chunk pointers for a
+// default-sized batch live inside the table, so opening a batch allocates
+// only the batch itself.
 type completionTable struct {
+	inline [inlineChunks]atomic.Pointer[completionChunk]
 	chunks []atomic.Pointer[completionChunk]
 }
 
-const completionChunkSize = 64
+const (
+	completionChunkSize = 64
+	// inlineChunks covers the most records a 16 KiB batch can hold.
+	inlineChunks = (16384-wire.BatchHeaderSize)/7/completionChunkSize + 1
+)
 
 type completionChunk [completionChunkSize]completion
 
-var completionChunks = sync.Pool{New: func() any { return new(completionChunk) }}
+// spareChunks recycles completion chunks between batches. A channel rather
+// than a sync.Pool: the pool is emptied by every garbage collection, and at
+// millions of records a second the chunks would be allocated again and
+// again. One channel operation per 64 records costs next to nothing.
+var spareChunks = make(chan *completionChunk, 4096)
 
 func (t *completionTable) init(maxRecords int) {
 	n := (maxRecords + completionChunkSize - 1) / completionChunkSize
+	if n <= inlineChunks {
+		t.chunks = t.inline[:n]
+		return
+	}
 	t.chunks = make([]atomic.Pointer[completionChunk], min(n, math.MaxInt32))
 }
 
@@ -168,11 +182,16 @@ func (t *completionTable) store(i int, c completion) {
 	slot := &t.chunks[i/completionChunkSize]
 	chunk := slot.Load()
 	if chunk == nil {
-		fresh := completionChunks.Get().(*completionChunk)
+		var fresh *completionChunk
+		select {
+		case fresh = <-spareChunks:
+		default:
+			fresh = new(completionChunk)
+		}
 		if slot.CompareAndSwap(nil, fresh) {
 			chunk = fresh
 		} else {
-			completionChunks.Put(fresh)
+			recycleChunk(fresh)
 			chunk = slot.Load()
 		}
 	}
@@ -183,12 +202,19 @@ func (t *completionTable) at(i int) completion {
 	return t.chunks[i/completionChunkSize].Load()[i%completionChunkSize]
 }
 
-// release returns the chunks to the pool once every record is completed.
+// release gives the chunks back once every record is completed.
 func (t *completionTable) release() {
 	for i := range t.chunks {
 		if c := t.chunks[i].Swap(nil); c != nil {
 			*c = completionChunk{}
-			completionChunks.Put(c)
+			recycleChunk(c)
 		}
+	}
+}
+
+func recycleChunk(c *completionChunk) {
+	select {
+	case spareChunks <- c:
+	default: // enough spares: let the collector have it
 	}
 }

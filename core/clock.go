@@ -1,12 +1,53 @@
 package core
 
-import "time"
+import (
+	"sync/atomic"
+	"time"
+)
 
 // monoClock reads monotonic time as int64 nanoseconds since the producer
 // started: cheap to store in atomics and to compare, and immune to wall-clock
 // steps (linger, backoff and timeouts must not jump when NTP does).
-type monoClock struct{ base time.Time }
+//
+// It also gives record timestamps (wall-clock milliseconds) from the same
+// single clock read: wall time is the monotonic reading plus an anchor the
+// sender refreshes every second, so a Send reads one clock, not two as
+// time.Now does, and a wall-clock step shows up within a second.
+type monoClock struct {
+	base   time.Time
+	anchor atomic.Pointer[wallAnchor]
+}
 
-func newMonoClock() *monoClock { return &monoClock{base: time.Now()} }
+// wallAnchor pairs a monotonic reading with the wall time at that moment.
+type wallAnchor struct {
+	mono       int64
+	wallMillis int64
+}
+
+// anchorRefresh is how often the wall-clock anchor is taken again.
+const anchorRefresh = int64(time.Second)
+
+func newMonoClock() *monoClock {
+	c := &monoClock{base: time.Now()}
+	c.anchor.Store(&wallAnchor{mono: 0, wallMillis: c.base.UnixMilli()})
+	return c
+}
 
 func (c *monoClock) now() int64 { return int64(time.Since(c.base)) }
+
+// wallMillis is the wall-clock time, in Unix milliseconds, at monotonic
+// reading mono.
+func (c *monoClock) wallMillis(mono int64) int64 {
+	a := c.anchor.Load()
+	return a.wallMillis + (mono-a.mono)/int64(time.Millisecond)
+}
+
+// refreshAnchor re-reads the wall clock when the anchor is a second old.
+// The sender calls it each loop.
+func (c *monoClock) refreshAnchor(mono int64) {
+	if mono-c.anchor.Load().mono < anchorRefresh {
+		return
+	}
+	wall := time.Now()
+	c.anchor.Store(&wallAnchor{mono: int64(wall.Sub(c.base)), wallMillis: wall.UnixMilli()})
+}

@@ -14,7 +14,9 @@ func (s *sender) sendReady(now int64) int64 {
 	next := now + int64(s.cfg.DeliveryTimeout)
 	snap := s.meta.snapshot.Load()
 	drainAll := s.p.flushing.Load() > 0 || s.stop.Load() || s.arena.Waiters() > 0
-	clear(s.readyByNode)
+	for node, parts := range s.readyByNode {
+		s.readyByNode[node] = parts[:0] // keep the backing arrays: no allocation per loop
+	}
 	for _, p := range s.partitions {
 		next = min(next, s.pull(p, now, drainAll))
 		next = min(next, s.expireQueued(p, now))
@@ -46,6 +48,9 @@ func (s *sender) sendReady(now int64) int64 {
 		return next
 	}
 	for node, parts := range s.readyByNode {
+		if len(parts) == 0 {
+			continue
+		}
 		c := s.conn(node, snap.nodes[node])
 		if !s.ready(c, now) {
 			continue

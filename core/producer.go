@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"runtime"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/perfproducer/perfproducer/arena"
 	"github.com/perfproducer/perfproducer/core/wire"
@@ -36,12 +34,13 @@ type Producer struct {
 	acc    accumulator
 	sender *sender
 
-	// pending counts records appended and not yet completed.
+	// pending counts records appended and not yet completed. Every Send
+	// and every completed batch write it, so it has a cache line of its
+	// own: the fields Send only reads stay shared and clean.
+	_       [64]byte
 	pending atomic.Int64
-	// active counts Sends between their closed check and their append,
-	// so Close can wait for them to land before the final flush.
-	active atomic.Int64
-	closed atomic.Bool
+	_       [56]byte
+	closed  atomic.Bool
 	// closeCtx ends when Close begins: it ends blocking waits in Send.
 	closeCtx    context.Context
 	closeCancel context.CancelFunc
@@ -146,8 +145,6 @@ func (c *Config) compressionLevel() int {
 // not be called: ErrClosed, ErrRecordTooLarge, ErrInvalidPartition,
 // ErrTimeout (max.block.ms), or ctx's error.
 func (p *Producer) Send(ctx context.Context, r *Record, cb Callback) error {
-	p.active.Add(1)
-	defer p.active.Add(-1)
 	if p.closed.Load() {
 		return ErrClosed
 	}
@@ -167,12 +164,20 @@ func (p *Producer) Send(ctx context.Context, r *Record, cb Callback) error {
 	if err != nil {
 		return err
 	}
-	ts := time.Now().UnixMilli()
+	mono := p.clock.now()
+	ts := p.clock.wallMillis(mono)
 	if !r.Timestamp.IsZero() {
 		ts = r.Timestamp.UnixMilli()
 	}
+	// Count the record before appending it, then look at closed again:
+	// either Close sees it pending (and waits for it), or this Send sees
+	// Close and backs out. No record slips past a Close.
 	p.pending.Add(1)
-	newBatch, err := p.acc.append(ctx, part, r, ts, cb)
+	if p.closed.Load() {
+		p.recordsDone(1)
+		return ErrClosed
+	}
+	newBatch, err := p.acc.append(ctx, part, r, ts, mono, cb)
 	if err != nil {
 		p.recordsDone(1)
 		return err
@@ -277,12 +282,7 @@ func (p *Producer) Close(ctx context.Context) error {
 
 func (p *Producer) close(ctx context.Context) error {
 	p.closed.Store(true)
-	p.closeCancel()
-	// Sends already past their closed check finish appending (or fail
-	// fast: closing ends their waits) before the last flush.
-	for p.active.Load() > 0 {
-		runtime.Gosched()
-	}
+	p.closeCancel() // ends Sends waiting for metadata or memory
 	p.flushing.Add(1)
 	p.sender.wake()
 	err := p.waitIdle(ctx)

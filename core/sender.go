@@ -73,16 +73,18 @@ func (s *sender) wake() {
 	}
 }
 
-// run is the sender loop. It returns when stop is set and, unless force is,
-// nothing is left to send.
+// run is the sender loop. It returns when stop is set and no record is
+// pending: every one completed, or failed by force (an append still under
+// way when force is set is failed on a later loop, never left behind).
 func (s *sender) run() {
 	for {
 		s.dirty.Store(false)
 		now := s.clock.now()
+		s.clock.refreshAnchor(now)
 		if s.force.Load() {
 			s.failEverything(ErrClosed)
 		}
-		if s.stop.Load() && (s.force.Load() || s.p.pending.Load() == 0) {
+		if s.stop.Load() && s.p.pending.Load() == 0 {
 			return
 		}
 		wakeAt := now + int64(time.Second)
