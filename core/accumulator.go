@@ -64,10 +64,10 @@ func newPartition(t *topicState, index int32) *partition {
 // append encodes r into the partition's open batch, opening a new batch when
 // needed (and saying so). It blocks only for arena memory, at most
 // max.block.ms.
-func (a *accumulator) append(ctx context.Context, p *partition, r *Record, ts, mono int64, cb Callback) (newBatch bool, err error) {
+func (a *accumulator) append(ctx context.Context, p *partition, r *Record, ts, mono int64, payload int, cb Callback) (newBatch bool, err error) {
 	for {
 		tail := p.tail.Load()
-		if tail.tryAppend(r, ts, cb) {
+		if tail.tryAppend(r, ts, payload, cb) {
 			return false, nil
 		}
 		if next := tail.next.Load(); next != nil {
@@ -76,7 +76,7 @@ func (a *accumulator) append(ctx context.Context, p *partition, r *Record, ts, m
 			p.tail.CompareAndSwap(tail, next)
 			continue
 		}
-		nb, err := a.openBatch(ctx, p, r, ts, mono, cb)
+		nb, err := a.openBatch(ctx, p, r, ts, mono, payload, cb)
 		if err != nil {
 			return false, err
 		}
@@ -93,8 +93,8 @@ func (a *accumulator) append(ctx context.Context, p *partition, r *Record, ts, m
 
 // openBatch takes memory for a new batch big enough for r and appends r to
 // it while it is still private, so the append cannot fail.
-func (a *accumulator) openBatch(ctx context.Context, p *partition, r *Record, ts, mono int64, cb Callback) (*batch, error) {
-	size := max(a.batchSize, wire.BatchHeaderSize+wire.RecordSize(0, 0, r.Key, r.Value, r.Headers))
+func (a *accumulator) openBatch(ctx context.Context, p *partition, r *Record, ts, mono int64, payload int, cb Callback) (*batch, error) {
+	size := max(a.batchSize, wire.BatchHeaderSize+wire.RecordSizeFor(payload, 0, 0))
 	span, err := a.arena.TryAlloc(size)
 	if errors.Is(err, arena.ErrFull) {
 		span, err = a.waitForMemory(ctx, size)
@@ -107,7 +107,7 @@ func (a *accumulator) openBatch(ctx context.Context, p *partition, r *Record, ts
 		return nil, err
 	}
 	b := newBatch(p, span, a.arena.Bytes(span), ts, mono)
-	if !b.tryAppend(r, ts, cb) {
+	if !b.tryAppend(r, ts, payload, cb) {
 		a.discard(b)
 		return nil, fmt.Errorf("%w: record does not fit a fresh %d-byte batch", ErrRecordTooLarge, size)
 	}

@@ -82,10 +82,11 @@ func maxRecordsIn(n int) int {
 	return (n-wire.BatchHeaderSize)/smallestRecord + 1
 }
 
-// tryAppend reserves room for r and encodes it into the batch. It reports
+// tryAppend reserves room for r (whose wire.RecordPayloadSize is payload)
+// and encodes it into the batch. It reports
 // false when the batch is closed or has no room for r; it then closes the
 // batch, so every later appender moves on to the next one.
-func (b *batch) tryAppend(r *Record, ts int64, cb Callback) bool {
+func (b *batch) tryAppend(r *Record, ts int64, payload int, cb Callback) bool {
 	tsDelta := ts - b.baseTimestamp
 	for {
 		cur := b.reservation.Load()
@@ -93,7 +94,7 @@ func (b *batch) tryAppend(r *Record, ts int64, cb Callback) bool {
 		if closed {
 			return false
 		}
-		size := wire.RecordSize(count, tsDelta, r.Key, r.Value, r.Headers)
+		size := wire.RecordSizeFor(payload, count, tsDelta)
 		if end+size > len(b.buf) || int(count) >= b.completions.capacity() {
 			b.close()
 			return false
@@ -101,7 +102,7 @@ func (b *batch) tryAppend(r *Record, ts int64, cb Callback) bool {
 		if !b.reservation.CompareAndSwap(cur, packReservation(end+size, count+1)) {
 			continue
 		}
-		_, _ = wire.EncodeRecord(b.buf[end:end+size], count, tsDelta, r.Key, r.Value, r.Headers) // the reservation sized dst exactly
+		_, _ = wire.EncodeRecordSized(b.buf[end:end+size], payload, count, tsDelta, r.Key, r.Value, r.Headers) // the reservation sized dst exactly
 		b.completions.store(int(count), completion{cb: cb, opaque: r.Opaque, timestampDelta: tsDelta})
 		for {
 			m := b.maxTimestamp.Load()

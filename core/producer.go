@@ -151,7 +151,8 @@ func (p *Producer) Send(ctx context.Context, r *Record, cb Callback) error {
 	if r.Topic == "" {
 		return fmt.Errorf("%w: record has no topic", ErrUnknownTopic)
 	}
-	size := wire.BatchHeaderSize + wire.RecordSize(0, 0, r.Key, r.Value, r.Headers)
+	payload := wire.RecordPayloadSize(r.Key, r.Value, r.Headers)
+	size := wire.BatchHeaderSize + wire.RecordSizeFor(payload, 0, 0)
 	if size > p.cfg.MaxRequestSize || int64(size) > p.cfg.BufferMemory {
 		return fmt.Errorf("%w: the record is %d bytes; max.request.size is %d and buffer.memory %d",
 			ErrRecordTooLarge, size, p.cfg.MaxRequestSize, p.cfg.BufferMemory)
@@ -177,7 +178,7 @@ func (p *Producer) Send(ctx context.Context, r *Record, cb Callback) error {
 		p.recordsDone(1)
 		return ErrClosed
 	}
-	newBatch, err := p.acc.append(ctx, part, r, ts, mono, cb)
+	newBatch, err := p.acc.append(ctx, part, r, ts, mono, payload, cb)
 	if err != nil {
 		p.recordsDone(1)
 		return err

@@ -13,9 +13,30 @@ type Header struct {
 // width (one byte below 64, two below 8192, three below 2^20), so a
 // reservation that hands out offset deltas must size the record for the
 // delta it hands out, e.g. by compare-and-swap on a word packing the record
-// count and the bytes used.
+// count and the bytes used; RecordPayloadSize and RecordSizeFor let such a
+// loop size the record's fixed part once.
 func RecordSize(offsetDelta int32, timestampDelta int64, key, value []byte, headers []Header) int {
-	body := recordBodySize(offsetDelta, timestampDelta, key, value, headers)
+	return RecordSizeFor(RecordPayloadSize(key, value, headers), offsetDelta, timestampDelta)
+}
+
+// RecordPayloadSize is the part of a record's encoded size that does not
+// depend on its deltas: attributes, key, value and headers.
+func RecordPayloadSize(key, value []byte, headers []Header) int {
+	n := 1 + // attributes
+		nullableBytesSize(key) +
+		nullableBytesSize(value) +
+		varintSize(int64(len(headers)))
+	for i := range headers {
+		h := &headers[i]
+		n += varintSize(int64(len(h.Key))) + len(h.Key) + nullableBytesSize(h.Value)
+	}
+	return n
+}
+
+// RecordSizeFor is RecordSize for a record whose RecordPayloadSize is
+// payload.
+func RecordSizeFor(payload int, offsetDelta int32, timestampDelta int64) int {
+	body := payload + varintSize(timestampDelta) + varintSize(int64(offsetDelta))
 	return varintSize(int64(body)) + body
 }
 
@@ -25,7 +46,13 @@ func RecordSize(offsetDelta int32, timestampDelta int64, key, value []byte, head
 // as length 0. It returns ErrNoRoom, writing nothing, when dst is shorter than
 // the record; it never allocates.
 func EncodeRecord(dst []byte, offsetDelta int32, timestampDelta int64, key, value []byte, headers []Header) (int, error) {
-	body := recordBodySize(offsetDelta, timestampDelta, key, value, headers)
+	return EncodeRecordSized(dst, RecordPayloadSize(key, value, headers), offsetDelta, timestampDelta, key, value, headers)
+}
+
+// EncodeRecordSized is EncodeRecord for a caller that already knows the
+// record's RecordPayloadSize: payload must be exactly that.
+func EncodeRecordSized(dst []byte, payload int, offsetDelta int32, timestampDelta int64, key, value []byte, headers []Header) (int, error) {
+	body := payload + varintSize(timestampDelta) + varintSize(int64(offsetDelta))
 	size := varintSize(int64(body)) + body
 	if len(dst) < size {
 		return 0, ErrNoRoom
@@ -46,21 +73,6 @@ func EncodeRecord(dst []byte, offsetDelta int32, timestampDelta int64, key, valu
 		out = appendNullableBytes(out, h.Value)
 	}
 	return len(out), nil
-}
-
-// recordBodySize is the size of everything after the record's length varint.
-func recordBodySize(offsetDelta int32, timestampDelta int64, key, value []byte, headers []Header) int {
-	n := 1 + // attributes
-		varintSize(timestampDelta) +
-		varintSize(int64(offsetDelta)) +
-		nullableBytesSize(key) +
-		nullableBytesSize(value) +
-		varintSize(int64(len(headers)))
-	for i := range headers {
-		h := &headers[i]
-		n += varintSize(int64(len(h.Key))) + len(h.Key) + nullableBytesSize(h.Value)
-	}
-	return n
 }
 
 // nullableBytesSize is the encoded size of a varint-length-prefixed byte
