@@ -84,18 +84,21 @@ func listen(t testing.TB, network string, serve func(net.Conn)) net.Listener {
 	return ln
 }
 
-// echo answers every frame with the same frame.
+// echo answers every frame with the same frame, reusing one buffer.
 func echo(c net.Conn) {
-	var size [4]byte
+	buf := make([]byte, 4, 1024)
 	for {
-		if _, err := io.ReadFull(c, size[:]); err != nil {
+		if _, err := io.ReadFull(c, buf[:4]); err != nil {
 			return
 		}
-		body := make([]byte, binary.BigEndian.Uint32(size[:]))
-		if _, err := io.ReadFull(c, body); err != nil {
+		size := 4 + int(binary.BigEndian.Uint32(buf))
+		if size > cap(buf) {
+			buf = append(buf[:4], make([]byte, size-4)...)
+		}
+		if _, err := io.ReadFull(c, buf[4:size]); err != nil {
 			return
 		}
-		if _, err := c.Write(append(size[:], body...)); err != nil {
+		if _, err := c.Write(buf[:size]); err != nil {
 			return
 		}
 	}
@@ -141,6 +144,28 @@ func connect(t testing.TB, s *Selector, id ID, address string) {
 	if err := s.Connect(context.Background(), id, address); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// connectedSelector returns a selector with cfg whose connection 1 to ln is
+// up.
+func connectedSelector(t testing.TB, cfg Config, ln net.Listener) *Selector {
+	t.Helper()
+	s := newSelector(t, cfg)
+	connect(t, s, 1, ln.Addr().String())
+	var got outcomes
+	pollUntil(t, s, &got, func() bool { return len(got.connected) == 1 })
+	return s
+}
+
+// dial opens a net.Conn to ln, closed at the end of the test.
+func dial(t testing.TB, ln net.Listener) net.Conn {
+	t.Helper()
+	c, err := net.Dial("tcp4", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
 }
 
 func TestRoundTrip(t *testing.T) {
@@ -212,10 +237,8 @@ func TestPartialWrites(t *testing.T) {
 		}
 		received <- all
 	})
-	s := newSelector(t, Config{SendBufferBytes: 4096})
-	connect(t, s, 1, ln.Addr().String())
+	s := connectedSelector(t, Config{SendBufferBytes: 4096}, ln)
 	var got outcomes
-	pollUntil(t, s, &got, func() bool { return len(got.connected) == 1 })
 
 	var sends [][][]byte
 	for i, count := range []int{3, 3000, 40} {
@@ -405,10 +428,7 @@ func TestHundredConnections(t *testing.T) {
 // end the wait, so the test also shows Poll's wait is capped by it.
 func TestIdleReaping(t *testing.T) {
 	ln := listen(t, "tcp4", echo)
-	s := newSelector(t, Config{ConnectionsMaxIdle: 100 * time.Millisecond})
-	connect(t, s, 5, ln.Addr().String())
-	var got outcomes
-	pollUntil(t, s, &got, func() bool { return len(got.connected) == 1 })
+	s := connectedSelector(t, Config{ConnectionsMaxIdle: 100 * time.Millisecond}, ln)
 
 	stuck := time.AfterFunc(testDeadline, s.Wakeup)
 	defer stuck.Stop()
@@ -428,7 +448,7 @@ func TestIdleReaping(t *testing.T) {
 	if !errors.Is(err, ErrIdle) {
 		t.Errorf("err = %v, want ErrIdle", err)
 	}
-	if err := s.Send(5, nil, 0); !errors.Is(err, ErrUnknownConnection) {
+	if err := s.Send(1, nil, 0); !errors.Is(err, ErrUnknownConnection) {
 		t.Errorf("Send on the reaped connection: err = %v, want ErrUnknownConnection", err)
 	}
 }
@@ -522,4 +542,119 @@ func (s *Selector) interest(id ID) uint32 {
 		return c.interest
 	}
 	return 0
+}
+
+// roundTrip sends one request on connection 1 and polls until a response.
+func roundTrip(t testing.TB, s *Selector, iovecs [][]byte, token uint64) {
+	t.Helper()
+	if err := s.Send(1, iovecs, token); err != nil {
+		t.Fatal(err)
+	}
+	for received := false; !received; {
+		if err := s.Poll(-1); err != nil {
+			t.Fatal(err)
+		}
+		received = len(s.Received()) > 0
+		if len(s.Disconnected()) > 0 {
+			t.Fatal(s.Disconnected()[0].Err)
+		}
+	}
+}
+
+// TestSteadyStateAllocations shows that once warm, sending a request and
+// receiving its response frame allocates nothing.
+func TestSteadyStateAllocations(t *testing.T) {
+	ln := listen(t, "tcp4", echo)
+	s := connectedSelector(t, Config{}, ln)
+	iovecs := [][]byte{frame([]byte("ping"))}
+	token := uint64(0)
+	allocs := testing.AllocsPerRun(200, func() {
+		token++
+		roundTrip(t, s, iovecs, token)
+	})
+	if allocs != 0 {
+		t.Errorf("a warm round trip allocates %v times, want 0", allocs)
+	}
+}
+
+// BenchmarkRoundTrip sends a small request and waits for its response, through
+// the Selector and through a net.Conn, to the same echo peer.
+func BenchmarkRoundTrip(b *testing.B) {
+	request := frame(bytes.Repeat([]byte("r"), 60))
+	b.Run("selector", func(b *testing.B) {
+		ln := listen(b, "tcp4", echo)
+		s := connectedSelector(b, Config{}, ln)
+		iovecs := [][]byte{request}
+		b.ReportAllocs()
+		b.SetBytes(int64(2 * len(request)))
+		for i := 0; b.Loop(); i++ {
+			roundTrip(b, s, iovecs, uint64(i))
+		}
+	})
+	b.Run("net.Conn", func(b *testing.B) {
+		ln := listen(b, "tcp4", echo)
+		c := dial(b, ln)
+		response := make([]byte, len(request))
+		b.ReportAllocs()
+		b.SetBytes(int64(2 * len(request)))
+		for b.Loop() {
+			if _, err := c.Write(request); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := io.ReadFull(c, response); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkWritev writes sends of 16 iovecs of 1 KiB each to a peer that
+// discards them, through the Selector and through net.Buffers.WriteTo.
+func BenchmarkWritev(b *testing.B) {
+	iovecs := make([][]byte, 16)
+	for i := range iovecs {
+		iovecs[i] = bytes.Repeat([]byte{byte(i)}, 1024)
+	}
+	discard := func(c net.Conn) { io.Copy(io.Discard, c) }
+	b.Run("selector", func(b *testing.B) {
+		ln := listen(b, "tcp4", discard)
+		s := connectedSelector(b, Config{}, ln)
+		outstanding := 0
+		drainTo := func(limit int) {
+			for outstanding > limit {
+				if err := s.Poll(-1); err != nil {
+					b.Fatal(err)
+				}
+				outstanding -= len(s.Sent())
+				if len(s.Disconnected()) > 0 {
+					b.Fatal(s.Disconnected()[0].Err)
+				}
+			}
+		}
+		b.ReportAllocs()
+		b.SetBytes(16 << 10)
+		for i := 0; b.Loop(); i++ {
+			if err := s.Send(1, iovecs, uint64(i)); err != nil {
+				b.Fatal(err)
+			}
+			outstanding++
+			if outstanding >= 64 {
+				drainTo(32)
+			}
+		}
+		drainTo(0)
+	})
+	b.Run("net.Buffers", func(b *testing.B) {
+		ln := listen(b, "tcp4", discard)
+		c := dial(b, ln)
+		scratch := make([][]byte, 0, len(iovecs))
+		b.ReportAllocs()
+		b.SetBytes(16 << 10)
+		for b.Loop() {
+			buffers := net.Buffers(append(scratch[:0], iovecs...))
+			if _, err := buffers.WriteTo(c); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
