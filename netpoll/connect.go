@@ -30,6 +30,11 @@ func (s *Selector) Connect(ctx context.Context, id ID, address string) error {
 	if err != nil {
 		return err
 	}
+	return s.open(id, address, addrs)
+}
+
+// open starts connection id to the first of addrs that does not fail at once.
+func (s *Selector) open(id ID, address string, addrs []netip.AddrPort) error {
 	c := &conn{
 		id:      id,
 		fd:      -1,

@@ -3,6 +3,7 @@ package netpoll
 import (
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -157,7 +158,8 @@ func (s *Selector) wait(timeout time.Duration) (int, error) {
 }
 
 // waitMillis is epoll_wait's timeout for waiting until the clock reads
-// until (negative: no limit), rounded up so the wait never ends before it.
+// until (negative: no limit), rounded up so the wait never ends before it
+// and capped to what epoll_wait's int holds.
 func waitMillis(until, now time.Duration) int {
 	switch {
 	case until < 0:
@@ -165,7 +167,7 @@ func waitMillis(until, now time.Duration) int {
 	case until <= now:
 		return 0
 	}
-	return int((until - now + time.Millisecond - 1) / time.Millisecond)
+	return int(min((until-now+time.Millisecond-1)/time.Millisecond, math.MaxInt32))
 }
 
 // handle does the I/O one connection's events allow.

@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
+	"net/netip"
 	"runtime"
 	"strings"
 	"sync"
@@ -285,7 +287,23 @@ func firstDifference(a, b []byte) int {
 	return min(len(a), len(b))
 }
 
-// closedPort returns a loopback port nothing listens on.
+// TestAddressFallback gives a connection two addresses, the first refusing:
+// the connect moves on to the second, as Kafka's use_all_dns_ips does.
+func TestAddressFallback(t *testing.T) {
+	ln := listen(t, "tcp4", echo)
+	s := newSelector(t, Config{})
+	addrs := []netip.AddrPort{netip.MustParseAddrPort(closedPort(t)), netip.MustParseAddrPort(ln.Addr().String())}
+	if err := s.open(4, "broker:9092", addrs); err != nil {
+		t.Fatal(err)
+	}
+	var got outcomes
+	pollUntil(t, s, &got, func() bool { return len(got.connected) > 0 || len(got.disconnected) > 0 })
+	if len(got.connected) != 1 || got.connected[0] != 4 {
+		t.Errorf("connected = %v, disconnected = %v; want connection 4 up on its second address", got.connected, got.disconnected)
+	}
+}
+
+// closedPort returns a loopback address nothing listens on.
 func closedPort(t *testing.T) string {
 	ln, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {
@@ -522,13 +540,36 @@ func TestClose(t *testing.T) {
 	s.Wakeup() // must be a harmless no-op
 }
 
+func TestWaitMillis(t *testing.T) {
+	for _, tc := range []struct {
+		until, now time.Duration
+		want       int
+	}{
+		{-1, 5, -1},
+		{5, 5, 0},
+		{5, 9, 0},
+		{time.Millisecond, 0, 1},
+		{time.Millisecond + 1, 0, 2},
+		{1, 0, 1},
+		{1 << 62, 0, math.MaxInt32},
+	} {
+		if got := waitMillis(tc.until, tc.now); got != tc.want {
+			t.Errorf("waitMillis(%v, %v) = %d, want %d", tc.until, tc.now, got, tc.want)
+		}
+	}
+}
+
 func TestInvalidInput(t *testing.T) {
 	for _, cfg := range []Config{{SendBufferBytes: -2}, {ReceiveBufferBytes: -5}, {MaxFrameBytes: -1}} {
 		if _, err := New(cfg); !errors.Is(err, ErrInvalidConfig) {
 			t.Errorf("New(%+v): err = %v, want ErrInvalidConfig", cfg, err)
 		}
 	}
-	s := newSelector(t, Config{})
+	// A resolver without DNS servers fails at once instead of timing out.
+	noDNS := &net.Resolver{PreferGo: true, Dial: func(context.Context, string, string) (net.Conn, error) {
+		return nil, errors.New("this test has no DNS server")
+	}}
+	s := newSelector(t, Config{Resolver: noDNS})
 	for _, address := range []string{"no-port", "127.0.0.1:http2", "127.0.0.1:70000", "name.invalid:9092"} {
 		if err := s.Connect(context.Background(), 1, address); !errors.Is(err, ErrResolve) {
 			t.Errorf("Connect(%q): err = %v, want ErrResolve", address, err)
