@@ -186,7 +186,7 @@ func (s *Selector) handle(c *conn, events uint32) {
 		// Reading and writing did not surface the error; ask for it so
 		// a level-triggered EPOLLERR cannot repeat forever.
 		if err := socketError(c.fd); err != nil {
-			s.drop(c, &ConnError{ID: c.id, Address: c.address, Reason: reasonOf(err, false), Cause: err})
+			s.fail(c, err)
 		}
 	}
 }
@@ -216,11 +216,16 @@ func (s *Selector) detach(c *conn) {
 	c.fd = -1
 }
 
-// drop closes c and reports it in Disconnected with err.
-func (s *Selector) drop(c *conn, err *ConnError) {
+// drop closes c and reports it in Disconnected for reason (a sentinel, or
+// an error wrapping one) and cause (the detail, or nil).
+func (s *Selector) drop(c *conn, reason, cause error) {
 	s.remove(c)
+	err := &ConnError{ID: c.id, Address: c.address, Reason: reason, Cause: cause}
 	s.disconnected.add(Disconnect{ID: c.id, Err: err})
 }
+
+// fail drops a ready connection on which a socket call returned err.
+func (s *Selector) fail(c *conn, err error) { s.drop(c, reasonOf(err, false), err) }
 
 // remove closes c without reporting it.
 func (s *Selector) remove(c *conn) {

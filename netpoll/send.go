@@ -48,7 +48,7 @@ func (s *Selector) flush(c *conn) {
 			return
 		}
 		if err != nil {
-			s.drop(c, &ConnError{ID: c.id, Address: c.address, Reason: reasonOf(err, false), Cause: err})
+			s.fail(c, err)
 			return
 		}
 		s.touch(c)
@@ -65,6 +65,6 @@ func (s *Selector) flush(c *conn) {
 // want sets c's epoll interest; failing to is a socket error on c.
 func (s *Selector) want(c *conn, events uint32) {
 	if err := c.setInterest(s.epfd, events); err != nil {
-		s.drop(c, &ConnError{ID: c.id, Address: c.address, Reason: ErrSocket, Cause: fmt.Errorf("epoll_ctl mod: %w", err)})
+		s.drop(c, ErrSocket, fmt.Errorf("epoll_ctl mod: %w", err))
 	}
 }
