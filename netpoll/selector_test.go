@@ -239,6 +239,9 @@ func TestPartialWrites(t *testing.T) {
 		}
 		received <- all
 	})
+	// Let the peer go even when the test stops early, so cleanup ends.
+	release := sync.OnceFunc(func() { close(start) })
+	t.Cleanup(release)
 	s := connectedSelector(t, Config{SendBufferBytes: 4096}, ln)
 	var got outcomes
 
@@ -263,7 +266,7 @@ func TestPartialWrites(t *testing.T) {
 	if s.interest(1)&unix.EPOLLOUT == 0 {
 		t.Fatalf("after staging %d bytes to a peer that does not read, interest = %#x, want write interest", len(want), s.interest(1))
 	}
-	close(start)
+	release()
 	pollUntil(t, s, &got, func() bool { return len(got.sent) == len(sends) })
 	wantSent := []Completion{{1, 100}, {1, 101}, {1, 102}}
 	if !equalCompletions(got.sent, wantSent) {
