@@ -118,8 +118,7 @@ func (s *Selector) dial(addr netip.AddrPort) (int, error) {
 		unix.Close(fd)
 		return -1, fmt.Errorf("connect to %v: %w", addr, err)
 	}
-	ev := unix.EpollEvent{Events: unix.EPOLLOUT, Fd: int32(fd)}
-	if err := unix.EpollCtl(s.epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
+	if err := s.poller.add(fd, unix.EPOLLOUT); err != nil {
 		unix.Close(fd)
 		return -1, fmt.Errorf("epoll_ctl add: %w", err)
 	}

@@ -67,6 +67,16 @@
 // connection. The price, an epoll_ctl when a write first blocks and when it
 // drains, is paid only under back-pressure.
 //
+// # Waiting without holding a thread
+//
+// The epoll descriptor itself sits in Go's runtime poller (an epoll
+// descriptor turns readable when it has events). Poll runs epoll_wait with a
+// zero timeout only; when nothing is ready it parks its goroutine until the
+// runtime sees the descriptor readable, Wakeup's eventfd fires, or the
+// deadline passes (exact to the nanosecond, through the file's read
+// deadline). So a waiting sender holds no OS thread in a blocking system
+// call, and a round trip costs what it costs with the net package.
+//
 // # A stage between socket and framing
 //
 // Each connection reads and writes through a stage (the unexported stage

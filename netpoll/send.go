@@ -64,7 +64,7 @@ func (s *Selector) flush(c *conn) {
 
 // want sets c's epoll interest; failing to is a socket error on c.
 func (s *Selector) want(c *conn, events uint32) {
-	if err := c.setInterest(s.epfd, events); err != nil {
+	if err := c.setInterest(s.poller, events); err != nil {
 		s.drop(c, ErrSocket, fmt.Errorf("epoll_ctl mod: %w", err))
 	}
 }
