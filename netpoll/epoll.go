@@ -80,10 +80,12 @@ func (e *epoll) wait(block bool, deadline time.Time) ([]unix.EpollEvent, error) 
 		}
 		e.deadline = deadline
 	}
-	if err := e.raw.Read(e.collect); err != nil {
-		if errors.Is(err, os.ErrDeadlineExceeded) {
-			return nil, nil
-		}
+	err := e.raw.Read(e.collect)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		// Look once more at the deadline: one already past fails
+		// before looking at all.
+		e.collectReady(0)
+	} else if err != nil {
 		return nil, fmt.Errorf("netpoll: wait for epoll: %w", err)
 	}
 	return e.result()

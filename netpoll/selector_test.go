@@ -205,6 +205,30 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
+// TestPollTinyTimeout polls with a timeout that has passed before the wait
+// begins: Poll must still collect what is ready.
+func TestPollTinyTimeout(t *testing.T) {
+	ln := listen(t, "tcp4", echo)
+	s := newSelector(t, Config{})
+	connect(t, s, 1, ln.Addr().String())
+	request := frame([]byte("quick"))
+	if err := s.Send(1, [][]byte{request}, 1); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(testDeadline)
+	for len(s.Received()) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("Poll(1ns) collected no response within %v", testDeadline)
+		}
+		if err := s.Poll(time.Nanosecond); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := string(s.Received()[0].Bytes); got != "quick" {
+		t.Errorf("frame = %q, want %q", got, "quick")
+	}
+}
+
 func equalCompletions(a, b []Completion) bool {
 	if len(a) != len(b) {
 		return false
