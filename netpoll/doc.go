@@ -11,7 +11,7 @@
 //	sel, err := netpoll.New(netpoll.Config{})
 //	err = sel.Connect(ctx, 1, "broker-1:9092")
 //	for {
-//		err = sel.Send(1, [][]byte{header, batch}, correlationID) // once Connected
+//		err = sel.Send(1, [][]byte{header, batch}, correlationID) // waits if not yet connected
 //		err = sel.Poll(100 * time.Millisecond)
 //		for _, f := range sel.Received() { ... } // f.Bytes valid until the next Poll
 //	}
@@ -27,7 +27,8 @@
 // # Memory the caller keeps alive
 //
 // The iovecs given to Send are written straight from where they lie (writev,
-// no copy): the caller must leave them untouched until their Completion. A
+// no copy): the caller must leave the list and the memory it points to
+// untouched until their Completion. A
 // frame returned by Received is a slice of the connection's receive buffer,
 // valid until the next Poll; the caller copies what it keeps longer. One
 // receive buffer per connection (16 KiB at first, grown to the largest frame

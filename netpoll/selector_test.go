@@ -561,6 +561,9 @@ func TestClose(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
+	if err := s.Send(2, nil, 0); !errors.Is(err, ErrClosed) {
+		t.Errorf("Send after Close: err = %v, want ErrClosed", err)
+	}
 	if err := s.Poll(0); !errors.Is(err, ErrClosed) {
 		t.Errorf("Poll after Close: err = %v, want ErrClosed", err)
 	}
