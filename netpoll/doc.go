@@ -76,7 +76,10 @@
 // runtime sees the descriptor readable, Wakeup's eventfd fires, or the
 // deadline passes (exact to the nanosecond, through the file's read
 // deadline). So a waiting sender holds no OS thread in a blocking system
-// call, and a round trip costs what it costs with the net package.
+// call, and a round trip costs what it costs with the net package. The
+// runtime watches the descriptor edge-triggered, but Poll always looks with
+// epoll_wait before it parks, so readiness left over from an earlier Poll is
+// never missed.
 //
 // # A stage between socket and framing
 //
