@@ -519,34 +519,39 @@ func BenchmarkWritev(b *testing.B) {
 		iovecs[i] = bytes.Repeat([]byte{byte(i)}, 1024)
 	}
 	discard := func(c net.Conn) { io.Copy(io.Discard, c) }
-	b.Run("selector", func(b *testing.B) {
-		ln := listen(b, "tcp4", discard)
-		s := connectedSelector(b, Config{}, ln)
-		outstanding := 0
-		drainTo := func(limit int) {
-			for outstanding > limit {
-				if err := s.Poll(-1); err != nil {
+	// staged is how many sends may wait unfinished: 1 makes every send
+	// its own writev; more lets sends that queue up behind a full socket
+	// go out together, as a sender's in-flight requests do.
+	for _, staged := range []int{1, 64} {
+		b.Run(fmt.Sprintf("selector/staged=%d", staged), func(b *testing.B) {
+			ln := listen(b, "tcp4", discard)
+			s := connectedSelector(b, Config{}, ln)
+			outstanding := 0
+			drainTo := func(limit int) {
+				for outstanding > limit {
+					if err := s.Poll(-1); err != nil {
+						b.Fatal(err)
+					}
+					outstanding -= len(s.Sent())
+					if len(s.Disconnected()) > 0 {
+						b.Fatal(s.Disconnected()[0].Err)
+					}
+				}
+			}
+			b.ReportAllocs()
+			b.SetBytes(16 << 10)
+			for i := 0; b.Loop(); i++ {
+				if err := s.Send(1, iovecs, uint64(i)); err != nil {
 					b.Fatal(err)
 				}
-				outstanding -= len(s.Sent())
-				if len(s.Disconnected()) > 0 {
-					b.Fatal(s.Disconnected()[0].Err)
+				outstanding++
+				if outstanding >= staged {
+					drainTo(staged / 2)
 				}
 			}
-		}
-		b.ReportAllocs()
-		b.SetBytes(16 << 10)
-		for i := 0; b.Loop(); i++ {
-			if err := s.Send(1, iovecs, uint64(i)); err != nil {
-				b.Fatal(err)
-			}
-			outstanding++
-			if outstanding >= 64 {
-				drainTo(32)
-			}
-		}
-		drainTo(0)
-	})
+			drainTo(0)
+		})
+	}
 	b.Run("net.Buffers", func(b *testing.B) {
 		ln := listen(b, "tcp4", discard)
 		c := dial(b, ln)
