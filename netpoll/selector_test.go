@@ -53,6 +53,69 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
+// TestSocketOptions reads back the options every socket gets: non-blocking,
+// close-on-exec, TCP_NODELAY, and the configured buffer sizes (Linux reports
+// twice the size asked for), or the system's when the size is -1.
+func TestSocketOptions(t *testing.T) {
+	ln := listen(t, "tcp4", echo)
+	plain := socketFD(t, dial(t, ln))
+	for _, tc := range []struct {
+		name                     string
+		send, receive            int
+		wantSendBuf, wantRecvBuf int
+	}{
+		{"configured", 8192, 4096, 2 * 8192, 2 * 4096},
+		{"system default", -1, -1,
+			getsockopt(t, plain, unix.SOL_SOCKET, unix.SO_SNDBUF),
+			getsockopt(t, plain, unix.SOL_SOCKET, unix.SO_RCVBUF)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := connectedSelector(t, Config{SendBufferBytes: tc.send, ReceiveBufferBytes: tc.receive}, ln)
+			fd := s.conns[1].fd
+			flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
+			if err != nil || flags&unix.O_NONBLOCK == 0 {
+				t.Errorf("file status flags %#x (err %v), want O_NONBLOCK", flags, err)
+			}
+			fdFlags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
+			if err != nil || fdFlags&unix.FD_CLOEXEC == 0 {
+				t.Errorf("descriptor flags %#x (err %v), want FD_CLOEXEC", fdFlags, err)
+			}
+			if got := getsockopt(t, fd, unix.IPPROTO_TCP, unix.TCP_NODELAY); got == 0 {
+				t.Error("TCP_NODELAY is off")
+			}
+			if got, want := getsockopt(t, fd, unix.SOL_SOCKET, unix.SO_SNDBUF), tc.wantSendBuf; got != want {
+				t.Errorf("SO_SNDBUF = %d, want %d", got, want)
+			}
+			if got, want := getsockopt(t, fd, unix.SOL_SOCKET, unix.SO_RCVBUF), tc.wantRecvBuf; got != want {
+				t.Errorf("SO_RCVBUF = %d, want %d", got, want)
+			}
+		})
+	}
+}
+
+func getsockopt(t *testing.T, fd, level, option int) int {
+	t.Helper()
+	v, err := unix.GetsockoptInt(fd, level, option)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// socketFD is the descriptor under a net.Conn; the conn stays open.
+func socketFD(t *testing.T, c net.Conn) int {
+	t.Helper()
+	raw, err := c.(*net.TCPConn).SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fd int
+	if err := raw.Control(func(f uintptr) { fd = int(f) }); err != nil {
+		t.Fatal(err)
+	}
+	return fd
+}
+
 // TestPollTinyTimeout polls with a timeout that has passed before the wait
 // begins: Poll must still collect what is ready.
 func TestPollTinyTimeout(t *testing.T) {
