@@ -253,7 +253,8 @@ func closedPort(t *testing.T) string {
 
 func TestConnectRefused(t *testing.T) {
 	s := newSelector(t, Config{})
-	err := s.Connect(context.Background(), 3, closedPort(t))
+	address := closedPort(t)
+	err := s.Connect(context.Background(), 3, address)
 	if err == nil {
 		var got outcomes
 		pollUntil(t, s, &got, func() bool { return got.disconnected[3] != nil })
@@ -264,6 +265,9 @@ func TestConnectRefused(t *testing.T) {
 	}
 	if !errors.Is(err, ErrConnectionRefused) || !errors.Is(err, unix.ECONNREFUSED) {
 		t.Errorf("err = %v, want ErrConnectionRefused wrapping ECONNREFUSED", err)
+	}
+	if msg := fmt.Sprint(err); !strings.Contains(msg, "connection 3") || !strings.Contains(msg, address) {
+		t.Errorf("message %q names neither the connection nor its address", msg)
 	}
 	if s.Ready(3) {
 		t.Error("refused connection is still known to the selector")
@@ -304,8 +308,9 @@ func TestConnectTimeout(t *testing.T) {
 	}
 }
 
-// TestPeerEndings closes the peer's side in several ways; each is reported
-// on that connection only, after the frames that arrived before it.
+// TestPeerEndings closes the peer's side in several ways, once it has read a
+// request (so the connection is up); each is reported on that connection
+// only, after the frames that arrived before it.
 func TestPeerEndings(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
@@ -321,7 +326,11 @@ func TestPeerEndings(t *testing.T) {
 		{"negative frame size", []byte{0x80, 0, 0, 1}, false, 0, ErrNegativeFrameSize},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			hello := frame([]byte("hello"))
 			bad := listen(t, "tcp4", func(c net.Conn) {
+				if _, err := io.ReadFull(c, make([]byte, len(hello))); err != nil {
+					return
+				}
 				c.Write(tc.send)
 				if tc.reset {
 					c.(*net.TCPConn).SetLinger(0)
@@ -331,6 +340,9 @@ func TestPeerEndings(t *testing.T) {
 			s := newSelector(t, Config{MaxFrameBytes: 1024})
 			connect(t, s, 1, bad.Addr().String())
 			connect(t, s, 2, good.Addr().String())
+			if err := s.Send(1, [][]byte{hello}, 1); err != nil {
+				t.Fatal(err)
+			}
 			var got outcomes
 			pollUntil(t, s, &got, func() bool { return got.disconnected[1] != nil })
 			if err := got.disconnected[1]; !errors.Is(err, tc.want) {
@@ -352,6 +364,33 @@ func TestPeerEndings(t *testing.T) {
 				t.Errorf("the other connection was disturbed: disconnected %v, frames %q", got.disconnected[2], got.frames[2])
 			}
 		})
+	}
+}
+
+// TestSendAfterReset writes to a connection the peer has reset.
+func TestSendAfterReset(t *testing.T) {
+	connected, reset := make(chan struct{}), make(chan struct{})
+	ln := listen(t, "tcp4", func(c net.Conn) {
+		<-connected
+		c.(*net.TCPConn).SetLinger(0)
+		c.Close()
+		close(reset)
+	})
+	// Let the peer go even when the test stops early, so cleanup ends.
+	release := sync.OnceFunc(func() { close(connected) })
+	t.Cleanup(release)
+	s := connectedSelector(t, Config{}, ln)
+	release()
+	<-reset
+	// Whether the kernel has taken in the reset before the write or only
+	// answers the written bytes with another, the connection fails.
+	if err := s.Send(1, [][]byte{frame([]byte("anyone there?"))}, 1); err != nil {
+		t.Fatal(err)
+	}
+	var got outcomes
+	pollUntil(t, s, &got, func() bool { return got.disconnected[1] != nil })
+	if err := got.disconnected[1]; !errors.Is(err, ErrConnectionReset) {
+		t.Errorf("err = %v, want ErrConnectionReset", err)
 	}
 }
 

@@ -61,6 +61,25 @@ func TestSendQueue(t *testing.T) {
 	}
 }
 
+// TestSendQueueReusesRoom keeps one send always pending while more are
+// staged and completed, as a busy connection does: the queue must reuse its
+// room instead of growing without end.
+func TestSendQueueReusesRoom(t *testing.T) {
+	var q sendQueue
+	var done results[Completion]
+	q.push([][]byte{make([]byte, 4)}, 0)
+	for token := uint64(1); token <= 1000; token++ {
+		q.push([][]byte{make([]byte, 4)}, token)
+		q.advance(4, 1, &done)
+		if got := done.items[len(done.items)-1].Token; got != token-1 {
+			t.Fatalf("completed token %d, want %d", got, token-1)
+		}
+	}
+	if cap(q.sends) > 4 {
+		t.Errorf("the queue grew to %d entries for at most 2 pending sends", cap(q.sends))
+	}
+}
+
 // checkCompletions asserts that exactly the sends ending at or before
 // written bytes are complete, in order.
 func checkCompletions(t *testing.T, done []Completion, lastByte []int, written int) {
