@@ -476,6 +476,44 @@ func TestWakeup(t *testing.T) {
 	}
 }
 
+// TestWakeupRacesClose calls Wakeup from several goroutines while the owner
+// polls and then closes the selector: every Poll(-1) is ended by a wakeup,
+// and wakeups during and after Close are harmless.
+func TestWakeupRacesClose(t *testing.T) {
+	s, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	var wakers sync.WaitGroup
+	for range 3 {
+		wakers.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+					s.Wakeup()
+					runtime.Gosched()
+				}
+			}
+		})
+	}
+	for range 20 {
+		if err := s.Poll(-1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	close(stop)
+	wakers.Wait()
+	if err := s.Poll(0); !errors.Is(err, ErrClosed) {
+		t.Errorf("Poll after Close: err = %v, want ErrClosed", err)
+	}
+}
+
 // waitForParkedPoll reports, within the test deadline, whether a goroutine
 // is parked in Poll waiting for the epoll descriptor.
 func waitForParkedPoll() bool {
