@@ -61,8 +61,8 @@
 // Registrations are level-triggered, not edge-triggered, on purpose. With
 // level triggering the selector may stop reading a connection before it
 // would block (when its receive buffer is full of frames handed out in this
-// Poll, or to be fair to the other connections) and the kernel reports it
-// again at the next Poll. With edge triggering every readable socket would
+// Poll, which also bounds what one busy connection takes from the others)
+// and the kernel reports it again at the next Poll. With edge triggering every readable socket would
 // have to be read until EAGAIN within the same Poll, forcing the receive
 // buffer to grow or frames to be copied, and a missed edge would hang a
 // connection. The price, an epoll_ctl when a write first blocks and when it
@@ -79,7 +79,9 @@
 // call, and a round trip costs what it costs with the net package. The
 // runtime watches the descriptor edge-triggered, but Poll always looks with
 // epoll_wait before it parks, so readiness left over from an earlier Poll is
-// never missed.
+// never missed. When every processor is busy with runnable goroutines, a
+// parked Poll resumes as promptly as the scheduler resumes any goroutine
+// waiting on a net.Conn (at worst after its 10 ms network poll).
 //
 // # A stage between socket and framing
 //
