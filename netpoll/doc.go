@@ -79,9 +79,9 @@
 // call, and a round trip costs what it costs with the net package. The
 // runtime watches the descriptor edge-triggered, but Poll always looks with
 // epoll_wait before it parks, so readiness left over from an earlier Poll is
-// never missed. When every processor is busy with runnable goroutines, a
-// parked Poll resumes as promptly as the scheduler resumes any goroutine
-// waiting on a net.Conn (at worst after its 10 ms network poll).
+// never missed. A parked Poll resumes as promptly as any goroutine waiting
+// on a net.Conn: the runtime looks at its poller whenever a processor runs
+// out of work, and at least every 10 ms when none does.
 //
 // # A stage between socket and framing
 //
