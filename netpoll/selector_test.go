@@ -706,3 +706,30 @@ func BenchmarkWritev(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkWakeup measures how long a Wakeup takes to end a parked Poll(-1)
+// in another goroutine, and that goroutine's reply over a channel.
+func BenchmarkWakeup(b *testing.B) {
+	s := newSelector(b, Config{})
+	woke := make(chan bool)
+	var poller sync.WaitGroup
+	poller.Go(func() {
+		for {
+			if err := s.Poll(-1); err != nil {
+				b.Error(err)
+				return
+			}
+			if !<-woke {
+				return
+			}
+		}
+	})
+	b.ReportAllocs()
+	for b.Loop() {
+		s.Wakeup()
+		woke <- true
+	}
+	s.Wakeup()
+	woke <- false
+	poller.Wait()
+}
