@@ -246,7 +246,9 @@ func (s *Selector) Sent() []Completion { return s.sent.view() }
 func (s *Selector) Received() []Frame { return s.received.view() }
 
 // Disconnected lists the connections that closed and why, as of the last
-// Poll. Connections closed with CloseConnection are not listed.
+// Poll. Connections closed with CloseConnection are not listed. A connection
+// that fails is forgotten at once, so its id may be reused before the Poll
+// that reports it: reconnect after seeing the report, not before.
 func (s *Selector) Disconnected() []Disconnect { return s.disconnected.view() }
 
 // Ready reports whether the connection id is connected and open.
