@@ -6,11 +6,12 @@ import (
 	"time"
 )
 
-// Config holds the selector's settings. Each field mirrors a Java client
-// property; its zero value means Kafka's default.
+// Config holds the selector's settings. Each field but Resolver mirrors a Java
+// client property; a zero value means Kafka's default.
 type Config struct {
 	// SendBufferBytes is SO_SNDBUF for every socket (send.buffer.bytes).
-	// Zero means 131072; -1 leaves the operating system's default.
+	// Zero means 131072; -1 leaves the operating system's default, which
+	// lets the kernel tune the buffer to the connection.
 	SendBufferBytes int
 
 	// ReceiveBufferBytes is SO_RCVBUF for every socket

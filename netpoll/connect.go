@@ -30,6 +30,11 @@ func (s *Selector) Connect(ctx context.Context, id ID, address string) error {
 	if err != nil {
 		return err
 	}
+	return s.open(id, address, addrs)
+}
+
+// open starts connection id to the first of addrs that does not fail at once.
+func (s *Selector) open(id ID, address string, addrs []netip.AddrPort) error {
 	c := &conn{
 		id:      id,
 		fd:      -1,
@@ -78,18 +83,17 @@ func (s *Selector) resolve(ctx context.Context, address string) ([]netip.AddrPor
 // The socket waits for writability whether the connect completed at once or
 // is in progress, so both finish in finishConnect.
 func (s *Selector) dialNext(c *conn) *ConnError {
-	last := &ConnError{ID: c.id, Address: c.address, Reason: ErrConnectFailed}
+	var err error
 	for c.next < len(c.addrs) {
 		addr := c.addrs[c.next]
 		c.next++
-		fd, err := s.dial(addr)
-		if err == nil {
+		var fd int
+		if fd, err = s.dial(addr); err == nil {
 			s.attach(c, fd)
 			return nil
 		}
-		last.Reason, last.Cause = reasonOf(err, true), err
 	}
-	return last
+	return &ConnError{ID: c.id, Address: c.address, Reason: reasonOf(err, true), Cause: err}
 }
 
 // dial opens a non-blocking, close-on-exec socket for addr, sets its options,
@@ -114,8 +118,7 @@ func (s *Selector) dial(addr netip.AddrPort) (int, error) {
 		unix.Close(fd)
 		return -1, fmt.Errorf("connect to %v: %w", addr, err)
 	}
-	ev := unix.EpollEvent{Events: unix.EPOLLOUT, Fd: int32(fd)}
-	if err := unix.EpollCtl(s.epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
+	if err := s.poller.add(fd, unix.EPOLLOUT); err != nil {
 		unix.Close(fd)
 		return -1, fmt.Errorf("epoll_ctl add: %w", err)
 	}
@@ -176,11 +179,11 @@ func (s *Selector) finishConnect(c *conn) {
 func (s *Selector) retry(c *conn, reason, cause error) {
 	s.detach(c)
 	if c.next == len(c.addrs) {
-		s.drop(c, &ConnError{ID: c.id, Address: c.address, Reason: reason, Cause: cause})
+		s.drop(c, reason, cause)
 		return
 	}
 	if err := s.dialNext(c); err != nil {
-		s.drop(c, err)
+		s.drop(c, err.Reason, err.Cause)
 	}
 }
 

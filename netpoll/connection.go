@@ -3,8 +3,6 @@ package netpoll
 import (
 	"net/netip"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // connState is where a connection is in its life.
@@ -49,12 +47,11 @@ type conn struct {
 }
 
 // setInterest registers events with epoll when they differ from those held.
-func (c *conn) setInterest(epfd int, events uint32) error {
+func (c *conn) setInterest(poller *epoll, events uint32) error {
 	if events == c.interest {
 		return nil
 	}
-	ev := unix.EpollEvent{Events: events, Fd: int32(c.fd)}
-	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_MOD, c.fd, &ev); err != nil {
+	if err := poller.modify(c.fd, events); err != nil {
 		return err
 	}
 	c.interest = events

@@ -40,7 +40,7 @@ func (s *Selector) expire() {
 		if c.state == stateConnecting {
 			s.retry(c, ErrConnectTimeout, nil)
 		} else {
-			s.drop(c, &ConnError{ID: c.id, Address: c.address, Reason: ErrIdle})
+			s.drop(c, ErrIdle, nil)
 		}
 	}
 }

@@ -11,7 +11,7 @@
 //	sel, err := netpoll.New(netpoll.Config{})
 //	err = sel.Connect(ctx, 1, "broker-1:9092")
 //	for {
-//		err = sel.Send(1, [][]byte{header, batch}, correlationID) // once Connected
+//		err = sel.Send(1, [][]byte{header, batch}, correlationID) // waits if not yet connected
 //		err = sel.Poll(100 * time.Millisecond)
 //		for _, f := range sel.Received() { ... } // f.Bytes valid until the next Poll
 //	}
@@ -27,7 +27,8 @@
 // # Memory the caller keeps alive
 //
 // The iovecs given to Send are written straight from where they lie (writev,
-// no copy): the caller must leave them untouched until their Completion. A
+// no copy): the caller must leave the list and the memory it points to
+// untouched until their Completion. A
 // frame returned by Received is a slice of the connection's receive buffer,
 // valid until the next Poll; the caller copies what it keeps longer. One
 // receive buffer per connection (16 KiB at first, grown to the largest frame
@@ -60,12 +61,27 @@
 // Registrations are level-triggered, not edge-triggered, on purpose. With
 // level triggering the selector may stop reading a connection before it
 // would block (when its receive buffer is full of frames handed out in this
-// Poll, or to be fair to the other connections) and the kernel reports it
-// again at the next Poll. With edge triggering every readable socket would
+// Poll, which also bounds what one busy connection takes from the others)
+// and the kernel reports it again at the next Poll. With edge triggering every readable socket would
 // have to be read until EAGAIN within the same Poll, forcing the receive
 // buffer to grow or frames to be copied, and a missed edge would hang a
 // connection. The price, an epoll_ctl when a write first blocks and when it
 // drains, is paid only under back-pressure.
+//
+// # Waiting without holding a thread
+//
+// The epoll descriptor itself sits in Go's runtime poller (an epoll
+// descriptor turns readable when it has events). Poll runs epoll_wait with a
+// zero timeout only; when nothing is ready it parks its goroutine until the
+// runtime sees the descriptor readable, Wakeup's eventfd fires, or the
+// deadline passes (exact to the nanosecond, through the file's read
+// deadline). So a waiting sender holds no OS thread in a blocking system
+// call, and a round trip costs what it costs with the net package. The
+// runtime watches the descriptor edge-triggered, but Poll always looks with
+// epoll_wait before it parks, so readiness left over from an earlier Poll is
+// never missed. A parked Poll resumes as promptly as any goroutine waiting
+// on a net.Conn: the runtime looks at its poller whenever a processor runs
+// out of work, and at least every 10 ms when none does.
 //
 // # A stage between socket and framing
 //

@@ -24,14 +24,14 @@ func (s *Selector) receive(c *conn) {
 		case err == unix.EAGAIN:
 			return
 		case err != nil:
-			s.drop(c, &ConnError{ID: c.id, Address: c.address, Reason: reasonOf(err, false), Cause: err})
+			s.fail(c, err)
 			return
 		case n == 0:
 			var cause error
 			if c.frames.partial() {
 				cause = fmt.Errorf("%d bytes of an unfinished frame were lost", c.frames.end-c.frames.start)
 			}
-			s.drop(c, &ConnError{ID: c.id, Address: c.address, Reason: ErrPeerClosed, Cause: cause})
+			s.drop(c, ErrPeerClosed, cause)
 			return
 		}
 		c.frames.filled(n)
@@ -39,7 +39,7 @@ func (s *Selector) receive(c *conn) {
 		for {
 			frame, ok, err := c.frames.next()
 			if err != nil {
-				s.drop(c, &ConnError{ID: c.id, Address: c.address, Reason: err})
+				s.drop(c, err, nil)
 				return
 			}
 			if !ok {

@@ -8,22 +8,17 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// maxEvents bounds the events one epoll_wait returns; more wait for the
-// next Poll, which epoll's level-triggered mode guarantees to report.
-const maxEvents = 256
-
 // Selector drives many non-blocking connections from one goroutine over one
 // epoll instance. See the package documentation for its threading contract.
 type Selector struct {
-	cfg  Config
-	epfd int
-	wake *wakeup
+	cfg    Config
+	poller *epoll
+	wake   *wakeup
 
 	conns map[ID]*conn
 	byFD  []*conn // indexed by file descriptor
 
-	events []unix.EpollEvent
-	iov    []unix.Iovec // scratch for writev, capacity iovMax
+	iov []unix.Iovec // scratch for writev, capacity iovMax
 
 	// epoch is the origin of the selector's monotonic clock; now is the
 	// clock's reading for the work under way.
@@ -52,27 +47,25 @@ func New(cfg Config) (*Selector, error) {
 	if err != nil {
 		return nil, err
 	}
-	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	poller, err := newEpoll()
 	if err != nil {
-		return nil, fmt.Errorf("netpoll: epoll_create1: %w", err)
+		return nil, err
 	}
 	wake, err := newWakeup()
 	if err != nil {
-		unix.Close(epfd)
+		poller.close()
 		return nil, fmt.Errorf("netpoll: eventfd: %w", err)
 	}
-	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(wake.fd)}
-	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, wake.fd, &ev); err != nil {
+	if err := poller.add(wake.fd, unix.EPOLLIN); err != nil {
 		wake.close()
-		unix.Close(epfd)
+		poller.close()
 		return nil, fmt.Errorf("netpoll: epoll_ctl add eventfd: %w", err)
 	}
 	return &Selector{
 		cfg:    cfg,
-		epfd:   epfd,
+		poller: poller,
 		wake:   wake,
 		conns:  make(map[ID]*conn),
-		events: make([]unix.EpollEvent, maxEvents),
 		iov:    make([]unix.Iovec, 0, iovMax),
 		epoch:  time.Now(),
 	}, nil
@@ -106,12 +99,12 @@ func (s *Selector) Poll(timeout time.Duration) error {
 	if s.reportsWaiting() {
 		timeout = 0
 	}
-	n, err := s.wait(timeout)
+	events, err := s.wait(timeout)
 	if err != nil {
 		return err
 	}
 	s.now = s.clock()
-	for _, ev := range s.events[:n] {
+	for _, ev := range events {
 		fd := int(ev.Fd)
 		if fd == s.wake.fd {
 			s.wake.drain()
@@ -134,38 +127,24 @@ func (s *Selector) reportsWaiting() bool {
 	return len(s.connected.items)+len(s.sent.items)+len(s.disconnected.items) > 0
 }
 
-// wait runs epoll_wait, restarting it when a signal interrupts it, for at
-// most timeout and no later than the next connection deadline.
-func (s *Selector) wait(timeout time.Duration) (int, error) {
-	start := s.clock()
+// wait returns the ready events, waiting for them at most timeout (negative:
+// no limit) and no later than the next connection deadline.
+func (s *Selector) wait(timeout time.Duration) ([]unix.EpollEvent, error) {
+	if timeout == 0 {
+		return s.poller.wait(false, time.Time{})
+	}
 	until := time.Duration(-1)
-	if timeout >= 0 {
-		until = start + timeout
+	if timeout > 0 {
+		until = s.clock() + timeout
 	}
 	if s.nextDeadline > 0 && (until < 0 || s.nextDeadline < until) {
 		until = s.nextDeadline
 	}
-	for now := start; ; now = s.clock() {
-		n, err := unix.EpollWait(s.epfd, s.events, waitMillis(until, now))
-		if err != unix.EINTR {
-			if err != nil {
-				return 0, fmt.Errorf("netpoll: epoll_wait: %w", err)
-			}
-			return n, nil
-		}
+	var deadline time.Time
+	if until >= 0 {
+		deadline = s.epoch.Add(until)
 	}
-}
-
-// waitMillis is epoll_wait's timeout for waiting until the clock reads
-// until (negative: no limit), rounded up so the wait never ends before it.
-func waitMillis(until, now time.Duration) int {
-	switch {
-	case until < 0:
-		return -1
-	case until <= now:
-		return 0
-	}
-	return int((until - now + time.Millisecond - 1) / time.Millisecond)
+	return s.poller.wait(true, deadline)
 }
 
 // handle does the I/O one connection's events allow.
@@ -184,7 +163,7 @@ func (s *Selector) handle(c *conn, events uint32) {
 		// Reading and writing did not surface the error; ask for it so
 		// a level-triggered EPOLLERR cannot repeat forever.
 		if err := socketError(c.fd); err != nil {
-			s.drop(c, &ConnError{ID: c.id, Address: c.address, Reason: reasonOf(err, false), Cause: err})
+			s.fail(c, err)
 		}
 	}
 }
@@ -214,11 +193,16 @@ func (s *Selector) detach(c *conn) {
 	c.fd = -1
 }
 
-// drop closes c and reports it in Disconnected with err.
-func (s *Selector) drop(c *conn, err *ConnError) {
+// drop closes c and reports it in Disconnected for reason (a sentinel, or
+// an error wrapping one) and cause (the detail, or nil).
+func (s *Selector) drop(c *conn, reason, cause error) {
 	s.remove(c)
+	err := &ConnError{ID: c.id, Address: c.address, Reason: reason, Cause: cause}
 	s.disconnected.add(Disconnect{ID: c.id, Err: err})
 }
+
+// fail drops a ready connection on which a socket call returned err.
+func (s *Selector) fail(c *conn, err error) { s.drop(c, reasonOf(err, false), err) }
 
 // remove closes c without reporting it.
 func (s *Selector) remove(c *conn) {
@@ -246,7 +230,7 @@ func (s *Selector) Close() error {
 	for _, c := range s.conns {
 		s.remove(c)
 	}
-	return errors.Join(s.wake.close(), unix.Close(s.epfd))
+	return errors.Join(s.wake.close(), s.poller.close())
 }
 
 // Connected lists the connections that completed their connect, as of the
@@ -262,7 +246,9 @@ func (s *Selector) Sent() []Completion { return s.sent.view() }
 func (s *Selector) Received() []Frame { return s.received.view() }
 
 // Disconnected lists the connections that closed and why, as of the last
-// Poll. Connections closed with CloseConnection are not listed.
+// Poll. Connections closed with CloseConnection are not listed. A connection
+// that fails is forgotten at once, so its id may be reused before the Poll
+// that reports it: reconnect after seeing the report, not before.
 func (s *Selector) Disconnected() []Disconnect { return s.disconnected.view() }
 
 // Ready reports whether the connection id is connected and open.

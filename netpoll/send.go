@@ -8,16 +8,19 @@ import (
 
 // Send stages one request on connection id: iovecs are its bytes in order
 // (header buffers, batch bytes where they lie), and token names it in the
-// Completion that reports it fully handed to the kernel. The caller must not
-// change or reuse the iovecs' memory until then.
+// Completion that reports it fully handed to the kernel. Until then the
+// caller must change neither the iovecs slice nor the memory it points to.
 //
 // Sends on a connection go out in the order staged, several per writev when
 // they fit. When the connection is ready and nothing is waiting ahead, Send
 // writes at once; what the socket does not take waits for writability. Sends
 // staged while still connecting go out once connected. A write failure
 // closes the connection and reports it after the next Poll; Send returns an
-// error only for an unknown id.
+// error only for an unknown id or a closed selector.
 func (s *Selector) Send(id ID, iovecs [][]byte, token uint64) error {
+	if s.closed {
+		return ErrClosed
+	}
 	c, ok := s.conns[id]
 	if !ok {
 		return fmt.Errorf("%w: %d", ErrUnknownConnection, id)
@@ -48,7 +51,7 @@ func (s *Selector) flush(c *conn) {
 			return
 		}
 		if err != nil {
-			s.drop(c, &ConnError{ID: c.id, Address: c.address, Reason: reasonOf(err, false), Cause: err})
+			s.fail(c, err)
 			return
 		}
 		s.touch(c)
@@ -64,7 +67,7 @@ func (s *Selector) flush(c *conn) {
 
 // want sets c's epoll interest; failing to is a socket error on c.
 func (s *Selector) want(c *conn, events uint32) {
-	if err := c.setInterest(s.epfd, events); err != nil {
-		s.drop(c, &ConnError{ID: c.id, Address: c.address, Reason: ErrSocket, Cause: fmt.Errorf("epoll_ctl mod: %w", err)})
+	if err := c.setInterest(s.poller, events); err != nil {
+		s.drop(c, ErrSocket, fmt.Errorf("epoll_ctl mod: %w", err))
 	}
 }

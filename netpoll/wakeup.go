@@ -9,7 +9,7 @@ import (
 )
 
 // wakeup is an eventfd in the selector's epoll set: writing to it from any
-// goroutine ends a Poll blocked in epoll_wait.
+// goroutine ends a Poll that waits for events.
 type wakeup struct {
 	// mu keeps the descriptor open while a signal writes to it; close
 	// takes it exclusively.
