@@ -6,5 +6,7 @@
 // BTF and the privileges to attach tracepoints and kprobes; where either is
 // missing, the loader returns an error that matches ErrNotSupported.
 //
+// Status: not built yet.
+//
 // This package imports no other package of the project.
 package bpf

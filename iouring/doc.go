@@ -5,5 +5,8 @@
 // an error that matches ErrNotSupported, and the producer falls back to
 // netpoll.
 //
+// Status: not built yet; the producer uses netpoll and logs that it fell back
+// when perfproducer.transport=iouring is asked for.
+//
 // This package imports no other package of the project.
 package iouring
