@@ -11,6 +11,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // sentRecord is what a test remembers of a record it sent.
@@ -203,5 +204,70 @@ func TestRecordSizes(t *testing.T) {
 		if !bytes.Equal(g.Value, sent[i].rec.Value) || g.Offset != sent[i].md.Offset {
 			t.Fatalf("value of %d bytes read back as %d bytes at offset %d (sent at %d)", sizes[i], len(g.Value), g.Offset, sent[i].md.Offset)
 		}
+	}
+}
+
+// TestOneProduceRequestPerBroker checks the drain: ready batches of every
+// partition a broker leads go to it in one Produce request.
+func TestOneProduceRequestPerBroker(t *testing.T) {
+	const topic, partitions = "grouped", 12
+	c := newCluster(t, 3, topic, partitions)
+	var mu sync.Mutex
+	perBroker := map[int32][]int32{} // broker → partitions in its requests
+	requests := 0
+	c.ControlKey(int16(kmsg.Produce), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		c.KeepControl()
+		mu.Lock()
+		defer mu.Unlock()
+		requests++
+		node := c.CurrentNode()
+		for _, rt := range req.(*kmsg.ProduceRequest).Topics {
+			for _, rp := range rt.Partitions {
+				perBroker[node] = append(perBroker[node], rp.Partition)
+			}
+		}
+		return nil, nil, false
+	})
+	p := newTestProducer(t, c, func(cfg *Config) { cfg.Linger = time.Hour })
+	// Learn the topic first, so every record below is appended before the
+	// flush makes the batches ready.
+	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
+	defer cancel()
+	warm := Record{Topic: topic, Value: []byte("warm-up"), Partition: 0, PartitionSet: true}
+	if err := p.Send(ctx, &warm, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Flush(ctx); err != nil { // linger.ms is an hour: only a flush sends
+		t.Fatal(err)
+	}
+	mu.Lock()
+	requests, perBroker = 0, map[int32][]int32{}
+	mu.Unlock()
+	var o outcomes
+	for i := range partitions {
+		r := Record{Topic: topic, Value: []byte("x"), Partition: int32(i), PartitionSet: true, Opaque: uint64(i)}
+		if err := p.Send(context.Background(), &r, o.callback); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := p.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if requests != len(perBroker) {
+		t.Fatalf("%d Produce requests went to %d brokers: want one request per broker", requests, len(perBroker))
+	}
+	seen := 0
+	for node, parts := range perBroker {
+		for _, part := range parts {
+			if leader := c.LeaderFor(topic, part); leader != node {
+				t.Fatalf("partition %d went to broker %d, its leader is %d", part, node, leader)
+			}
+		}
+		seen += len(parts)
+	}
+	if seen != partitions {
+		t.Fatalf("the requests carried %d partitions, want %d", seen, partitions)
 	}
 }
