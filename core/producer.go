@@ -184,7 +184,9 @@ func (p *Producer) Send(ctx context.Context, r *Record, cb Callback) error {
 		return err
 	}
 	if sticky {
-		t.state.sticky.recordAppended(part.index, size, newBatch, t.available, len(t.partitions))
+		// The record's bytes, not the batch header: the partitioner moves on
+		// once a batch's worth of records has gone to one partition.
+		t.state.sticky.recordAppended(part.index, size-wire.BatchHeaderSize, newBatch, t.available, len(t.partitions))
 	}
 	return nil
 }
