@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -142,5 +143,45 @@ func TestRunUsageError(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	if code := run(context.Background(), []string{"--transactional-id", "x"}, &stdout, &stderr); code != exitUsage {
 		t.Fatalf("exit %d for an unsupported flag, want %d", code, exitUsage)
+	}
+}
+
+func TestRunPayloadFile(t *testing.T) {
+	const topic = "payloads"
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, topic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	path := t.TempDir() + "/payloads.txt"
+	if err := os.WriteFile(path, []byte("alpha|beta|gamma|"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"--topic", topic, "--num-records", "300", "--payload-file", path,
+		"--payload-delimiter", "|", "--bootstrap-server", c.ListenAddrs()[0]}, &stdout, &stderr)
+	if code != exitOK {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr.String())
+	}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...), kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	counts := map[string]int{}
+	for n := 0; n < 300; {
+		fs := cl.PollFetches(ctx)
+		if ctx.Err() != nil {
+			t.Fatalf("read back %d of 300 records", n)
+		}
+		for _, r := range fs.Records() {
+			counts[string(r.Value)]++
+			n++
+		}
+	}
+	if len(counts) != 3 || counts["alpha"] == 0 || counts["beta"] == 0 || counts["gamma"] == 0 {
+		t.Fatalf("values read back: %v, want only alpha, beta and gamma, each at least once", counts)
 	}
 }
