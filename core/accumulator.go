@@ -44,6 +44,7 @@ type partition struct {
 	cursor       *batch   // last batch taken off the chain
 	queue        []*batch // taken off the chain, waiting to be sent (retries first)
 	inFlight     int      // batches of this partition in Produce requests
+	inFlightNode int32    // the broker those requests went to
 	nextSequence int32
 	// ackedSequence is the sequence after the last batch the broker
 	// acknowledged: the first one it expects.

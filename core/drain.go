@@ -33,9 +33,21 @@ func (s *sender) sendReady(now int64) int64 {
 			// goes out in sequence order after them.
 			continue
 		}
+		if p.inFlight > 0 && s.cfg.MaxInFlight == 1 {
+			// max.in.flight.requests.per.connection=1 promises order
+			// without idempotence: one batch of a partition at a time,
+			// whatever connection it is on (Java mutes the partition).
+			continue
+		}
 		leader := leaderOf(snap, p)
 		if leader < 0 {
 			s.meta.requestRefresh()
+			continue
+		}
+		if p.inFlight > 0 && leader != p.inFlightNode {
+			// The leader moved while batches are out to the old one: a
+			// later batch must not overtake them through the new leader.
+			// Their answers (NOT_LEADER, or success) come first.
 			continue
 		}
 		s.readyByNode[leader] = append(s.readyByNode[leader], p)
@@ -153,6 +165,7 @@ func (s *sender) sendProduce(c *brokerConn, parts []*partition, now int64) {
 		size += len(b.wireBytes)
 		p.queue = p.queue[1:]
 		p.inFlight++
+		p.inFlightNode = c.node
 		b.attempts++
 		r.batches = append(r.batches, b)
 	}
