@@ -101,11 +101,13 @@ func (s *sender) requeue(b *batch) {
 	p := b.part
 	i := 0
 	if b.sequence >= 0 {
+		// Order by distance from the first unacknowledged sequence, so a
+		// partition whose sequences wrapped past 2^31 still sorts right.
 		i, _ = slices.BinarySearchFunc(p.queue, b, func(q, t *batch) int {
 			if q.sequence < 0 {
 				return 1
 			}
-			return int(q.sequence - t.sequence)
+			return int(sequenceDistance(p.ackedSequence, q.sequence)) - int(sequenceDistance(p.ackedSequence, t.sequence))
 		})
 	}
 	p.queue = slices.Insert(p.queue, i, b)

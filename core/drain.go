@@ -263,7 +263,9 @@ func (s *sender) compress(b *batch, end int) bool {
 		return false
 	}
 	s.freeSpan(b.span)
-	b.span, b.buf, b.wireBytes = span, nil, out
+	// b.buf stays: a late appender may still read its length before its
+	// reservation fails on the closed batch.
+	b.span, b.wireBytes = span, out
 	b.header.Attributes = int16(s.compressor.Codec())
 	return true
 }

@@ -127,6 +127,16 @@ func wrapSequence(seq, n int32) int32 {
 	return int32(next)
 }
 
+// sequenceDistance is how far sequence b lies after a, with sequences
+// wrapping at 2^31: positive when b is ahead by less than half the space.
+func sequenceDistance(a, b int32) int32 {
+	d := (int64(b) - int64(a)) & (1<<31 - 1)
+	if d >= 1<<30 {
+		d -= 1 << 31
+	}
+	return int32(d)
+}
+
 // retriable reports whether an error that is not retriable by its code is
 // retriable here because of sequence rules.
 func (m *idempotence) retriable(b *batch, err error) bool {
@@ -153,7 +163,11 @@ func (m *idempotence) retriable(b *batch, err error) bool {
 // onBatchAcked moves the partition's acknowledged sequence past b.
 func (m *idempotence) onBatchAcked(b *batch) {
 	if m.enabled && b.sequence >= 0 {
-		b.part.ackedSequence = wrapSequence(b.sequence, b.recordCount)
+		// Only forward: a retried batch acknowledged after a later one
+		// (its first answer was lost) must not move it back.
+		if end := wrapSequence(b.sequence, b.recordCount); sequenceDistance(b.part.ackedSequence, end) > 0 {
+			b.part.ackedSequence = end
+		}
 	}
 }
 
