@@ -48,6 +48,8 @@ type batch struct {
 	header      wire.BatchHeader
 	recordCount int32
 	wireBytes   []byte
+	// flushWaiters are the Flush calls this batch holds up.
+	flushWaiters []*flushWaiter
 }
 
 const (

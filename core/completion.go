@@ -168,6 +168,7 @@ func (s *sender) completeBatch(b *batch, baseOffset, logAppendTime int64, err er
 	s.freeSpan(b.span)
 	b.span = arena.Span{}
 	s.p.recordsDone(int64(n))
+	b.releaseFlushWaiters()
 }
 
 func (b *batch) recordCountOrSettled() int32 {

@@ -136,6 +136,7 @@ func (s *sender) pull(p *partition, now int64, drainAll bool) int64 {
 		}
 		p.cursor = b
 		if count == 0 {
+			b.releaseFlushWaiters()
 			s.p.acc.discard(b)
 			continue
 		}

@@ -47,6 +47,11 @@ type Producer struct {
 	flushing    atomic.Int32
 	done        chan struct{} // closed when the sender goroutine has returned
 
+	// flushRequests are Flush calls the sender has not yet tagged batches
+	// for (see sender.takeFlushRequests).
+	flushMu       sync.Mutex
+	flushRequests []*flushWaiter
+
 	idleMu      sync.Mutex
 	idleWaiters []chan struct{}
 	closeOnce   sync.Once
@@ -231,12 +236,23 @@ func (p *Producer) SendSync(ctx context.Context, r *Record) (RecordMetadata, err
 
 // Flush sends every buffered record at once, ignoring linger.ms, and waits
 // until every record sent before the call has completed (Java's flush), or
-// ctx ends.
+// ctx ends. Records other goroutines send meanwhile do not hold it up.
+// Flush must not be called from a Callback: callbacks run on the goroutine
+// that completes the records it would wait for.
 func (p *Producer) Flush(ctx context.Context) error {
 	p.flushing.Add(1)
 	defer p.flushing.Add(-1)
+	w := &flushWaiter{done: make(chan struct{})}
+	p.flushMu.Lock()
+	p.flushRequests = append(p.flushRequests, w)
+	p.flushMu.Unlock()
 	p.sender.wake()
-	return p.waitIdle(ctx)
+	select {
+	case <-w.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // waitIdle waits until no record is pending.
@@ -277,7 +293,8 @@ func (p *Producer) recordsDone(n int64) {
 // their outcomes, then releases the connections and the buffer. When ctx
 // ends first, the records not yet completed fail with ErrClosed (their
 // callbacks run) and Close returns ctx's error. Later calls return the
-// first call's result.
+// first call's result. Close must not be called from a Callback (it waits
+// for the goroutine that runs callbacks).
 func (p *Producer) Close(ctx context.Context) error {
 	p.closeOnce.Do(func() { p.closeErr = p.close(ctx) })
 	return p.closeErr

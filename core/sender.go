@@ -81,6 +81,7 @@ func (s *sender) run() {
 		s.dirty.Store(false)
 		now := s.clock.now()
 		s.clock.refreshAnchor(now)
+		s.takeFlushRequests()
 		if s.force.Load() {
 			s.failEverything(ErrClosed)
 		}
