@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"fmt"
+	"github.com/perfproducer/perfproducer/core/wire"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -98,7 +99,7 @@ func (m *metadata) waitTopic(ctx context.Context, name string, maxBlock time.Dur
 		if t != nil && len(t.partitions) > 0 {
 			return t, nil
 		}
-		if t != nil && t.err != nil && !retriableTopicError(t.err) {
+		if t != nil && t.err != nil && !wire.IsRetriable(t.err) {
 			return nil, fmt.Errorf("topic %q: %w", name, t.err)
 		}
 		m.requestRefresh()

@@ -198,7 +198,3 @@ func (s *sender) reconcileConnections(next *clusterSnapshot, now int64) {
 		delete(s.conns, id)
 	}
 }
-
-// retriableTopicError reports whether a topic error may clear by itself
-// (the topic being created, a leader being elected).
-func retriableTopicError(err error) bool { return wire.IsRetriable(err) }
