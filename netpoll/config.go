@@ -1,8 +1,10 @@
 package netpoll
 
 import (
+	"context"
 	"fmt"
 	"net"
+	"net/netip"
 	"time"
 )
 
@@ -35,7 +37,14 @@ type Config struct {
 
 	// Resolver turns host names into addresses before connecting. Nil means
 	// net.DefaultResolver.
-	Resolver *net.Resolver
+	Resolver Resolver
+}
+
+// Resolver looks up the addresses of a host name; *net.Resolver is one. Each
+// look-up runs in a goroutine of its own, several at once, and should return
+// soon after ctx is done: until it does, its goroutine lives on.
+type Resolver interface {
+	LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error)
 }
 
 // Kafka's defaults for the fields of Config.

@@ -11,14 +11,24 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Connect resolves address ("host:port", host a name or an IP literal) and
-// starts a non-blocking connect to its first address; id names the connection
-// from then on. The outcome arrives after a later Poll: id in Connected, or
-// in Disconnected when every resolved address failed or timed out. Connect
-// returns an error, and keeps no connection, when the address does not
-// resolve or when every address fails at once.
+// Connect starts connection id to address ("host:port", host a name or an
+// IP literal); id names the connection from then on, and Send may stage
+// requests on it at once. The outcome arrives after a later Poll: id in
+// Connected, or in Disconnected when the name does not resolve or every
+// address it resolves to failed or timed out. An id in use, even one still
+// resolving, gives ErrConnectionExists.
 //
-// Resolution may block; ctx bounds it.
+// An IP literal is connected to at once: Connect returns an error, and keeps
+// no connection, when that connect fails at once. A host name is looked up
+// in a goroutine of its own, so Connect returns without waiting and a slow
+// DNS server holds up no other connection; the first Poll after the answer
+// starts the connect. The look-up is cut short when ctx is done (ctx
+// outlives the call) or after Config.ConnectionSetupTimeout, whichever comes
+// first. A look-up that fails is reported in Disconnected with an error
+// matching ErrResolve and, when it was cut short, the reason:
+// context.DeadlineExceeded on a timeout, context.Canceled when ctx was
+// cancelled. Connect itself returns ErrResolve only for an address it cannot
+// parse.
 func (s *Selector) Connect(ctx context.Context, id ID, address string) error {
 	if s.closed {
 		return ErrClosed
@@ -26,23 +36,35 @@ func (s *Selector) Connect(ctx context.Context, id ID, address string) error {
 	if _, ok := s.conns[id]; ok {
 		return fmt.Errorf("%w: %d", ErrConnectionExists, id)
 	}
-	addrs, err := s.resolve(ctx, address)
+	host, port, err := splitAddress(address)
 	if err != nil {
 		return err
 	}
-	return s.open(id, address, addrs)
+	if ip, err := netip.ParseAddr(host); err == nil {
+		return s.open(id, address, []netip.AddrPort{netip.AddrPortFrom(ip.Unmap(), port)})
+	}
+	c := s.newConn(id, address)
+	s.conns[id] = c
+	s.startLookup(ctx, c, host, port)
+	return nil
+}
+
+// newConn returns connection id to address, resolving and without a socket.
+func (s *Selector) newConn(id ID, address string) *conn {
+	return &conn{
+		id:      id,
+		fd:      -1,
+		state:   stateResolving,
+		address: address,
+		stage:   plainStage{},
+		frames:  frameReader{max: s.cfg.MaxFrameBytes},
+	}
 }
 
 // open starts connection id to the first of addrs that does not fail at once.
 func (s *Selector) open(id ID, address string, addrs []netip.AddrPort) error {
-	c := &conn{
-		id:      id,
-		fd:      -1,
-		address: address,
-		addrs:   addrs,
-		stage:   plainStage{},
-		frames:  frameReader{max: s.cfg.MaxFrameBytes},
-	}
+	c := s.newConn(id, address)
+	c.addrs = addrs
 	s.now = s.clock()
 	if err := s.dialNext(c); err != nil {
 		return err
@@ -51,31 +73,17 @@ func (s *Selector) open(id ID, address string, addrs []netip.AddrPort) error {
 	return nil
 }
 
-// resolve turns "host:port" into addresses to try in order.
-func (s *Selector) resolve(ctx context.Context, address string) ([]netip.AddrPort, error) {
+// splitAddress splits "host:port" into its host and its port number.
+func splitAddress(address string) (string, uint16, error) {
 	host, portText, err := net.SplitHostPort(address)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrResolve, err)
+		return "", 0, fmt.Errorf("%w: %w", ErrResolve, err)
 	}
 	port, err := strconv.ParseUint(portText, 10, 16)
 	if err != nil {
-		return nil, fmt.Errorf("%w: port %q of %q is not a number from 0 to 65535", ErrResolve, portText, address)
+		return "", 0, fmt.Errorf("%w: port %q of %q is not a number from 0 to 65535", ErrResolve, portText, address)
 	}
-	if ip, err := netip.ParseAddr(host); err == nil {
-		return []netip.AddrPort{netip.AddrPortFrom(ip.Unmap(), uint16(port))}, nil
-	}
-	ips, err := s.cfg.Resolver.LookupNetIP(ctx, "ip", host)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrResolve, err)
-	}
-	if len(ips) == 0 {
-		return nil, fmt.Errorf("%w: %q has no address", ErrResolve, host)
-	}
-	addrs := make([]netip.AddrPort, len(ips))
-	for i, ip := range ips {
-		addrs[i] = netip.AddrPortFrom(ip.Unmap(), uint16(port))
-	}
-	return addrs, nil
+	return host, uint16(port), nil
 }
 
 // dialNext starts a connect to c's next untried address, moving on while

@@ -1,6 +1,7 @@
 package netpoll
 
 import (
+	"context"
 	"net/netip"
 	"time"
 )
@@ -9,9 +10,12 @@ import (
 type connState uint8
 
 const (
+	// stateResolving: the host name is being looked up in a goroutine of
+	// its own; there is no socket yet.
+	stateResolving connState = iota
 	// stateConnecting: a non-blocking connect is under way; the socket
 	// waits for writability, which is how the kernel reports completion.
-	stateConnecting connState = iota
+	stateConnecting
 	// stateReady: connected; read interest always, write interest while
 	// staged bytes wait.
 	stateReady
@@ -30,6 +34,9 @@ type conn struct {
 	address string
 	addrs   []netip.AddrPort
 	next    int
+
+	// cancelLookup ends the look-up of address; set only while resolving.
+	cancelLookup context.CancelFunc
 
 	// interest is the event mask registered with epoll.
 	interest uint32

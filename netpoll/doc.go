@@ -24,6 +24,11 @@
 // and makes a blocked or upcoming Poll return, so a new batch goes out without
 // waiting for Poll's timeout; a burst of Wakeups costs one eventfd write.
 //
+// The only goroutines the selector starts are host-name look-ups (see
+// Connections): one per Connect to a name, ending with its look-up. Each
+// hands its outcome back through a queue and the same eventfd; sockets are
+// touched only by the selector's goroutine.
+//
 // # Memory the caller keeps alive
 //
 // The iovecs given to Send are written straight from where they lie (writev,
@@ -37,9 +42,15 @@
 // # Connections
 //
 // Sockets are non-blocking and close-on-exec, with TCP_NODELAY and the
-// configured SO_SNDBUF / SO_RCVBUF. A host name resolves to all its
-// addresses, tried in turn (Kafka's client.dns.lookup=use_all_dns_ips); each
-// attempt gets Config.ConnectionSetupTimeout. A connect completes when the
+// configured SO_SNDBUF / SO_RCVBUF. An IP literal is connected to at once. A
+// host name is looked up off the selector's goroutine, so a slow DNS server
+// stalls no other connection's reads and writes: Connect returns at once, the
+// look-up runs within Config.ConnectionSetupTimeout and Connect's context,
+// and the first Poll after it finishes starts the connect (a look-up that
+// fails or times out is reported in Disconnected with ErrResolve). The name
+// resolves to all its addresses, tried in turn (Kafka's
+// client.dns.lookup=use_all_dns_ips); each connect attempt gets
+// Config.ConnectionSetupTimeout too. A connect completes when the
 // socket turns writable and SO_ERROR is zero. A connection with no read or
 // write for Config.ConnectionsMaxIdle is closed with ErrIdle; Poll shortens
 // its wait so that happens on time. A refused connect, a reset, the peer's

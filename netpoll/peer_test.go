@@ -114,10 +114,6 @@ type outcomes struct {
 // test at the deadline.
 func pollUntil(t testing.TB, s *Selector, got *outcomes, done func() bool) {
 	t.Helper()
-	if got.frames == nil {
-		got.frames = map[ID][][]byte{}
-		got.disconnected = map[ID]error{}
-	}
 	deadline := time.Now().Add(testDeadline)
 	for !done() {
 		if time.Now().After(deadline) {
@@ -126,14 +122,23 @@ func pollUntil(t testing.TB, s *Selector, got *outcomes, done func() bool) {
 		if err := s.Poll(50 * time.Millisecond); err != nil {
 			t.Fatal(err)
 		}
-		got.connected = append(got.connected, s.Connected()...)
-		got.sent = append(got.sent, s.Sent()...)
-		for _, f := range s.Received() {
-			got.frames[f.ID] = append(got.frames[f.ID], bytes.Clone(f.Bytes))
-		}
-		for _, d := range s.Disconnected() {
-			got.disconnected[d.ID] = d.Err
-		}
+		got.gather(s)
+	}
+}
+
+// gather adds what the last Poll of s reported.
+func (got *outcomes) gather(s *Selector) {
+	if got.frames == nil {
+		got.frames = map[ID][][]byte{}
+		got.disconnected = map[ID]error{}
+	}
+	got.connected = append(got.connected, s.Connected()...)
+	got.sent = append(got.sent, s.Sent()...)
+	for _, f := range s.Received() {
+		got.frames[f.ID] = append(got.frames[f.ID], bytes.Clone(f.Bytes))
+	}
+	for _, d := range s.Disconnected() {
+		got.disconnected[d.ID] = d.Err
 	}
 }
 

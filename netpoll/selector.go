@@ -20,6 +20,12 @@ type Selector struct {
 
 	iov []unix.Iovec // scratch for writev, capacity iovMax
 
+	// lookups brings host-name look-ups back from their goroutines;
+	// lookupsTaken is the backing array of the last batch taken, reused
+	// for the next.
+	lookups      lookupQueue
+	lookupsTaken []lookup
+
 	// epoch is the origin of the selector's monotonic clock; now is the
 	// clock's reading for the work under way.
 	epoch time.Time
@@ -78,9 +84,10 @@ func (s *Selector) Wakeup() { s.wake.signal() }
 
 // Poll waits for socket events at most timeout (negative: until there is
 // one) and then does all the I/O they allow: finishes connects, writes staged
-// bytes, reads frames, closes idle or timed-out connections. The wait is
-// shortened so reaping happens on time, and skipped when outcomes from
-// Connect or Send are waiting to be reported. It may return early, with
+// bytes, reads frames, closes idle or timed-out connections. A host-name
+// look-up that finishes ends the wait too, and Poll starts its connect. The
+// wait is shortened so reaping happens on time, and skipped when outcomes
+// from Connect or Send are waiting to be reported. It may return early, with
 // nothing to report.
 //
 // Afterwards Connected, Sent, Received and Disconnected report what happened
@@ -114,6 +121,9 @@ func (s *Selector) Poll(timeout time.Duration) error {
 			s.handle(c, ev.Events)
 		}
 	}
+	// After the wakeup is drained: a look-up that finishes later signals
+	// again.
+	s.finishLookups()
 	s.expire()
 
 	s.connected.publish()
@@ -204,8 +214,13 @@ func (s *Selector) drop(c *conn, reason, cause error) {
 // fail drops a ready connection on which a socket call returned err.
 func (s *Selector) fail(c *conn, err error) { s.drop(c, reasonOf(err, false), err) }
 
-// remove closes c without reporting it.
+// remove closes c without reporting it, cancelling its look-up if it is
+// resolving.
 func (s *Selector) remove(c *conn) {
+	if c.cancelLookup != nil {
+		c.cancelLookup()
+		c.cancelLookup = nil
+	}
 	if c.fd >= 0 {
 		s.detach(c)
 	}
@@ -213,15 +228,18 @@ func (s *Selector) remove(c *conn) {
 }
 
 // CloseConnection closes the connection id at once, dropping its staged
-// sends. It is not reported in Disconnected; an unknown id is ignored.
+// sends. It is not reported in Disconnected; an unknown id is ignored. A
+// look-up under way for it is cancelled and its outcome ignored, so id may
+// be used again at once.
 func (s *Selector) CloseConnection(id ID) {
 	if c, ok := s.conns[id]; ok {
 		s.remove(c)
 	}
 }
 
-// Close closes every connection, the epoll instance and the wakeup eventfd.
-// The selector cannot be used afterwards; Wakeup becomes a no-op.
+// Close closes every connection, the epoll instance and the wakeup eventfd,
+// and cancels the look-ups under way without waiting for them. The selector
+// cannot be used afterwards; Wakeup becomes a no-op.
 func (s *Selector) Close() error {
 	if s.closed {
 		return ErrClosed
@@ -246,7 +264,8 @@ func (s *Selector) Sent() []Completion { return s.sent.view() }
 func (s *Selector) Received() []Frame { return s.received.view() }
 
 // Disconnected lists the connections that closed and why, as of the last
-// Poll. Connections closed with CloseConnection are not listed. A connection
+// Poll, including those whose host name did not resolve (ErrResolve).
+// Connections closed with CloseConnection are not listed. A connection
 // that fails is forgotten at once, so its id may be reused before the Poll
 // that reports it: reconnect after seeing the report, not before.
 func (s *Selector) Disconnected() []Disconnect { return s.disconnected.view() }

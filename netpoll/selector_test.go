@@ -572,14 +572,13 @@ func TestInvalidInput(t *testing.T) {
 			t.Errorf("New(%+v): err = %v, want ErrInvalidConfig", cfg, err)
 		}
 	}
-	// A resolver without DNS servers fails at once instead of timing out.
-	noDNS := &net.Resolver{PreferGo: true, Dial: func(context.Context, string, string) (net.Conn, error) {
-		return nil, errors.New("this test has no DNS server")
-	}}
-	s := newSelector(t, Config{Resolver: noDNS})
-	for _, address := range []string{"no-port", "127.0.0.1:http2", "127.0.0.1:70000", "name.invalid:9092"} {
+	s := newSelector(t, Config{Resolver: unexpectedLookup(t)})
+	for _, address := range []string{"no-port", "127.0.0.1:http2", "127.0.0.1:70000", "broker:-1"} {
 		if err := s.Connect(context.Background(), 1, address); !errors.Is(err, ErrResolve) {
 			t.Errorf("Connect(%q): err = %v, want ErrResolve", address, err)
+		}
+		if _, kept := s.conns[1]; kept {
+			t.Fatalf("Connect(%q) failed but kept the connection", address)
 		}
 	}
 }

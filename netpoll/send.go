@@ -14,9 +14,9 @@ import (
 // Sends on a connection go out in the order staged, several per writev when
 // they fit. When the connection is ready and nothing is waiting ahead, Send
 // writes at once; what the socket does not take waits for writability. Sends
-// staged while still connecting go out once connected. A write failure
-// closes the connection and reports it after the next Poll; Send returns an
-// error only for an unknown id or a closed selector.
+// staged while still resolving or connecting go out once connected. A write
+// failure closes the connection and reports it after the next Poll; Send
+// returns an error only for an unknown id or a closed selector.
 func (s *Selector) Send(id ID, iovecs [][]byte, token uint64) error {
 	if s.closed {
 		return ErrClosed
