@@ -41,14 +41,19 @@ type partition struct {
 	tail atomic.Pointer[batch]
 
 	// Below: the sender goroutine's alone.
-	cursor       *batch   // last batch taken off the chain
-	queue        []*batch // taken off the chain, waiting to be sent (retries first)
-	inFlight     int      // batches of this partition in Produce requests
-	inFlightNode int32    // the broker those requests went to
-	nextSequence int32
-	// ackedSequence is the sequence after the last batch the broker
-	// acknowledged: the first one it expects.
-	ackedSequence int32
+	cursor *batch // last batch taken off the chain
+	// queue holds batches taken off the chain and waiting to be sent, in
+	// the order they must go: by batch.order, so retries come first.
+	queue []*batch
+	// pulled counts batches taken off the chain; it numbers them.
+	pulled       uint64
+	inFlight     int   // batches of this partition in Produce requests
+	inFlightNode int32 // the broker those requests went to
+	// retrying counts the partition's batches that failed an attempt and
+	// wait for, or are in, another. While any does, the partition sends
+	// one batch at a time (see sendable).
+	retrying int
+	seq      sequences
 }
 
 func newPartition(t *topicState, index int32) *partition {
@@ -59,6 +64,7 @@ func newPartition(t *topicState, index int32) *partition {
 	sentinel.reservation.Store(closedBit)
 	p.tail.Store(sentinel)
 	p.cursor = sentinel
+	p.seq.session.id = -1
 	return p
 }
 

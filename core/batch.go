@@ -39,12 +39,34 @@ type batch struct {
 	completions  completionTable
 
 	// Fields below belong to the sender goroutine alone.
+	// order is the batch's place in its partition: batches are sent, and
+	// retried, in this order (the order their records were appended).
+	order        uint64
 	attempts     int   // Produce requests this batch has been in
 	retryAtNanos int64 // not to be sent before (retry backoff)
 	sequence     int32 // base sequence, -1 until first drained (idempotence)
+	// maybeWritten: an attempt ended without proof either way (a timeout,
+	// a lost connection): the broker may hold the batch. Such a batch is
+	// never renumbered, since a new sequence would let the broker write it
+	// twice.
+	maybeWritten bool
+	// retrying: the batch failed an attempt and waits for another (counted
+	// in its partition's retrying).
+	retrying bool
+	// resequenced: its sequence was lowered while it was in flight, after
+	// an earlier batch of the partition was rejected; the
+	// OUT_OF_ORDER_SEQUENCE_NUMBER that attempt earns is expected.
+	resequenced bool
+	// stale: header changed since the batch was sealed (new sequence);
+	// seal it again before it next goes out.
+	stale bool
+	// reported: its records' callbacks have run (delivery.timeout.ms passed
+	// while it was in flight); the request in flight still holds its bytes,
+	// so its memory waits for the request's end.
+	reported bool
 	// header, recordCount and wireBytes are set when the batch is sealed;
-	// wireBytes is what goes on the wire (in the compressed slot, when
-	// compression is on).
+	// wireBytes is what goes on the wire: the batch's own slot, or Go memory
+	// when a compressed batch outgrew it or the batch was split.
 	header      wire.BatchHeader
 	recordCount int32
 	wireBytes   []byte

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -12,7 +13,7 @@ import (
 )
 
 // onProduce settles every batch of a Produce request from its response:
-// success, retry, or failure (SEED-NOTES.md §8).
+// written, retried, or failed (Java's Sender.handleProduceResponse).
 func (s *sender) onProduce(c *brokerConn, r *request, body []byte, now int64) {
 	resp := &s.produceResp
 	if err := resp.Decode(body, r.version); err != nil {
@@ -20,32 +21,28 @@ func (s *sender) onProduce(c *brokerConn, r *request, body []byte, now int64) {
 		// duplicate harmless) and drop the connection that spoke garbage.
 		err = fmt.Errorf("%w: undecodable Produce response: %w", wire.ErrNetworkException, err)
 		for _, b := range r.batches {
-			b.part.inFlight--
-			s.failOrRetry(b, err, now)
+			s.batchFailed(b, err, now)
 		}
 		s.dropConnection(c, err, now)
 		return
 	}
 	s.p.stats.requests.Add(1)
 	for _, b := range r.batches {
-		b.part.inFlight--
 		pr := findPartition(resp, b, r.version)
 		if pr == nil {
-			s.failOrRetry(b, fmt.Errorf("%w: the broker's answer left out %s-%d", wire.ErrNetworkException, b.part.topic.name, b.part.index), now)
+			s.batchFailed(b, fmt.Errorf("%w: the broker's answer left out %s-%d", wire.ErrNetworkException, b.part.topic.name, b.part.index), now)
 			continue
 		}
 		err := pr.Err()
 		switch {
-		case err == nil:
-			s.completeBatch(b, pr.BaseOffset, pr.LogAppendTime, nil)
-		case errors.Is(err, wire.ErrDuplicateSequenceNumber):
-			// The broker already has this batch: it is delivered.
-			s.completeBatch(b, pr.BaseOffset, pr.LogAppendTime, nil)
+		case err == nil, errors.Is(err, wire.ErrDuplicateSequenceNumber):
+			// A duplicate is a batch the broker already has: delivered.
+			s.batchWritten(b, pr.BaseOffset, pr.LogAppendTime)
 		default:
 			if pr.ErrorMessage != nil {
 				err = fmt.Errorf("%w: %s", err, *pr.ErrorMessage)
 			}
-			s.failOrRetry(b, err, now)
+			s.batchFailed(b, err, now)
 		}
 	}
 }
@@ -67,77 +64,137 @@ func findPartition(resp *wire.ProduceResponse, b *batch, version int16) *wire.Pr
 	return nil
 }
 
-// failOrRetry puts a failed batch back in its partition's queue when the
-// error is retriable and time and retries remain, else fails it for good.
-func (s *sender) failOrRetry(b *batch, err error, now int64) {
-	p := b.part
-	if wire.IsRetriable(err) || s.idem.retriable(b, err) {
-		if errors.Is(err, wire.ErrNotLeaderOrFollower) || errors.Is(err, wire.ErrUnknownTopicOrPartition) ||
-			errors.Is(err, wire.ErrLeaderNotAvailable) || errors.Is(err, wire.ErrNetworkException) ||
-			errors.Is(err, wire.ErrFencedLeaderEpoch) || errors.Is(err, wire.ErrUnknownLeaderEpoch) {
+// batchWritten completes a batch in flight that the broker acknowledged.
+func (s *sender) batchWritten(b *batch, baseOffset, logAppendTime int64) {
+	b.part.inFlight--
+	s.idem.onAcked(b)
+	s.completeBatch(b, baseOffset, logAppendTime, nil)
+}
+
+// batchFailed settles a failed attempt of a batch that was in flight: the
+// batch is split (too large), retried, or failed for good.
+func (s *sender) batchFailed(b *batch, err error, now int64) {
+	b.part.inFlight--
+	if mayHaveBeenWritten(err) {
+		b.maybeWritten = true
+	}
+	if errors.Is(err, wire.ErrMessageTooLarge) {
+		// The same bytes are refused every time: no attempt wrote them.
+		b.maybeWritten = false
+		if b.recordCount > 1 && !b.reported {
+			splitErr := s.split(b, now)
+			if splitErr == nil {
+				return
+			}
+			err = fmt.Errorf("%w (splitting the batch failed: %w)", err, splitErr)
+		}
+		err = fmt.Errorf("%w: the broker refused a %d-byte batch of %d record(s) for %s-%d: %w",
+			ErrRecordTooLarge, len(b.wireBytes), b.recordCount, b.part.topic.name, b.part.index, err)
+	}
+	verdict := s.idem.onError(s, b, err)
+	if verdict == verdictWritten {
+		// Proven written, but the broker's answer with its offset is lost.
+		s.completeBatch(b, -1, -1, nil)
+		return
+	}
+	if verdict == verdictRetry || wire.IsRetriable(err) {
+		if needsMetadata(err) {
 			s.meta.requestRefresh()
 		}
 		switch {
+		case b.reported:
+			// delivery.timeout.ms passed while it was in flight: its
+			// records have failed already.
 		case b.attempts > s.cfg.Retries:
 			err = fmt.Errorf("giving up after %d attempts (retries): %w", b.attempts, err)
 		case s.expired(b, now):
 			err = fmt.Errorf("%w: delivery.timeout.ms (%v) passed while retrying: %w", ErrTimeout, s.cfg.DeliveryTimeout, err)
 		default:
 			s.p.stats.retries.Add(1)
-			s.log.Debug("retrying batch", "topic", p.topic.name, "partition", p.index, "attempt", b.attempts, "error", err)
+			s.log.Debug("retrying batch", "topic", b.part.topic.name, "partition", b.part.index, "sequence", b.sequence,
+				"attempt", b.attempts, "error", err)
 			b.retryAtNanos = now + int64(backoff(s.cfg.RetryBackoff, s.cfg.RetryBackoffMax, b.attempts))
 			s.requeue(b)
 			return
 		}
 	}
-	s.idem.onBatchFailed(s, b, err)
+	s.batchFailedForGood(b, err)
+}
+
+// batchFailedForGood fails a batch's records with err and settles its
+// sequence numbers.
+func (s *sender) batchFailedForGood(b *batch, err error) {
+	s.idem.onFailed(s, b)
 	s.completeBatch(b, -1, -1, err)
 }
 
-// requeue puts a batch back among its partition's waiting batches: in
-// sequence order with idempotence (so retries leave in the order the broker
-// expects), else at the front (Java's reenqueue).
+// needsMetadata reports whether err says the cluster view is out of date.
+func needsMetadata(err error) bool {
+	return errors.Is(err, wire.ErrNotLeaderOrFollower) || errors.Is(err, wire.ErrUnknownTopicOrPartition) ||
+		errors.Is(err, wire.ErrLeaderNotAvailable) || errors.Is(err, wire.ErrNetworkException) ||
+		errors.Is(err, wire.ErrFencedLeaderEpoch) || errors.Is(err, wire.ErrUnknownLeaderEpoch) ||
+		errors.Is(err, wire.ErrUnknownTopicID)
+}
+
+// unwrittenCodes are the broker answers given before anything of the batch
+// is appended: validation, authorization, leadership and sequence checks.
+// Every other answer, and a lost one, may come after the append (a timeout
+// waiting for replicas, leadership lost while waiting for them with
+// acks=all, a storage error).
+var unwrittenCodes = map[int16]bool{}
+
+func init() {
+	for _, e := range []*wire.KafkaError{
+		wire.ErrCorruptMessage, wire.ErrUnknownTopicOrPartition, wire.ErrLeaderNotAvailable,
+		wire.ErrMessageTooLarge, wire.ErrInvalidTopicException, wire.ErrRecordListTooLarge,
+		wire.ErrNotEnoughReplicas, wire.ErrInvalidRequiredAcks, wire.ErrTopicAuthorizationFailed,
+		wire.ErrClusterAuthorizationFailed, wire.ErrInvalidTimestamp, wire.ErrBrokerUnsupportedVersion,
+		wire.ErrUnsupportedForMessageFormat, wire.ErrPolicyViolation, wire.ErrOutOfOrderSequenceNumber,
+		wire.ErrInvalidProducerEpoch, wire.ErrInvalidTxnState, wire.ErrInvalidProducerIDMapping,
+		wire.ErrUnknownProducerID, wire.ErrFencedLeaderEpoch, wire.ErrUnknownLeaderEpoch,
+		wire.ErrUnsupportedCompressionType, wire.ErrInvalidRecord, wire.ErrUnknownTopicID,
+	} {
+		unwrittenCodes[e.Code] = true
+	}
+}
+
+// mayHaveBeenWritten reports whether the broker may have appended a batch
+// whose attempt ended with err.
+func mayHaveBeenWritten(err error) bool {
+	var ke *wire.KafkaError
+	return !errors.As(err, &ke) || !unwrittenCodes[ke.Code]
+}
+
+// requeue puts a batch back among its partition's waiting batches, in its
+// place by order, so retries leave in the order the records were appended
+// (and, with idempotence, in sequence order).
 func (s *sender) requeue(b *batch) {
 	p := b.part
-	i := 0
-	if b.sequence >= 0 {
-		// Order by distance from the first unacknowledged sequence, so a
-		// partition whose sequences wrapped past 2^31 still sorts right.
-		i, _ = slices.BinarySearchFunc(p.queue, b, func(q, t *batch) int {
-			if q.sequence < 0 {
-				return 1
-			}
-			return int(sequenceDistance(p.ackedSequence, q.sequence)) - int(sequenceDistance(p.ackedSequence, t.sequence))
-		})
+	if !b.retrying {
+		b.retrying = true
+		p.retrying++
 	}
-	p.queue = slices.Insert(p.queue, i, b)
+	p.queue = slices.Insert(p.queue, queuePosition(p, b.order), b)
 }
 
-func (s *sender) expired(b *batch, now int64) bool {
-	return now-b.createdNanos >= int64(s.cfg.DeliveryTimeout)
+// queuePosition is where a batch of the given order goes in p's queue.
+func queuePosition(p *partition, order uint64) int {
+	i, _ := slices.BinarySearchFunc(p.queue, order, func(q *batch, order uint64) int { return cmp.Compare(q.order, order) })
+	return i
 }
 
-// expireQueued fails the partition's waiting batches that have outlived
-// delivery.timeout.ms (batches in flight wait for their answer). It returns
-// when the oldest remaining one will expire.
-func (s *sender) expireQueued(p *partition, now int64) int64 {
-	for len(p.queue) > 0 && s.expired(p.queue[0], now) {
-		b := p.queue[0]
-		p.queue = p.queue[1:]
-		err := fmt.Errorf("%w: expiring %d record(s) for %s-%d: %v has passed since batch creation (delivery.timeout.ms)",
-			ErrTimeout, b.recordCountOrSettled(), p.topic.name, p.index, time.Duration(now-b.createdNanos).Round(time.Millisecond))
-		s.idem.onBatchFailed(s, b, err)
-		s.completeBatch(b, -1, -1, err)
-	}
-	if len(p.queue) > 0 {
-		return p.queue[0].createdNanos + int64(s.cfg.DeliveryTimeout)
-	}
-	return now + int64(s.cfg.DeliveryTimeout)
-}
-
-// completeBatch runs every record's callback, once, in offset order, then
-// gives the batch's memory back (SEED-NOTES.md §8: completion).
+// completeBatch runs every record's callback, once, in offset order (unless
+// they have run already), then gives the batch's memory back.
 func (s *sender) completeBatch(b *batch, baseOffset, logAppendTime int64, err error) {
+	if !b.reported {
+		s.completeRecords(b, baseOffset, logAppendTime, err)
+	}
+	s.releaseBatch(b)
+}
+
+// completeRecords runs every record's callback, once, in offset order, and
+// counts the records done. The batch's memory stays taken.
+func (s *sender) completeRecords(b *batch, baseOffset, logAppendTime int64, err error) {
 	n := b.recordCountOrSettled()
 	md := RecordMetadata{Topic: b.part.topic.name, Partition: b.part.index, Offset: -1}
 	for i := range int(n) {
@@ -157,18 +214,28 @@ func (s *sender) completeBatch(b *batch, baseOffset, logAppendTime int64, err er
 		}
 	}
 	if err == nil {
-		s.idem.onBatchAcked(b)
 		s.p.stats.recordsSent.Add(int64(n))
 		s.p.stats.bytesSent.Add(int64(len(b.wireBytes)))
 		s.p.stats.batchesSent.Add(1)
 	} else {
 		s.p.stats.recordsFailed.Add(int64(n))
 	}
+	b.reported = true
 	b.completions.release()
-	s.freeSpan(b.span)
-	b.span = arena.Span{}
 	s.p.recordsDone(int64(n))
 	b.releaseFlushWaiters()
+}
+
+// releaseBatch gives a finished batch's memory back.
+func (s *sender) releaseBatch(b *batch) {
+	if b.retrying {
+		b.retrying = false
+		b.part.retrying--
+	}
+	if b.span != (arena.Span{}) {
+		s.freeSpan(b.span)
+		b.span = arena.Span{}
+	}
 }
 
 func (b *batch) recordCountOrSettled() int32 {

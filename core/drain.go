@@ -7,9 +7,9 @@ import (
 )
 
 // sendReady takes ready batches off the accumulator, groups them by leader
-// and sends one Produce request per broker that can take one (SEED-NOTES.md
-// §7 steps 2-6). It returns when it next needs to look: the earliest linger
-// or backoff deadline among batches that are not ready yet.
+// and sends one Produce request per broker that can take one (Java's
+// Sender.sendProducerData). It returns when it next needs to look: the
+// earliest linger or backoff deadline among batches that are not ready yet.
 func (s *sender) sendReady(now int64) int64 {
 	next := now + int64(s.cfg.DeliveryTimeout)
 	snap := s.meta.snapshot.Load()
@@ -28,15 +28,7 @@ func (s *sender) sendReady(now int64) int64 {
 			next = min(next, front.retryAtNanos)
 			continue
 		}
-		if s.cfg.EnableIdempotence && front.sequence >= 0 && front.attempts > 0 && p.inFlight > 0 {
-			// A retry waits for the partition's earlier requests, so it
-			// goes out in sequence order after them.
-			continue
-		}
-		if p.inFlight > 0 && s.cfg.MaxInFlight == 1 {
-			// max.in.flight.requests.per.connection=1 promises order
-			// without idempotence: one batch of a partition at a time,
-			// whatever connection it is on (Java mutes the partition).
+		if !s.sendable(p, front) {
 			continue
 		}
 		leader := leaderOf(snap, p)
@@ -56,7 +48,7 @@ func (s *sender) sendReady(now int64) int64 {
 		s.loadUpdatedNanos = now
 		s.updatePartitionLoad(snap)
 	}
-	if !s.idem.ready(s) {
+	if !s.idem.ready() {
 		return next
 	}
 	for node, parts := range s.readyByNode {
@@ -70,6 +62,20 @@ func (s *sender) sendReady(now int64) int64 {
 		s.sendProduce(c, parts, now)
 	}
 	return next
+}
+
+// sendable reports whether p may send its oldest waiting batch, front, now
+// that its backoff has passed. A partition never has more than
+// max.in.flight.requests.per.connection batches unacknowledged, whatever
+// the connections they are on (with 1, as Java mutes a partition, its
+// batches go one at a time); while one of its batches waits to retry it
+// sends one batch at a time, oldest first, so nothing newer overtakes the
+// retry (order) or pushes it out of the broker's de-duplication window.
+func (s *sender) sendable(p *partition, front *batch) bool {
+	if p.inFlight >= s.cfg.MaxInFlight || p.retrying > 0 && p.inFlight > 0 {
+		return false
+	}
+	return s.idem.sendable(s, p, front)
 }
 
 // loadUpdateInterval spaces partition-load updates: queue lengths change
@@ -140,6 +146,8 @@ func (s *sender) pull(p *partition, now int64, drainAll bool) int64 {
 			s.p.acc.discard(b)
 			continue
 		}
+		p.pulled++
+		b.order = p.pulled
 		p.queue = append(p.queue, b)
 	}
 }
@@ -157,7 +165,9 @@ func (s *sender) sendProduce(c *brokerConn, parts []*partition, now int64) {
 	for i := range parts {
 		p := parts[(start+i)%len(parts)]
 		b := p.queue[0]
-		if !s.seal(b) {
+		if err := s.seal(b); err != nil {
+			p.queue = p.queue[1:]
+			s.batchFailedForGood(b, err)
 			continue
 		}
 		if len(r.batches) > 0 && size+len(b.wireBytes) > s.cfg.MaxRequestSize {
@@ -168,6 +178,7 @@ func (s *sender) sendProduce(c *brokerConn, parts []*partition, now int64) {
 		p.inFlight++
 		p.inFlightNode = c.node
 		b.attempts++
+		b.resequenced = false
 		r.batches = append(r.batches, b)
 	}
 	if len(r.batches) == 0 {
@@ -182,6 +193,9 @@ func (s *sender) sendProduce(c *brokerConn, parts []*partition, now int64) {
 		panic(err)
 	}
 	r.noResponse = s.cfg.Acks == AcksNone
+	for _, b := range r.batches {
+		s.inFlightExpiry = min(s.inFlightExpiry, b.createdNanos+int64(s.cfg.DeliveryTimeout))
+	}
 	s.stage(c, r, now)
 }
 
@@ -216,57 +230,4 @@ func (s *sender) buildProduce(r *request) {
 		}
 		pt.Partitions = append(pt.Partitions, wire.ProducePartition{Partition: b.part.index, Records: b.wireBytes})
 	}
-}
-
-// seal finishes a batch the first time it is drained: header fields,
-// sequence numbers (idempotence), compression, CRC. A retried batch is
-// already sealed and goes out byte for byte the same. It reports false when
-// the batch cannot go yet.
-func (s *sender) seal(b *batch) bool {
-	if b.wireBytes != nil {
-		return true
-	}
-	_, count, end := b.settled()
-	b.recordCount = count
-	b.header = wire.BatchHeader{
-		PartitionLeaderEpoch: wire.NoPartitionLeaderEpoch,
-		LastOffsetDelta:      count - 1,
-		BaseTimestamp:        b.baseTimestamp,
-		MaxTimestamp:         b.maxTimestamp.Load(),
-		ProducerID:           -1,
-		ProducerEpoch:        -1,
-		BaseSequence:         wire.NoSequence,
-		RecordCount:          count,
-	}
-	s.idem.assignSequence(b)
-	if s.compressor != nil && s.compress(b, end) {
-		return true
-	}
-	sealed, err := wire.SealBatch(b.buf[:end], b.header)
-	if err != nil {
-		panic(err) // the accumulator never builds a batch SealBatch refuses
-	}
-	b.wireBytes = sealed
-	return true
-}
-
-// compress writes the compressed batch into a second slot and frees the
-// first. It reports false, leaving the batch to go uncompressed, when no
-// slot is free right now or the records do not shrink into one.
-func (s *sender) compress(b *batch, end int) bool {
-	span, err := s.arena.TryAlloc(len(b.buf))
-	if err != nil {
-		return false
-	}
-	out, err := s.compressor.CompressBatch(s.arena.Bytes(span), b.buf[wire.BatchHeaderSize:end], b.header)
-	if err != nil {
-		s.freeSpan(span)
-		return false
-	}
-	s.freeSpan(b.span)
-	// b.buf stays: a late appender may still read its length before its
-	// reservation fails on the closed batch.
-	b.span, b.wireBytes = span, out
-	b.header.Attributes = int16(s.compressor.Codec())
-	return true
 }

@@ -2,129 +2,221 @@ package core
 
 import (
 	"context"
-	"encoding/binary"
-	"fmt"
+	"errors"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/perfproducer/perfproducer/core/wire"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-// faultRecords is how many records each fault test sends.
-const faultRecords = 100_000
+// The fault tests send faultRecords records into a cluster of faultBrokers
+// brokers and faultPartitions partitions with idempotence on, while a fault
+// disturbs the cluster, then read everything back with an independent client
+// and check every record (see produceThroughFault).
+const (
+	faultRecords    = 100_000
+	faultBrokers    = 3
+	faultPartitions = 12
+	// faultRetryBudget is what a record may spend in retry backoffs on top
+	// of linger.ms and one request.timeout.ms: the fault tests set
+	// delivery.timeout.ms to that sum, so a record that stalls longer fails
+	// with ErrTimeout and fails the test.
+	faultRetryBudget = 20 * time.Second
+)
 
-// faultCheckpoints is how many times a fault test stops sending until the
-// fault has struck again, so faults land mid-run however fast the producer.
-const faultCheckpoints = 10
-
-// strikes counts a fault's disturbances and lets the sender wait for the
-// next one.
-type strikes struct {
-	n    atomic.Int64
-	next chan struct{}
+// faultProfiles are the settings every fault test runs with: Kafka's
+// defaults (linger.ms=5, retry.backoff.ms=100, batch.size=16384), as users
+// run the producer, and settings that put the most batches in flight (no
+// linger, small batches), where ordering and de-duplication bugs show.
+var faultProfiles = []struct {
+	name string
+	edit func(*Config)
+}{
+	{"defaults", func(*Config) {}},
+	{"linger0-batch1024", func(c *Config) { c.Linger, c.BatchSize = 0, 1024 }},
 }
 
-func newStrikes() *strikes { return &strikes{next: make(chan struct{}, 1)} }
+// faultTest is one fault scenario.
+type faultTest struct {
+	// opts are extra cluster options.
+	opts []kfake.Opt
+	// before prepares the cluster before the producer starts.
+	before func(c *kfake.Cluster)
+	// edit changes the producer's settings for the scenario.
+	edit func(*Config)
+	// fault installs the fault on the cluster; it runs in its own
+	// goroutine and may keep disturbing the cluster until env.stop closes.
+	fault func(t *testing.T, c *kfake.Cluster, env *faultEnv)
+	// paced: the send loop waits, at each of faultCheckpoints points, for
+	// the fault to strike again (env.strike), so faults that come from
+	// outside the broker land mid-run however fast the producer goes.
+	paced bool
+	// mayFail reports whether a record may fail with err: nil means no
+	// record may fail.
+	mayFail func(md RecordMetadata, err error) bool
+	// check asserts what must hold after the run (that the fault bit).
+	check func(t *testing.T, r *faultRun)
+}
 
-func (s *strikes) strike() {
-	s.n.Add(1)
+// faultCheckpoints is how many times a paced fault test stops sending until
+// the fault has struck again.
+const faultCheckpoints = 10
+
+// faultEnv is what a fault sees of the run.
+type faultEnv struct {
+	stop    <-chan struct{}
+	sent    atomic.Int64 // records sent so far
+	strikes atomic.Int64
+	next    chan struct{}
+}
+
+// strike counts a disturbance and lets a paced send loop go on.
+func (e *faultEnv) strike() {
+	e.strikes.Add(1)
 	select {
-	case s.next <- struct{}{}:
+	case e.next <- struct{}{}:
 	default:
 	}
 }
 
-// produceThroughFault sends faultRecords records (keyed and not) with
-// idempotence on while fault disturbs the cluster (calling st.strike after
-// each disturbance), then reads everything back and checks: every callback
-// ran once and succeeded, nothing was lost or duplicated, and each
-// partition holds its records in Send order. A nil st means the fault
-// strikes on its own (inside the broker).
-func produceThroughFault(t *testing.T, c *kfake.Cluster, topic string, st *strikes, fault func(stop <-chan struct{})) *Producer {
+// waitSent waits until n records have been sent or the run stops; it
+// reports false when the run stopped first.
+func (e *faultEnv) waitSent(n int64) bool {
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	for e.sent.Load() < n {
+		select {
+		case <-e.stop:
+			return false
+		case <-tick.C:
+		}
+	}
+	return true
+}
+
+// faultRun is what a fault test's check sees.
+type faultRun struct {
+	c      *kfake.Cluster
+	p      *Producer
+	env    *faultEnv
+	sent   []sentRecord
+	failed int
+}
+
+// runFaultTest runs ft once per profile of faultProfiles.
+func runFaultTest(t *testing.T, ft faultTest) {
+	for _, prof := range faultProfiles {
+		t.Run(prof.name, func(t *testing.T) {
+			r := produceThroughFault(t, ft, prof.edit)
+			if ft.check != nil {
+				ft.check(t, r)
+			}
+			t.Logf("%d records failed (as the fault allows), %d strikes; %+v", r.failed, r.env.strikes.Load(), r.p.Stats())
+		})
+	}
+}
+
+// produceThroughFault sends faultRecords records (keyed and not, with and
+// without headers, explicit timestamps) while ft's fault disturbs the
+// cluster, then checks: every callback ran exactly once; only the records
+// ft.mayFail allows failed; reading back with franz-go finds every
+// acknowledged record once, at its callback's partition and offset, with its
+// bytes, key, headers and timestamp, keyed records in murmur2's partition,
+// and each partition in Send order; and no failed record is there.
+func produceThroughFault(t *testing.T, ft faultTest, profile func(*Config)) *faultRun {
 	t.Helper()
-	p := newTestProducer(t, c, func(cfg *Config) {
-		cfg.RetryBackoff = 5 * time.Millisecond
-		cfg.RetryBackoffMax = 50 * time.Millisecond
-		cfg.ReconnectBackoff = 5 * time.Millisecond
-		cfg.ReconnectBackoffMax = 50 * time.Millisecond
-		cfg.Linger = time.Millisecond
-	})
+	const topic = "faults"
+	c := newCluster(t, faultBrokers, topic, faultPartitions, ft.opts...)
+	env := &faultEnv{next: make(chan struct{}, 1)}
 	stop := make(chan struct{})
+	env.stop = stop
+	if ft.before != nil {
+		ft.before(c)
+	}
+	p := newTestProducer(t, c, func(cfg *Config) {
+		profile(cfg)
+		if ft.edit != nil {
+			ft.edit(cfg)
+		}
+		cfg.DeliveryTimeout = cfg.Linger + cfg.RequestTimeout + faultRetryBudget
+	})
 	faultDone := make(chan struct{})
 	go func() {
 		defer close(faultDone)
-		fault(stop)
+		ft.fault(t, c, env)
 	}()
-
-	var failed atomic.Int64
-	var firstErr error
-	var errOnce sync.Once
-	calls := make([]atomic.Int32, faultRecords)
-	partitionOf := make([]atomic.Int32, faultRecords)
-	cb := func(md RecordMetadata, err error) {
-		calls[md.Opaque].Add(1)
-		partitionOf[md.Opaque].Store(md.Partition)
-		if err != nil {
-			failed.Add(1)
-			errOnce.Do(func() { firstErr = err })
+	stopped := false
+	stopFault := func() {
+		if !stopped {
+			stopped = true
+			close(stop)
+			<-faultDone
 		}
 	}
-	value := make([]byte, 64)
+	defer stopFault()
+
+	sent := make([]sentRecord, faultRecords)
+	calls := make([]atomic.Int32, faultRecords)
+	cb := func(md RecordMetadata, err error) {
+		calls[md.Opaque].Add(1)
+		sent[md.Opaque].md, sent[md.Opaque].err = md, err
+	}
+	mk := mixedRecord(topic, 100)
+	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
+	defer cancel()
 	for i := range faultRecords {
-		if st != nil && i%(faultRecords/faultCheckpoints) == 0 {
+		if ft.paced && i%(faultRecords/faultCheckpoints) == 0 {
 			select {
-			case <-st.next:
-			case <-time.After(testDeadline):
+			case <-env.next:
+			case <-ctx.Done():
 				t.Fatalf("the fault did not strike again within %v", testDeadline)
 			}
 		}
-		binary.BigEndian.PutUint64(value, uint64(i))
-		r := Record{Topic: topic, Value: value, Opaque: uint64(i)}
-		if i%2 == 0 {
-			r.Key = fmt.Appendf(nil, "k%d", i%97)
-		}
-		if err := p.Send(context.Background(), &r, cb); err != nil {
+		r := mk(i)
+		r.Opaque = uint64(i)
+		sent[i].rec = r
+		if err := p.Send(ctx, &r, cb); err != nil {
 			t.Fatalf("Send %d: %v", i, err)
 		}
+		env.sent.Add(1)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
-	defer cancel()
 	if err := p.Flush(ctx); err != nil {
 		t.Fatalf("Flush: %v (%d records still pending)", err, p.Stats().RecordsPending)
 	}
-	close(stop)
-	<-faultDone
-	for i := range calls {
+	stopFault()
+
+	run := &faultRun{c: c, p: p, env: env, sent: sent}
+	for i := range sent {
 		if n := calls[i].Load(); n != 1 {
 			t.Fatalf("record %d: callback ran %d times, want once", i, n)
 		}
+		if err := sent[i].err; err != nil {
+			if ft.mayFail == nil || !ft.mayFail(sent[i].md, err) {
+				t.Fatalf("record %d (partition %d) failed: %v", i, sent[i].md.Partition, err)
+			}
+			run.failed++
+		}
 	}
-	if n := failed.Load(); n > 0 {
-		t.Fatalf("%d records failed; first: %v", n, firstErr)
-	}
+	verifyReadBack(t, sent, consume(t, c, topic, faultRecords-run.failed), faultPartitions, true)
+	return run
+}
 
-	got := consume(t, c, topic, faultRecords)
-	seen := make([]bool, faultRecords)
-	last := map[int32]int{}
-	for _, g := range got {
-		i := int(binary.BigEndian.Uint64(g.Value))
-		if seen[i] {
-			t.Fatalf("record %d read back twice", i)
-		}
-		seen[i] = true
-		if g.Partition != partitionOf[i].Load() {
-			t.Fatalf("record %d in partition %d, its callback said %d", i, g.Partition, partitionOf[i].Load())
-		}
-		if prev, ok := last[g.Partition]; ok && i < prev {
-			t.Fatalf("partition %d: record %d after record %d, out of Send order", g.Partition, i, prev)
-		}
-		last[g.Partition] = i
+// sometimes returns a function, safe for concurrent use, that reports true
+// for about percent of its calls, from a fixed seed.
+func sometimes(percent int) func() bool {
+	var mu sync.Mutex
+	rng := rand.New(rand.NewPCG(1, 2))
+	return func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return rng.IntN(100) < percent
 	}
-	return p
 }
 
 // every runs fn every d until stop closes.
@@ -141,62 +233,217 @@ func every(d time.Duration, stop <-chan struct{}, fn func()) {
 	}
 }
 
-func TestFaultRetriableProduceErrors(t *testing.T) {
-	const topic, partitions = "faults", 6
-	c := newCluster(t, 3, topic, partitions)
-	retriable := []int16{6 /* NOT_LEADER_OR_FOLLOWER */, 7 /* REQUEST_TIMED_OUT */, 19 /* NOT_ENOUGH_REPLICAS */, 5 /* LEADER_NOT_AVAILABLE */}
-	var mu sync.Mutex
-	rng := rand.New(rand.NewPCG(1, 2))
-	var injected atomic.Int64
-	c.ControlKey(int16(kmsg.Produce), func(req kmsg.Request) (kmsg.Response, error, bool) {
+// countRequests counts requests of key without handling them.
+func countRequests(c *kfake.Cluster, key kmsg.Key) *atomic.Int64 {
+	var n atomic.Int64
+	c.ControlKey(int16(key), func(kmsg.Request) (kmsg.Response, error, bool) {
 		c.KeepControl()
-		mu.Lock()
-		fail := rng.IntN(100) < 5
-		code := retriable[rng.IntN(len(retriable))]
-		mu.Unlock()
-		if !fail {
-			return nil, nil, false
-		}
-		injected.Add(1)
-		return produceErrorResponse(req, code), nil, true
+		n.Add(1)
+		return nil, nil, false
 	})
-	p := produceThroughFault(t, c, topic, nil, func(<-chan struct{}) {})
-	if injected.Load() == 0 || p.Stats().Retries == 0 {
-		t.Fatalf("the fault never bit: %d errors injected, %d retries", injected.Load(), p.Stats().Retries)
-	}
-	t.Logf("%d Produce requests answered with errors, %d batch retries", injected.Load(), p.Stats().Retries)
+	return &n
 }
 
+// TestFaultTimedOutAfterAppend: the broker appends a batch, then answers
+// REQUEST_TIMED_OUT, for about 5% of Produce requests. Every retry of such a
+// batch must be recognised as a duplicate.
+func TestFaultTimedOutAfterAppend(t *testing.T) {
+	var fault *kfake.FaultHandle
+	runFaultTest(t, faultTest{
+		fault: func(t *testing.T, c *kfake.Cluster, env *faultEnv) {
+			hit := sometimes(5)
+			fault = c.Fault(kfake.Fault{
+				Keys: []kmsg.Key{kmsg.Produce}, Err: kerr.RequestTimedOut, Count: -1,
+				When: func(kmsg.Request) bool { return hit() },
+			})
+		},
+		check: func(t *testing.T, r *faultRun) {
+			st := r.p.Stats()
+			if fault.Hits() == 0 || st.Retries == 0 {
+				t.Fatalf("the fault never bit: %d requests answered REQUEST_TIMED_OUT, %d retries", fault.Hits(), st.Retries)
+			}
+			if st.SequenceRestarts != 0 {
+				t.Fatalf("%d partitions restarted their sequences; a timed-out append needs none", st.SequenceRestarts)
+			}
+		},
+	})
+}
+
+// TestFaultRetriableProduceErrors: about 5% of Produce requests are answered
+// with retriable errors, nothing written.
+func TestFaultRetriableProduceErrors(t *testing.T) {
+	retriable := []int16{6 /* NOT_LEADER_OR_FOLLOWER */, 7 /* REQUEST_TIMED_OUT */, 19 /* NOT_ENOUGH_REPLICAS */, 5 /* LEADER_NOT_AVAILABLE */}
+	var injected atomic.Int64
+	runFaultTest(t, faultTest{
+		fault: func(t *testing.T, c *kfake.Cluster, env *faultEnv) {
+			hit, pick := sometimes(5), rand.New(rand.NewPCG(3, 4))
+			var mu sync.Mutex
+			c.ControlKey(int16(kmsg.Produce), func(req kmsg.Request) (kmsg.Response, error, bool) {
+				c.KeepControl()
+				if !hit() {
+					return nil, nil, false
+				}
+				mu.Lock()
+				code := retriable[pick.IntN(len(retriable))]
+				mu.Unlock()
+				injected.Add(1)
+				return produceErrorResponse(req, code), nil, true
+			})
+		},
+		check: func(t *testing.T, r *faultRun) {
+			if injected.Load() == 0 || r.p.Stats().Retries == 0 {
+				t.Fatalf("the fault never bit: %d errors injected, %d retries", injected.Load(), r.p.Stats().Retries)
+			}
+		},
+	})
+}
+
+// TestFaultConnectionClosed: about 2% of Produce requests make the broker
+// close the connection, losing the requests pipelined behind them on it.
+func TestFaultConnectionClosed(t *testing.T) {
+	var closed atomic.Int64
+	runFaultTest(t, faultTest{
+		fault: func(t *testing.T, c *kfake.Cluster, env *faultEnv) {
+			hit := sometimes(2)
+			c.ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
+				c.KeepControl()
+				if !hit() {
+					return nil, nil, false
+				}
+				closed.Add(1)
+				return nil, errors.New("fault: closing the connection"), true
+			})
+		},
+		check: func(t *testing.T, r *faultRun) {
+			if closed.Load() == 0 || r.p.Stats().Retries == 0 {
+				t.Fatalf("the fault never bit: %d connections closed, %d retries", closed.Load(), r.p.Stats().Retries)
+			}
+		},
+	})
+}
+
+// TestFaultSlowBroker: the broker holds a Produce request past the
+// producer's request.timeout.ms (1 s), then appends it; one request at a
+// time, about ten times over the run. The producer gives up on the
+// request, retries its batches, and must not write them twice.
+func TestFaultSlowBroker(t *testing.T) {
+	var held atomic.Int64
+	runFaultTest(t, faultTest{
+		edit: func(c *Config) { c.RequestTimeout = time.Second },
+		fault: func(t *testing.T, c *kfake.Cluster, env *faultEnv) {
+			var holding atomic.Bool
+			c.ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
+				c.KeepControl()
+				due := held.Load() * faultRecords / 10
+				if env.sent.Load() >= due && held.Load() < 10 && holding.CompareAndSwap(false, true) {
+					held.Add(1)
+					c.SleepControl(func() {
+						select {
+						case <-time.After(1200 * time.Millisecond):
+						case <-env.stop:
+						}
+					})
+					holding.Store(false)
+				}
+				return nil, nil, false
+			})
+		},
+		check: func(t *testing.T, r *faultRun) {
+			if held.Load() == 0 || r.p.Stats().Retries == 0 {
+				t.Fatalf("the fault never bit: %d requests held, %d retries", held.Load(), r.p.Stats().Retries)
+			}
+		},
+	})
+}
+
+// TestFaultBrokerRemoved: one broker leaves the cluster for good a third of
+// the way through; its partitions move to the others.
+func TestFaultBrokerRemoved(t *testing.T) {
+	runFaultTest(t, faultTest{
+		paced: true,
+		fault: func(t *testing.T, c *kfake.Cluster, env *faultEnv) {
+			env.strike() // the first checkpoint, at record 0
+			for k := int64(1); k < faultCheckpoints; k++ {
+				if !env.waitSent(k * faultRecords / faultCheckpoints) {
+					return
+				}
+				if k == faultCheckpoints/3 {
+					if err := c.RemoveNode(1); err != nil {
+						t.Errorf("RemoveNode(1): %v", err)
+					}
+				}
+				env.strike()
+			}
+		},
+	})
+}
+
+// TestFaultLeadersShuffled: every partition's leader moves every 100 ms.
 func TestFaultLeadersShuffled(t *testing.T) {
-	const topic, partitions = "shuffled", 6
-	c := newCluster(t, 3, topic, partitions)
-	st := newStrikes()
-	p := produceThroughFault(t, c, topic, st, func(stop <-chan struct{}) {
-		every(100*time.Millisecond, stop, func() {
-			c.ShufflePartitionLeaders()
-			st.strike()
-		})
+	runFaultTest(t, faultTest{
+		paced: true,
+		fault: func(t *testing.T, c *kfake.Cluster, env *faultEnv) {
+			env.strike()
+			every(100*time.Millisecond, env.stop, func() {
+				c.ShufflePartitionLeaders()
+				env.strike()
+			})
+		},
 	})
-	t.Logf("%d leader shuffles, %d retries, metadata version %d", st.n.Load(), p.Stats().Retries, p.Stats().MetadataVersion)
 }
 
+// TestFaultBrokerRemovedAndAdded: a broker leaves and comes back at once,
+// every 150 ms, round robin.
 func TestFaultBrokerRemovedAndAdded(t *testing.T) {
-	const topic, partitions = "restarts", 6
-	c := newCluster(t, 3, topic, partitions)
-	st := newStrikes()
-	p := produceThroughFault(t, c, topic, st, func(stop <-chan struct{}) {
-		every(150*time.Millisecond, stop, func() {
-			node := int32(st.n.Load() % 3)
-			if err := c.RemoveNode(node); err != nil {
-				t.Errorf("RemoveNode(%d): %v", node, err)
-				return
-			}
-			if _, _, err := c.AddNode(node, 0); err != nil {
-				t.Errorf("AddNode(%d): %v", node, err)
-				return
-			}
-			st.strike()
-		})
+	runFaultTest(t, faultTest{
+		paced: true,
+		fault: func(t *testing.T, c *kfake.Cluster, env *faultEnv) {
+			env.strike()
+			every(150*time.Millisecond, env.stop, func() {
+				node := int32(env.strikes.Load() % faultBrokers)
+				if err := c.RemoveNode(node); err != nil {
+					t.Errorf("RemoveNode(%d): %v", node, err)
+					return
+				}
+				if _, _, err := c.AddNode(node, 0); err != nil {
+					t.Errorf("AddNode(%d): %v", node, err)
+					return
+				}
+				env.strike()
+			})
+		},
 	})
-	t.Logf("%d broker restarts, %d retries", st.n.Load(), p.Stats().Retries)
+}
+
+// TestFaultPartitionRejects: the broker rejects about 20% of the batches of
+// one partition with a non-retriable error (INVALID_RECORD), writing
+// nothing. Those records fail; the partition's later batches take over
+// their sequence numbers; every other partition flows on, keeps its
+// producer id and sequences, and loses nothing.
+func TestFaultPartitionRejects(t *testing.T) {
+	const rejected = 3
+	var inits *atomic.Int64
+	var fault *kfake.FaultHandle
+	runFaultTest(t, faultTest{
+		fault: func(t *testing.T, c *kfake.Cluster, env *faultEnv) {
+			inits = countRequests(c, kmsg.InitProducerID)
+			hit := sometimes(20)
+			fault = c.Fault(kfake.Fault{
+				Keys: []kmsg.Key{kmsg.Produce}, Partitions: []int32{rejected}, Err: kerr.InvalidRecord, Count: -1,
+				When: func(kmsg.Request) bool { return hit() },
+			})
+		},
+		mayFail: func(md RecordMetadata, err error) bool {
+			return md.Partition == rejected && errors.Is(err, wire.ErrInvalidRecord)
+		},
+		check: func(t *testing.T, r *faultRun) {
+			st := r.p.Stats()
+			if fault.Hits() == 0 || r.failed == 0 {
+				t.Fatalf("the fault never bit: %d rejections, %d records failed", fault.Hits(), r.failed)
+			}
+			if st.SequenceRestarts != 0 || inits.Load() != 1 {
+				t.Fatalf("%d sequence restarts and %d InitProducerId requests: a rejected batch needs neither", st.SequenceRestarts, inits.Load())
+			}
+		},
+	})
 }

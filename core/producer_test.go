@@ -18,6 +18,9 @@ import (
 type sentRecord struct {
 	rec Record
 	md  RecordMetadata
+	// err is the error the record's callback got; such a record must not
+	// be read back.
+	err error
 }
 
 // sendAll sends n records made by mk, asynchronously, and returns every
@@ -95,10 +98,18 @@ func mixedRecord(topic string, valueSize int) func(i int) Record {
 // each exactly once, its bytes, key, headers, timestamp, partition (the
 // callback's, and murmur2's for keyed records), offset (unless the producer
 // could not know it: acks=0), and Send order within each partition.
+//
+// Records whose callback failed (err set) must not be read back.
 func verifyReadBack(t *testing.T, sent []sentRecord, got []*kgo.Record, partitions int, offsets bool) {
 	t.Helper()
-	if len(got) != len(sent) {
-		t.Fatalf("read back %d records, sent %d", len(got), len(sent))
+	delivered := 0
+	for _, s := range sent {
+		if s.err == nil {
+			delivered++
+		}
+	}
+	if len(got) != delivered {
+		t.Fatalf("read back %d records, %d were acknowledged", len(got), delivered)
 	}
 	seen := make([]bool, len(sent))
 	lastOffset := map[int32]int64{}
@@ -113,6 +124,9 @@ func verifyReadBack(t *testing.T, sent []sentRecord, got []*kgo.Record, partitio
 		}
 		seen[i] = true
 		s := sent[i]
+		if s.err != nil {
+			t.Fatalf("record %d read back, yet its callback failed with %v", i, s.err)
+		}
 		if !bytes.Equal(g.Value, s.rec.Value) {
 			t.Fatalf("record %d value differs (%d bytes read, %d sent)", i, len(g.Value), len(s.rec.Value))
 		}

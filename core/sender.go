@@ -26,6 +26,11 @@ type sender struct {
 	log   *slog.Logger
 
 	compressor *wire.Compressor // nil without compression.type
+	// compressScratch receives compressed batches before they are copied
+	// into their own slots.
+	compressScratch []byte
+	// decompressor reads back compressed batches the sender must split.
+	decompressor *wire.Decompressor
 
 	conns       map[int32]*brokerConn
 	correlation int32
@@ -42,6 +47,10 @@ type sender struct {
 	metadataResponse     wire.MetadataResponse
 
 	idem idempotence
+
+	// inFlightExpiry is no later than the earliest delivery deadline of a
+	// batch in flight (see expireInFlight).
+	inFlightExpiry int64
 
 	// Per-loop scratch, reused so a steady loop allocates nothing.
 	readyByNode      map[int32][]*partition
@@ -94,6 +103,7 @@ func (s *sender) run() {
 		wakeAt = min(wakeAt, s.idem.maybeInit(s, now))
 		wakeAt = min(wakeAt, s.sendReady(now))
 		wakeAt = min(wakeAt, s.expireRequests(now))
+		wakeAt = min(wakeAt, s.expireInFlight(now))
 		s.poll(time.Duration(wakeAt - now))
 		s.handleNetwork()
 	}

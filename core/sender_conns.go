@@ -113,8 +113,7 @@ func (s *sender) onWritten(c *brokerConn, corr int32, now int64) {
 		if r.correlation == corr && r.noResponse {
 			c.take(corr)
 			for _, b := range r.batches {
-				b.part.inFlight--
-				s.completeBatch(b, -1, -1, nil)
+				s.batchWritten(b, -1, -1)
 			}
 			s.recycle(r)
 			return
@@ -187,8 +186,7 @@ func (s *sender) abandon(r *request, err error, now int64) {
 		s.idem.onFailure(s, err, now)
 	case wire.APIKeyProduce:
 		for _, b := range r.batches {
-			b.part.inFlight--
-			s.failOrRetry(b, err, now)
+			s.batchFailed(b, err, now)
 		}
 	}
 	s.recycle(r)
@@ -239,8 +237,10 @@ func (s *sender) anyReady(now int64) *brokerConn {
 		return best
 	}
 	for _, c := range s.conns {
-		if c.state == connConnecting || c.state == connHandshake {
-			return nil // one is on its way
+		if c.state != connDown {
+			// One is on its way, or busy: its capacity comes back with
+			// its next answer.
+			return nil
 		}
 	}
 	s.connectSomewhere(now)

@@ -11,6 +11,11 @@ type producerStats struct {
 	batchesSent   atomic.Int64
 	requests      atomic.Int64
 	retries       atomic.Int64
+	// splits counts batches split after MESSAGE_TOO_LARGE;
+	// sequenceRestarts counts partitions whose idempotent sequences
+	// restarted under a new producer id.
+	splits           atomic.Int64
+	sequenceRestarts atomic.Int64
 }
 
 // Stats is a snapshot of what a producer has done and holds.
@@ -31,6 +36,13 @@ type Stats struct {
 	BufferWaiters           int
 	// MetadataVersion counts metadata updates.
 	MetadataVersion uint64
+	// BatchSplits counts batches split in two after the broker refused
+	// them as too large (MESSAGE_TOO_LARGE).
+	BatchSplits int64
+	// SequenceRestarts counts partitions whose sequence numbers restarted
+	// under a new producer id (idempotence), after the broker lost track of
+	// them or a batch of unknown fate left a gap.
+	SequenceRestarts int64
 }
 
 // Stats reads the producer's counters; it takes no lock.
@@ -48,5 +60,7 @@ func (p *Producer) Stats() Stats {
 		BufferFree:       int64(a.Free),
 		BufferWaiters:    a.Waiters,
 		MetadataVersion:  p.meta.snapshot.Load().version,
+		BatchSplits:      p.stats.splits.Load(),
+		SequenceRestarts: p.stats.sequenceRestarts.Load(),
 	}
 }
