@@ -139,23 +139,7 @@ func (s *sender) expireQueued(p *partition, now int64) int64 {
 // gives the batch's memory back (SEED-NOTES.md §8: completion).
 func (s *sender) completeBatch(b *batch, baseOffset, logAppendTime int64, err error) {
 	n := b.recordCountOrSettled()
-	md := RecordMetadata{Topic: b.part.topic.name, Partition: b.part.index, Offset: -1}
-	for i := range int(n) {
-		c := b.completions.at(i)
-		md.Opaque = c.opaque
-		md.Offset = -1
-		if err == nil && baseOffset >= 0 {
-			md.Offset = baseOffset + int64(i)
-		}
-		ts := b.baseTimestamp + c.timestampDelta
-		if logAppendTime >= 0 {
-			ts = logAppendTime
-		}
-		md.Timestamp = time.UnixMilli(ts)
-		if c.cb != nil {
-			c.cb(md, err)
-		}
-	}
+	s.runCallbacks(b, int(n), baseOffset, logAppendTime, err)
 	if err == nil {
 		s.idem.onBatchAcked(b)
 		s.p.stats.recordsSent.Add(int64(n))
