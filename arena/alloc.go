@@ -61,6 +61,7 @@ func (a *Arena) tryAllocRun(count int) (Span, error) {
 // waiter. A waiter for a run of slots takes it as soon as that many
 // contiguous slots are free; since nothing newer is allocated while it
 // waits, fragmentation delays it at most until the spans now out are freed.
+// A caller that has to wait runs Options.OnWait once it is queued.
 //
 // A request larger than the arena fails at once with ErrTooLarge. Running
 // out of time returns a *TimeoutError (errors.Is ErrTimeout) saying how long
@@ -78,6 +79,9 @@ func (a *Arena) Alloc(ctx context.Context, n int, maxBlock time.Duration) (Span,
 	w := &waiter{count: count, ready: make(chan struct{})}
 	if done, err := a.enqueue(w); done || err != nil {
 		return w.span, err
+	}
+	if a.onWait != nil {
+		a.onWait()
 	}
 	a.waits.Add(1)
 	start := time.Now()

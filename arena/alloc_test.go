@@ -237,3 +237,55 @@ func TestCloseRefusesWhileCallersWait(t *testing.T) {
 	}
 	mustFree(t, a, held...)
 }
+
+// TestOnWaitRunsOnceTheCallerIsQueued checks Options.OnWait's contract: it
+// runs only for a caller that really waits, once Waiters counts that caller,
+// and outside the arena's lock: here it frees the slot the caller waits for,
+// which takes that lock to serve the queue.
+func TestOnWaitRunsOnceTheCallerIsQueued(t *testing.T) {
+	const slots, slotSize = 2, 64
+	var (
+		a         *Arena
+		held      []Span
+		runs      int
+		seen      int
+		freeError error
+	)
+	a, err := New(slots*slotSize, slotSize, Options{OnWait: func() {
+		runs++
+		seen = a.Waiters()
+		freeError = a.Free(held[0])
+	}})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := a.Close(); err != nil {
+			t.Errorf("Close at end of test: %v", err)
+		}
+	})
+	for range slots {
+		s, err := a.Alloc(t.Context(), 1, time.Minute)
+		if err != nil {
+			t.Fatalf("Alloc with memory free: %v", err)
+		}
+		held = append(held, s)
+	}
+	if runs != 0 {
+		t.Fatalf("OnWait ran %d times for callers that did not wait", runs)
+	}
+
+	results := make(chan allocResult, 1)
+	go func() {
+		s, err := a.Alloc(t.Context(), 1, time.Minute)
+		results <- allocResult{span: s, err: err}
+	}()
+	r := receive(t, results)
+	if runs != 1 || seen != 1 || freeError != nil {
+		t.Fatalf("OnWait ran %d times, saw %d waiters, freed with %v; want once, 1, nil", runs, seen, freeError)
+	}
+	if r.err != nil || r.span.Slot() != held[0].Slot() {
+		t.Fatalf("the waiting Alloc returned %+v; want the slot OnWait freed (%d)", r, held[0].Slot())
+	}
+	mustFree(t, a, r.span, held[1])
+}

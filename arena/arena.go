@@ -32,6 +32,7 @@ type Arena struct {
 	blocked  atomic.Int64 // nanoseconds callers spent waiting
 	waits    atomic.Uint64
 	timeouts atomic.Uint64
+	onWait   func() // Options.OnWait
 
 	// mu guards queue and serializes runs, serving waiters and Close; the
 	// single-slot path never takes it.
@@ -67,6 +68,7 @@ func New(size, slotSize int, opts Options) (*Arena, error) {
 		id:          arenaIDs.Add(1),
 		bitmap:      newSlotBitmap(slots),
 		generations: newGenerationTable(slots),
+		onWait:      opts.OnWait,
 	}, nil
 }
 

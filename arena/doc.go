@@ -17,7 +17,9 @@
 //
 // A caller that finds the arena full waits in Alloc, first come first
 // served, up to max.block.ms, as Kafka's BufferPool does: freed memory goes
-// to the oldest waiter, and nobody allocates past a waiter.
+// to the oldest waiter, and nobody allocates past a waiter. Options.OnWait
+// tells the one who frees memory (the producer's sender) that a caller has
+// started to wait.
 //
 // Go pointers must never be stored in arena memory: the garbage collector does
 // not scan it. The region is unmapped by Close, which refuses while spans are

@@ -12,8 +12,9 @@ import (
 // alignment a transparent huge page needs.
 const hugePageSize = 2 << 20
 
-// Options tunes how the arena's memory is obtained. The zero value maps
-// lazily with base pages and no lock, like any Go allocation.
+// Options tunes how the arena's memory is obtained and who hears of callers
+// waiting for it. The zero value maps lazily with base pages and no lock,
+// like any Go allocation, and tells nobody of waits.
 type Options struct {
 	// Populate faults every page in at New (MAP_POPULATE), so the first batch
 	// written to a slot takes no page fault on the Send path.
@@ -29,6 +30,16 @@ type Options struct {
 	// them New fails with ErrLock (also wrapping unix.EPERM or unix.ENOMEM),
 	// and the caller may retry without Lock.
 	Lock bool
+
+	// OnWait, when set, runs each time an Alloc caller starts to wait for
+	// memory: after it has joined the queue (Waiters already counts it),
+	// outside the arena's lock, on that caller's goroutine, before its wait
+	// begins. It tells whoever frees memory that someone waits: a producer
+	// wakes its sender, which sends every batch at once while Waiters is
+	// above zero (Kafka's "memory exhausted" readiness). Run any earlier, the
+	// hook could let the sender look, count no waiter and sleep. It must not
+	// block; it may call any method of the arena.
+	OnWait func()
 }
 
 // mapRegion returns size bytes of anonymous, private, zeroed memory set up as

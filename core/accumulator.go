@@ -30,6 +30,9 @@ type accumulator struct {
 	wake func()
 	// closeCtx ends waits for memory when the producer closes.
 	closeCtx context.Context
+	// sender tells when a Send comes from a Callback: it must not wait for
+	// memory that only the sender goroutine it runs on can free.
+	sender *senderGoroutine
 }
 
 // partition is one topic-partition's chain plus the sender's bookkeeping.
@@ -68,10 +71,18 @@ func newPartition(t *topicState, index int32) *partition {
 	return p
 }
 
+// blockedTime is what one Send has spent of max.block.ms so far.
+type blockedTime struct {
+	metadata time.Duration // waiting for the topic's metadata
+	// memory is the time spent waiting for buffer memory: more than one
+	// wait when another appender linked its batch first (see append).
+	memory time.Duration
+}
+
 // append encodes r into the partition's open batch, opening a new batch when
-// needed (and saying so). It blocks only for arena memory, at most
-// max.block.ms.
-func (a *accumulator) append(ctx context.Context, p *partition, r *Record, ts, mono int64, payload int, cb Callback) (newBatch bool, err error) {
+// needed (and saying so). It blocks only for arena memory, at most what
+// waited says is left of max.block.ms, and adds the time it waits there.
+func (a *accumulator) append(ctx context.Context, p *partition, r *Record, ts, mono int64, payload int, cb Callback, waited *blockedTime) (newBatch bool, err error) {
 	for {
 		tail := p.tail.Load()
 		if tail.tryAppend(r, ts, payload, cb) {
@@ -83,7 +94,7 @@ func (a *accumulator) append(ctx context.Context, p *partition, r *Record, ts, m
 			p.tail.CompareAndSwap(tail, next)
 			continue
 		}
-		nb, err := a.openBatch(ctx, p, r, ts, mono, payload, cb)
+		nb, err := a.openBatch(ctx, p, r, ts, mono, payload, cb, waited)
 		if err != nil {
 			return false, err
 		}
@@ -100,17 +111,16 @@ func (a *accumulator) append(ctx context.Context, p *partition, r *Record, ts, m
 
 // openBatch takes memory for a new batch big enough for r and appends r to
 // it while it is still private, so the append cannot fail.
-func (a *accumulator) openBatch(ctx context.Context, p *partition, r *Record, ts, mono int64, payload int, cb Callback) (*batch, error) {
+func (a *accumulator) openBatch(ctx context.Context, p *partition, r *Record, ts, mono int64, payload int, cb Callback, waited *blockedTime) (*batch, error) {
 	size := max(a.batchSize, wire.BatchHeaderSize+wire.RecordSizeFor(payload, 0, 0))
 	span, err := a.arena.TryAlloc(size)
 	if errors.Is(err, arena.ErrFull) {
-		span, err = a.waitForMemory(ctx, size)
+		start := a.clock.now() // only a Send that waits reads the clock for it
+		span, err = a.waitForMemory(ctx, p, size, waited)
 		mono = a.clock.now() // the batch is born now, not before the wait
+		waited.memory += time.Duration(mono - start)
 	}
 	if err != nil {
-		if errors.Is(err, arena.ErrTimeout) {
-			return nil, fmt.Errorf("%w: no buffer memory for a %d-byte batch within max.block.ms: %w", ErrTimeout, size, err)
-		}
 		return nil, err
 	}
 	b := newBatch(p, span, a.arena.Bytes(span), ts, mono)
@@ -131,18 +141,29 @@ func (a *accumulator) discard(b *batch) {
 	}
 }
 
-// waitForMemory blocks for arena memory like Kafka's BufferPool: the sender
-// is woken first, since waiters make every batch ready and completions are
-// what frees memory. Close ends the wait with ErrClosed.
-func (a *accumulator) waitForMemory(ctx context.Context, size int) (arena.Span, error) {
-	a.wake()
+// waitForMemory blocks for arena memory like Kafka's BufferPool, for what
+// the Send's earlier waits left of max.block.ms (Java's KafkaProducer:
+// remainingWaitMs). The arena wakes the sender once this caller is queued
+// (arena.Options.OnWait): waiters make every batch ready, and completions
+// are what free memory. Close ends the wait with ErrClosed.
+func (a *accumulator) waitForMemory(ctx context.Context, p *partition, size int, waited *blockedTime) (arena.Span, error) {
+	if a.sender.running() {
+		return arena.Span{}, fmt.Errorf("%w: Send would wait for buffer memory, which only the sender goroutine running this callback can free",
+			ErrCalledFromCallback)
+	}
+	budget := max(a.maxBlock-waited.metadata-waited.memory, 0)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	stop := context.AfterFunc(a.closeCtx, cancel)
 	defer stop()
-	span, err := a.arena.Alloc(ctx, size, a.maxBlock)
+	span, err := a.arena.Alloc(ctx, size, budget)
 	if err != nil && a.closeCtx.Err() != nil {
 		return span, fmt.Errorf("%w while waiting for buffer memory", ErrClosed)
+	}
+	var timeout *arena.TimeoutError
+	if errors.As(err, &timeout) {
+		return span, &MaxBlockError{Topic: p.topic.name, MaxBlock: a.maxBlock, Metadata: waited.metadata,
+			Bytes: size, MemoryBudget: max(a.maxBlock-waited.metadata, 0), Memory: waited.memory + timeout.Waited, Err: err}
 	}
 	return span, err
 }

@@ -196,23 +196,7 @@ func (s *sender) completeBatch(b *batch, baseOffset, logAppendTime int64, err er
 // counts the records done. The batch's memory stays taken.
 func (s *sender) completeRecords(b *batch, baseOffset, logAppendTime int64, err error) {
 	n := b.recordCountOrSettled()
-	md := RecordMetadata{Topic: b.part.topic.name, Partition: b.part.index, Offset: -1}
-	for i := range int(n) {
-		c := b.completions.at(i)
-		md.Opaque = c.opaque
-		md.Offset = -1
-		if err == nil && baseOffset >= 0 {
-			md.Offset = baseOffset + int64(i)
-		}
-		ts := b.baseTimestamp + c.timestampDelta
-		if logAppendTime >= 0 {
-			ts = logAppendTime
-		}
-		md.Timestamp = time.UnixMilli(ts)
-		if c.cb != nil {
-			c.cb(md, err)
-		}
-	}
+	s.runCallbacks(b, int(n), baseOffset, logAppendTime, err)
 	if err == nil {
 		s.p.stats.recordsSent.Add(int64(n))
 		s.p.stats.bytesSent.Add(int64(len(b.wireBytes)))

@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -58,4 +59,47 @@ func TestFlushWaitsOnlyForEarlierRecords(t *testing.T) {
 		t.Fatal("Flush returned before the record sent ahead of it completed")
 	}
 	t.Logf("Flush returned with %d records sent by others so far", flushedWhileSending)
+}
+
+// TestFlushOnceCloseHasBegun: Flush after Close, or while Close runs,
+// returns ErrClosed at once instead of waiting for a sender that is gone or
+// going.
+func TestFlushOnceCloseHasBegun(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
+	defer cancel()
+
+	t.Run("after Close", func(t *testing.T) {
+		p := newTestProducer(t, newCluster(t, 1, "t", 1), nil)
+		if err := p.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Flush(ctx); !errors.Is(err, ErrClosed) {
+			t.Fatalf("Flush after Close = %v, want ErrClosed", err)
+		}
+	})
+
+	t.Run("while Close runs", func(t *testing.T) {
+		c := newCluster(t, 1, "t", 1)
+		silenceProduce(c) // Close cannot finish while the record is unanswered
+		p := newTestProducer(t, c, nil)
+		outcome := make(chan error, 1)
+		r := Record{Topic: "t", Value: []byte("x")}
+		if err := p.Send(ctx, &r, func(_ RecordMetadata, err error) { outcome <- err }); err != nil {
+			t.Fatal(err)
+		}
+		closeCtx, stopClose := context.WithCancel(ctx)
+		closed := make(chan error, 1)
+		go func() { closed <- p.Close(closeCtx) }()
+		waitFor(t, ctx, "Close to begin", p.closed.Load)
+		if err := p.Flush(ctx); !errors.Is(err, ErrClosed) {
+			t.Fatalf("Flush while Close runs = %v, want ErrClosed", err)
+		}
+		stopClose()
+		if err := <-closed; !errors.Is(err, context.Canceled) {
+			t.Fatalf("Close = %v, want its context's error", err)
+		}
+		if err := <-outcome; !errors.Is(err, ErrClosed) {
+			t.Fatalf("the record ended with %v, want ErrClosed", err)
+		}
+	})
 }

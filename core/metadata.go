@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// metadata is the producer's view of the cluster (SEED-NOTES.md §3).
+// metadata is the producer's view of the cluster (Java's ProducerMetadata).
 //
 // User goroutines read an immutable snapshot through an atomic pointer: no
 // lock on the Send path. Only the sender goroutine builds new snapshots, from
@@ -24,6 +24,9 @@ type metadata struct {
 	// refresh asks the sender for a Metadata request soon.
 	refresh atomic.Bool
 	wake    func()
+	// sender tells when a Send comes from a Callback: it must not wait
+	// for metadata that only the sender goroutine it runs on can fetch.
+	sender *senderGoroutine
 }
 
 // clusterSnapshot is one immutable version of the cluster view.
@@ -67,8 +70,8 @@ type topicState struct {
 	parts []*partition
 }
 
-func newMetadata(wake func()) *metadata {
-	m := &metadata{wanted: make(map[string]struct{}), wake: wake}
+func newMetadata(wake func(), sender *senderGoroutine) *metadata {
+	m := &metadata{wanted: make(map[string]struct{}), wake: wake, sender: sender}
 	m.snapshot.Store(&clusterSnapshot{
 		nodes:   map[int32]string{},
 		topics:  map[string]*topicMeta{},
@@ -79,16 +82,22 @@ func newMetadata(wake func()) *metadata {
 
 // topic returns the usable metadata of a topic, asking the sender for it and
 // waiting (at most maxBlock, or until ctx ends) when the topic is not known
-// yet. The fast path is one atomic load and one map lookup.
-func (m *metadata) topic(ctx context.Context, name string, maxBlock time.Duration, closeCtx context.Context) (*topicMeta, error) {
+// yet. It also returns how long it waited, which the wait for buffer memory
+// must not get again: both share one max.block.ms. The fast path is one
+// atomic load and one map lookup, and reads no clock.
+func (m *metadata) topic(ctx context.Context, name string, maxBlock time.Duration, closeCtx context.Context) (*topicMeta, time.Duration, error) {
 	snap := m.snapshot.Load()
 	if t := snap.topics[name]; t != nil && len(t.partitions) > 0 {
-		return t, nil
+		return t, 0, nil
 	}
 	return m.waitTopic(ctx, name, maxBlock, closeCtx)
 }
 
-func (m *metadata) waitTopic(ctx context.Context, name string, maxBlock time.Duration, closeCtx context.Context) (*topicMeta, error) {
+func (m *metadata) waitTopic(ctx context.Context, name string, maxBlock time.Duration, closeCtx context.Context) (*topicMeta, time.Duration, error) {
+	if m.sender.running() {
+		return nil, 0, fmt.Errorf("%w: Send would wait for the metadata of topic %q, which only the sender goroutine running this callback can fetch",
+			ErrCalledFromCallback, name)
+	}
 	start := time.Now()
 	timer := time.NewTimer(maxBlock)
 	defer timer.Stop()
@@ -97,10 +106,10 @@ func (m *metadata) waitTopic(ctx context.Context, name string, maxBlock time.Dur
 		snap := m.snapshot.Load()
 		t := snap.topics[name]
 		if t != nil && len(t.partitions) > 0 {
-			return t, nil
+			return t, time.Since(start), nil
 		}
 		if t != nil && t.err != nil && !wire.IsRetriable(t.err) {
-			return nil, fmt.Errorf("topic %q: %w", name, t.err)
+			return nil, 0, fmt.Errorf("topic %q: %w", name, t.err)
 		}
 		m.requestRefresh()
 		select {
@@ -110,12 +119,12 @@ func (m *metadata) waitTopic(ctx context.Context, name string, maxBlock time.Dur
 			if t != nil && t.err != nil {
 				cause = t.err
 			}
-			return nil, fmt.Errorf("%w: topic %q not present in metadata after %v (max.block.ms): %w",
-				ErrTimeout, name, time.Since(start).Round(time.Millisecond), cause)
+			waited := time.Since(start)
+			return nil, waited, &MaxBlockError{Topic: name, MaxBlock: maxBlock, Metadata: waited, Err: cause}
 		case <-ctx.Done():
-			return nil, fmt.Errorf("waiting for metadata of topic %q: %w", name, ctx.Err())
+			return nil, 0, fmt.Errorf("waiting for metadata of topic %q: %w", name, ctx.Err())
 		case <-closeCtx.Done():
-			return nil, fmt.Errorf("%w while waiting for metadata of topic %q", ErrClosed, name)
+			return nil, 0, fmt.Errorf("%w while waiting for metadata of topic %q", ErrClosed, name)
 		}
 	}
 }

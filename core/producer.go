@@ -18,12 +18,21 @@ import (
 //
 // Guarantees:
 //   - Every Send ends in exactly one Callback call, or one returned error
-//     (then the callback is never called).
+//     (then the callback is never called and nothing stays pending).
 //   - With enable.idempotence (the default), records of a partition are
 //     written once each, in Send order, even with 5 requests in flight and
 //     retries.
 //   - Callbacks run on the producer's sender goroutine, one at a time, in
-//     offset order within a partition.
+//     offset order within a partition. A Callback that panics is recovered
+//     and logged (Config.Logger, Error level); its record counts as
+//     completed and the producer carries on.
+//   - A Send blocks at most max.block.ms in all (metadata and buffer memory
+//     share the budget) or until its ctx ends.
+//   - Calls that would wait for the sender goroutine fail with
+//     ErrCalledFromCallback when made from a Callback instead of
+//     deadlocking: Flush, Close, SendSync, and a Send that would have to
+//     wait for metadata or buffer memory.
+//   - After Close (or while it runs), Send and Flush return ErrClosed.
 //
 // All methods are safe for concurrent use.
 type Producer struct {
@@ -33,6 +42,11 @@ type Producer struct {
 	meta   *metadata
 	acc    accumulator
 	sender *sender
+	// senderG is the sender goroutine, which runs callbacks.
+	senderG senderGoroutine
+	// maxRecordBytes is the largest encoded record (with its batch header)
+	// a batch can carry: max.request.size or the arena, the smaller.
+	maxRecordBytes int
 
 	// pending counts records appended and not yet completed. Every Send
 	// and every completed batch write it, so it has a cache line of its
@@ -79,11 +93,6 @@ func NewProducer(cfg Config) (*Producer, error) {
 		// producer to degrade, not refuse, so netpoll carries the load.
 		log.Warn("perfproducer.transport=iouring is not available; falling back to netpoll")
 	}
-	size := int(cfg.BufferMemory) / cfg.BatchSize * cfg.BatchSize
-	ar, err := arena.New(size, cfg.BatchSize, arena.Options{})
-	if err != nil {
-		return nil, fmt.Errorf("buffer.memory=%d batch.size=%d: %w", cfg.BufferMemory, cfg.BatchSize, err)
-	}
 	net, err := netpoll.New(netpoll.Config{
 		SendBufferBytes:        cfg.SendBufferBytes,
 		ReceiveBufferBytes:     cfg.ReceiveBufferBytes,
@@ -91,24 +100,32 @@ func NewProducer(cfg Config) (*Producer, error) {
 		ConnectionSetupTimeout: cfg.SocketConnectionSetupTimeout,
 	})
 	if err != nil {
-		ar.Close()
 		return nil, fmt.Errorf("opening the network selector: %w", err)
 	}
 	p := &Producer{
 		cfg:   cfg,
 		clock: newMonoClock(),
-		arena: ar,
 		done:  make(chan struct{}),
 	}
-	p.closeCtx, p.closeCancel = context.WithCancel(context.Background())
 	s := &sender{
-		p: p, cfg: &p.cfg, clock: p.clock, arena: ar, net: net, log: log,
+		p: p, cfg: &p.cfg, clock: p.clock, net: net, log: log,
 		conns:       make(map[int32]*brokerConn),
 		topics:      make(map[string]*topicState),
 		readyByNode: make(map[int32][]*partition),
 		idem:        newIdempotence(cfg.EnableIdempotence),
 		ctx:         context.Background(),
 	}
+	// The arena holds whole batch.size slots; a Send that has to wait for
+	// one wakes the sender once it is queued, so the sender sees it waiting.
+	size := int(cfg.BufferMemory) / cfg.BatchSize * cfg.BatchSize
+	ar, err := arena.New(size, cfg.BatchSize, arena.Options{OnWait: s.wake})
+	if err != nil {
+		net.Close()
+		return nil, fmt.Errorf("buffer.memory=%d batch.size=%d: %w", cfg.BufferMemory, cfg.BatchSize, err)
+	}
+	p.arena, s.arena = ar, ar
+	p.maxRecordBytes = min(cfg.MaxRequestSize, ar.Size())
+	p.closeCtx, p.closeCancel = context.WithCancel(context.Background())
 	if cfg.Compression != CompressionNone {
 		s.compressor, err = wire.NewCompressor(wire.Codec(cfg.Compression), cfg.compressionLevel())
 		if err != nil {
@@ -117,12 +134,14 @@ func NewProducer(cfg Config) (*Producer, error) {
 			return nil, &ConfigError{Key: "compression.type", Value: cfg.Compression.String(), Reason: err.Error()}
 		}
 	}
-	p.meta = newMetadata(s.wake)
+	p.meta = newMetadata(s.wake, &p.senderG)
 	s.meta = p.meta
 	p.sender = s
-	p.acc = accumulator{arena: ar, batchSize: cfg.BatchSize, maxBlock: cfg.MaxBlock, clock: p.clock, wake: s.wake, closeCtx: p.closeCtx}
+	p.acc = accumulator{arena: ar, batchSize: cfg.BatchSize, maxBlock: cfg.MaxBlock, clock: p.clock, wake: s.wake,
+		closeCtx: p.closeCtx, sender: &p.senderG}
 	go func() {
 		defer close(p.done)
+		p.senderG.set()
 		s.run()
 	}()
 	return p, nil
@@ -143,26 +162,38 @@ func (c *Config) compressionLevel() int {
 
 // Send appends a record for sending and returns once it is encoded; cb
 // (which may be nil) later receives its outcome. Send blocks only while the
-// topic's metadata is unknown or the buffer is full, each at most
-// max.block.ms, or until ctx ends.
+// topic's metadata is unknown or the buffer is full: at most max.block.ms
+// for both together, or until ctx ends.
 //
-// An error returned by Send means the record was not accepted and cb will
-// not be called: ErrClosed, ErrRecordTooLarge, ErrInvalidPartition,
-// ErrTimeout (max.block.ms), or ctx's error.
+// An error returned by Send means the record was not accepted, cb will not
+// be called and nothing stays pending: ErrClosed, ErrInvalidRecord (nil r,
+// or a Timestamp before the Unix epoch), ErrUnknownTopic (no topic),
+// ErrRecordTooLarge, ErrInvalidPartition, ErrTimeout (a *MaxBlockError:
+// max.block.ms ran out), ErrCalledFromCallback (called from a Callback, it
+// would have had to wait), or ctx's error.
 func (p *Producer) Send(ctx context.Context, r *Record, cb Callback) error {
 	if p.closed.Load() {
 		return ErrClosed
 	}
+	if r == nil {
+		return fmt.Errorf("%w: Send was given a nil *Record", ErrInvalidRecord)
+	}
 	if r.Topic == "" {
 		return fmt.Errorf("%w: record has no topic", ErrUnknownTopic)
 	}
+	ts, explicitTS := int64(0), !r.Timestamp.IsZero()
+	if explicitTS {
+		if ts = r.Timestamp.UnixMilli(); ts < 0 {
+			return fmt.Errorf("%w: timestamp %d ms is before the Unix epoch; Kafka timestamps are non-negative (a zero Timestamp means now)",
+				ErrInvalidRecord, ts)
+		}
+	}
 	payload := wire.RecordPayloadSize(r.Key, r.Value, r.Headers)
 	size := wire.BatchHeaderSize + wire.RecordSizeFor(payload, 0, 0)
-	if size > p.cfg.MaxRequestSize || int64(size) > p.cfg.BufferMemory {
-		return fmt.Errorf("%w: the record is %d bytes; max.request.size is %d and buffer.memory %d",
-			ErrRecordTooLarge, size, p.cfg.MaxRequestSize, p.cfg.BufferMemory)
+	if size > p.maxRecordBytes {
+		return p.recordTooLarge(size)
 	}
-	t, err := p.meta.topic(ctx, r.Topic, p.cfg.MaxBlock, p.closeCtx)
+	t, metadataWait, err := p.meta.topic(ctx, r.Topic, p.cfg.MaxBlock, p.closeCtx)
 	if err != nil {
 		return err
 	}
@@ -171,9 +202,8 @@ func (p *Producer) Send(ctx context.Context, r *Record, cb Callback) error {
 		return err
 	}
 	mono := p.clock.now()
-	ts := p.clock.wallMillis(mono)
-	if !r.Timestamp.IsZero() {
-		ts = r.Timestamp.UnixMilli()
+	if !explicitTS {
+		ts = p.clock.wallMillis(mono)
 	}
 	// Count the record before appending it, then look at closed again:
 	// either Close sees it pending (and waits for it), or this Send sees
@@ -183,7 +213,8 @@ func (p *Producer) Send(ctx context.Context, r *Record, cb Callback) error {
 		p.recordsDone(1)
 		return ErrClosed
 	}
-	newBatch, err := p.acc.append(ctx, part, r, ts, mono, payload, cb)
+	waited := blockedTime{metadata: metadataWait}
+	newBatch, err := p.acc.append(ctx, part, r, ts, mono, payload, cb, &waited)
 	if err != nil {
 		p.recordsDone(1)
 		return err
@@ -196,8 +227,17 @@ func (p *Producer) Send(ctx context.Context, r *Record, cb Callback) error {
 	return nil
 }
 
-// choosePartition picks the record's partition (SEED-NOTES.md §4 step 3),
-// and says whether the sticky partitioner chose it.
+// recordTooLarge is the error for a record of size bytes (batch header
+// included) that no batch could carry.
+func (p *Producer) recordTooLarge(size int) error {
+	return fmt.Errorf("%w: the record is %d bytes; max.request.size is %d, and buffer.memory (%d) holds %d bytes in whole batch.size (%d) slots",
+		ErrRecordTooLarge, size, p.cfg.MaxRequestSize, p.cfg.BufferMemory, p.arena.Size(), p.cfg.BatchSize)
+}
+
+// choosePartition picks the record's partition (Java's
+// KafkaProducer.partition: the record's own, else its key's murmur2 hash,
+// else the sticky partitioner), and says whether the sticky partitioner
+// chose it.
 func (p *Producer) choosePartition(t *topicMeta, r *Record) (part *partition, sticky bool, err error) {
 	n := len(t.partitions)
 	var i int32
@@ -215,31 +255,52 @@ func (p *Producer) choosePartition(t *topicMeta, r *Record) (part *partition, st
 	return t.partitions[i].part, sticky, nil
 }
 
-// SendSync sends a record and waits for its outcome.
+// SendSync sends a record and waits for its outcome: Send's errors, or the
+// error the record completed with. Called from a Callback it would wait for
+// its own goroutine, so it returns ErrCalledFromCallback and sends nothing.
 func (p *Producer) SendSync(ctx context.Context, r *Record) (RecordMetadata, error) {
+	if p.senderG.running() {
+		return unsent(r), fmt.Errorf("%w: SendSync waits for the sender goroutine, which is running this callback; use Send", ErrCalledFromCallback)
+	}
 	type outcome struct {
 		md  RecordMetadata
 		err error
 	}
 	ch := make(chan outcome, 1)
 	if err := p.Send(ctx, r, func(md RecordMetadata, err error) { ch <- outcome{md, err} }); err != nil {
-		return RecordMetadata{Topic: r.Topic, Partition: -1, Offset: -1, Opaque: r.Opaque}, err
+		return unsent(r), err
 	}
 	select {
 	case o := <-ch:
 		return o.md, o.err
 	case <-ctx.Done():
-		return RecordMetadata{Topic: r.Topic, Partition: -1, Offset: -1, Opaque: r.Opaque},
-			fmt.Errorf("waiting for the record's acknowledgement (it may still be delivered): %w", ctx.Err())
+		return unsent(r), fmt.Errorf("waiting for the record's acknowledgement (it may still be delivered): %w", ctx.Err())
 	}
+}
+
+// unsent is the metadata SendSync gives for a record with no outcome yet.
+func unsent(r *Record) RecordMetadata {
+	if r == nil {
+		return RecordMetadata{Partition: -1, Offset: -1}
+	}
+	return RecordMetadata{Topic: r.Topic, Partition: -1, Offset: -1, Opaque: r.Opaque}
 }
 
 // Flush sends every buffered record at once, ignoring linger.ms, and waits
 // until every record sent before the call has completed (Java's flush), or
 // ctx ends. Records other goroutines send meanwhile do not hold it up.
-// Flush must not be called from a Callback: callbacks run on the goroutine
-// that completes the records it would wait for.
+//
+// Flush returns ErrClosed at once after Close or while Close runs (Close
+// itself sends everything), and ErrCalledFromCallback from a Callback:
+// callbacks run on the goroutine that completes the records Flush would
+// wait for.
 func (p *Producer) Flush(ctx context.Context) error {
+	if p.closed.Load() {
+		return ErrClosed
+	}
+	if p.senderG.running() {
+		return fmt.Errorf("%w: Flush waits for the sender goroutine, which is running this callback", ErrCalledFromCallback)
+	}
 	p.flushing.Add(1)
 	defer p.flushing.Add(-1)
 	w := &flushWaiter{done: make(chan struct{})}
@@ -250,6 +311,15 @@ func (p *Producer) Flush(ctx context.Context) error {
 	select {
 	case <-w.done:
 		return nil
+	case <-p.done:
+		// Close began after the check above, and the sender stopped
+		// before it took this request.
+		select {
+		case <-w.done:
+			return nil
+		default:
+			return ErrClosed
+		}
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -293,9 +363,15 @@ func (p *Producer) recordsDone(n int64) {
 // their outcomes, then releases the connections and the buffer. When ctx
 // ends first, the records not yet completed fail with ErrClosed (their
 // callbacks run) and Close returns ctx's error. Later calls return the
-// first call's result. Close must not be called from a Callback (it waits
-// for the goroutine that runs callbacks).
+// first call's result. Sends and Flushes made once Close has begun return
+// ErrClosed; Sends blocked waiting for metadata or memory end with it.
+//
+// From a Callback, Close returns ErrCalledFromCallback and closes nothing:
+// it would wait for the goroutine that runs callbacks.
 func (p *Producer) Close(ctx context.Context) error {
+	if p.senderG.running() {
+		return fmt.Errorf("%w: Close waits for the sender goroutine, which is running this callback", ErrCalledFromCallback)
+	}
 	p.closeOnce.Do(func() { p.closeErr = p.close(ctx) })
 	return p.closeErr
 }

@@ -22,7 +22,8 @@ type Record struct {
 	Value []byte
 	// Headers travel with the record, in order.
 	Headers []Header
-	// Timestamp is the record's CreateTime; the zero value means now.
+	// Timestamp is the record's CreateTime; the zero value means now. It
+	// must not be before the Unix epoch (ErrInvalidRecord).
 	Timestamp time.Time
 	// Partition is honoured when PartitionSet is true; it must name an
 	// existing partition of Topic (ErrInvalidPartition otherwise).
@@ -50,8 +51,16 @@ type RecordMetadata struct {
 
 // Callback receives the outcome of one Send: metadata and a nil error, or
 // the error that ended it (metadata then still names topic, partition and
-// Opaque as far as they were known). Callbacks run on the producer's sender
-// goroutine, one at a time, in offset order within a partition: they must be
-// quick and must not block (in particular they must not call a Send that
-// could block on a full buffer).
+// Opaque as far as they were known). It is called exactly once per accepted
+// record.
+//
+// Callbacks run on the producer's sender goroutine, one at a time, in
+// offset order within a partition: they hold up every other record, so they
+// must be quick and must not block. Calls that would wait for the sender
+// goroutine fail at once with ErrCalledFromCallback instead of deadlocking:
+// Flush, Close, SendSync, and a Send that would have to wait for the topic's
+// metadata or for buffer memory (a Send that needs neither works). A
+// Callback that panics is recovered: the panic is logged (Config.Logger,
+// Error level, with the topic and partition), the record counts as
+// completed, and the batch's other records still get their callbacks.
 type Callback func(RecordMetadata, error)
