@@ -8,7 +8,6 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
-	"github.com/pierrec/lz4/v4"
 )
 
 // Decompressor decompresses records sections, refusing any that would
@@ -20,7 +19,6 @@ type Decompressor struct {
 	out   []byte
 	src   bytes.Reader
 	gzip  *gzip.Reader
-	lz4   *lz4.Reader
 	zstd  *zstd.Decoder
 }
 
@@ -36,8 +34,9 @@ func NewDecompressor(limit int) *Decompressor {
 // Decompress returns src decompressed with codec: the records section of a
 // batch whose attributes name codec. CodecNone returns src itself. The
 // result lives in a buffer the Decompressor reuses: it holds until the next
-// call. Errors: ErrUnknownCodec, ErrDecompressedTooLarge, and ErrCorrupt
-// (wrapping the codec's own error) for input the codec rejects.
+// call. Errors: ErrUnknownCodec, ErrDecompressedTooLarge, and for input the
+// codec rejects ErrCorrupt (wrapping the codec's own error, if any),
+// ErrTruncated or ErrInvalidLength.
 func (d *Decompressor) Decompress(codec Codec, src []byte) ([]byte, error) {
 	var out []byte
 	var err error
@@ -49,12 +48,7 @@ func (d *Decompressor) Decompress(codec Codec, src []byte) ([]byte, error) {
 	case CodecSnappy:
 		out, err = decodeSnappy(d.out[:0], src, d.limit)
 	case CodecLZ4:
-		if d.lz4 == nil {
-			d.lz4 = lz4.NewReader(nil)
-		}
-		d.src.Reset(src)
-		d.lz4.Reset(&d.src)
-		out, err = d.readAll(d.lz4)
+		out, err = decodeLZ4(d.out[:0], src, d.limit)
 	case CodecZstd:
 		out, err = d.decompressZstd(src)
 	default:
@@ -103,8 +97,10 @@ func (d *Decompressor) decompressZstd(src []byte) ([]byte, error) {
 	return out, nil
 }
 
-// readAll reads r to its end into the reused output buffer, growing it at
-// most to limit+1 bytes: one more than allowed is how it tells too large.
+// readAll reads r to its end into the reused output buffer, doubling it but
+// at most to limit+1 bytes: one more than allowed is how it tells too large.
+// A grown buffer is kept even when the call fails, so refusing one bomb
+// after another does not allocate each time.
 func (d *Decompressor) readAll(r io.Reader) ([]byte, error) {
 	out := d.out[:0]
 	for {
@@ -112,9 +108,14 @@ func (d *Decompressor) readAll(r io.Reader) ([]byte, error) {
 			if cap(out) > d.limit {
 				return nil, ErrDecompressedTooLarge
 			}
-			grown := make([]byte, len(out), min(max(2*cap(out), 4<<10), d.limit+1))
+			size := max(2*cap(out), 4<<10)
+			if size >= d.limit {
+				size = d.limit + 1
+			}
+			grown := make([]byte, len(out), size)
 			copy(grown, out)
 			out = grown
+			d.out = out[:0]
 		}
 		n, err := r.Read(out[len(out):cap(out)])
 		out = out[:len(out)+n]
