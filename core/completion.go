@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/perfproducer/perfproducer/arena"
 	"github.com/perfproducer/perfproducer/core/wire"

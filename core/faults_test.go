@@ -425,8 +425,8 @@ func TestFaultPartitionRejects(t *testing.T) {
 	var inits *atomic.Int64
 	var fault *kfake.FaultHandle
 	runFaultTest(t, faultTest{
+		before: func(c *kfake.Cluster) { inits = countRequests(c, kmsg.InitProducerID) },
 		fault: func(t *testing.T, c *kfake.Cluster, env *faultEnv) {
-			inits = countRequests(c, kmsg.InitProducerID)
 			hit := sometimes(20)
 			fault = c.Fault(kfake.Fault{
 				Keys: []kmsg.Key{kmsg.Produce}, Partitions: []int32{rejected}, Err: kerr.InvalidRecord, Count: -1,
