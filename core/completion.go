@@ -112,7 +112,10 @@ func (s *sender) batchFailed(b *batch, err error, now int64) {
 			s.p.stats.retries.Add(1)
 			s.log.Debug("retrying batch", "topic", b.part.topic.name, "partition", b.part.index, "sequence", b.sequence,
 				"attempt", b.attempts, "error", err)
-			b.retryAtNanos = now + int64(backoff(s.cfg.RetryBackoff, s.cfg.RetryBackoffMax, b.attempts))
+			b.retryAtNanos = now
+			if verdict != verdictRetry {
+				b.retryAtNanos += int64(backoff(s.cfg.RetryBackoff, s.cfg.RetryBackoffMax, b.attempts))
+			}
 			s.requeue(b)
 			return
 		}

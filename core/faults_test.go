@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -20,6 +21,7 @@ import (
 // disturbs the cluster, then read everything back with an independent client
 // and check every record (see produceThroughFault).
 const (
+	faultTopic      = "faults"
 	faultRecords    = 100_000
 	faultBrokers    = 3
 	faultPartitions = 12
@@ -46,8 +48,9 @@ var faultProfiles = []struct {
 type faultTest struct {
 	// opts are extra cluster options.
 	opts []kfake.Opt
-	// before prepares the cluster before the producer starts.
-	before func(c *kfake.Cluster)
+	// before prepares the cluster before a producer with settings cfg
+	// starts.
+	before func(t *testing.T, c *kfake.Cluster, cfg Config)
 	// edit changes the producer's settings for the scenario.
 	edit func(*Config)
 	// fault installs the fault on the cluster; it runs in its own
@@ -131,21 +134,24 @@ func runFaultTest(t *testing.T, ft faultTest) {
 // and each partition in Send order; and no failed record is there.
 func produceThroughFault(t *testing.T, ft faultTest, profile func(*Config)) *faultRun {
 	t.Helper()
-	const topic = "faults"
+	const topic = faultTopic
 	c := newCluster(t, faultBrokers, topic, faultPartitions, ft.opts...)
 	env := &faultEnv{next: make(chan struct{}, 1)}
 	stop := make(chan struct{})
 	env.stop = stop
-	if ft.before != nil {
-		ft.before(c)
-	}
-	p := newTestProducer(t, c, func(cfg *Config) {
+	settings := func(cfg *Config) {
 		profile(cfg)
 		if ft.edit != nil {
 			ft.edit(cfg)
 		}
 		cfg.DeliveryTimeout = cfg.Linger + cfg.RequestTimeout + faultRetryBudget
-	})
+	}
+	if ft.before != nil {
+		cfg := DefaultConfig()
+		settings(&cfg)
+		ft.before(t, c, cfg)
+	}
+	p := newTestProducer(t, c, settings)
 	faultDone := make(chan struct{})
 	go func() {
 		defer close(faultDone)
@@ -425,7 +431,7 @@ func TestFaultPartitionRejects(t *testing.T) {
 	var inits *atomic.Int64
 	var fault *kfake.FaultHandle
 	runFaultTest(t, faultTest{
-		before: func(c *kfake.Cluster) { inits = countRequests(c, kmsg.InitProducerID) },
+		before: func(_ *testing.T, c *kfake.Cluster, _ Config) { inits = countRequests(c, kmsg.InitProducerID) },
 		fault: func(t *testing.T, c *kfake.Cluster, env *faultEnv) {
 			hit := sometimes(20)
 			fault = c.Fault(kfake.Fault{
@@ -443,6 +449,23 @@ func TestFaultPartitionRejects(t *testing.T) {
 			}
 			if st.SequenceRestarts != 0 || inits.Load() != 1 {
 				t.Fatalf("%d sequence restarts and %d InitProducerId requests: a rejected batch needs neither", st.SequenceRestarts, inits.Load())
+			}
+		},
+	})
+}
+
+// TestFaultMessageTooLarge: the topic's max.message.bytes is a quarter of
+// batch.size, so the broker refuses full batches (MESSAGE_TOO_LARGE). The
+// producer splits them until they fit, and every record arrives.
+func TestFaultMessageTooLarge(t *testing.T) {
+	runFaultTest(t, faultTest{
+		before: func(t *testing.T, c *kfake.Cluster, cfg Config) {
+			setTopicConfig(t, c, faultTopic, "max.message.bytes", strconv.Itoa(cfg.BatchSize/4))
+		},
+		fault: func(*testing.T, *kfake.Cluster, *faultEnv) {},
+		check: func(t *testing.T, r *faultRun) {
+			if r.p.Stats().BatchSplits == 0 {
+				t.Fatal("no batch was split, so the topic's limit never bit")
 			}
 		},
 	})

@@ -234,7 +234,10 @@ const (
 	// verdictError: the sequence rules have nothing to add; the error's own
 	// retriability decides.
 	verdictError sequenceVerdict = iota
-	// verdictRetry: retry the batch whatever the error's code says.
+	// verdictRetry: retry the batch whatever the error's code says, and
+	// without a backoff: what it waits for is an earlier batch of its
+	// partition (sent first, see sendable) or a new producer id, not a
+	// broker in trouble.
 	verdictRetry
 	// verdictWritten: the broker proved it holds the batch.
 	verdictWritten

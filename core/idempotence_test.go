@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/perfproducer/perfproducer/core/wire"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -45,21 +46,10 @@ func produceErrorResponse(req kmsg.Request, code int16) *kmsg.ProduceResponse {
 	return resp
 }
 
-// countInitProducerID counts InitProducerId requests without handling them.
-func countInitProducerID(c *kfake.Cluster) *atomic.Int64 {
-	var n atomic.Int64
-	c.ControlKey(int16(kmsg.InitProducerID), func(kmsg.Request) (kmsg.Response, error, bool) {
-		c.KeepControl()
-		n.Add(1)
-		return nil, nil, false
-	})
-	return &n
-}
-
 func TestUnknownProducerIDBumpsEpoch(t *testing.T) {
 	const topic, n = "bump", 20_000
 	c := newCluster(t, 1, topic, 3)
-	inits := countInitProducerID(c)
+	inits := countRequests(c, kmsg.InitProducerID)
 	failProduceOnce(c, 5, 59 /* UNKNOWN_PRODUCER_ID */)
 	p := newTestProducer(t, c, func(cfg *Config) { cfg.RetryBackoff = time.Millisecond })
 	sent := sendAll(t, p, n, mixedRecord(topic, 32))
@@ -90,7 +80,8 @@ func TestNonRetriableErrorFailsTheRecords(t *testing.T) {
 	if !errorsIsCode(err, 29) {
 		t.Fatalf("SendSync = %v, want TOPIC_AUTHORIZATION_FAILED", err)
 	}
-	// The producer carries on: the next record goes through with a new epoch.
+	// The producer carries on: the next record takes the failed one's
+	// sequence number.
 	r = Record{Topic: topic, Value: []byte("y")}
 	if _, err := p.SendSync(context.Background(), &r); err != nil {
 		t.Fatalf("the record after a failed one: %v", err)
@@ -137,4 +128,97 @@ func TestDeliveryTimeoutFailsRecordsABrokerNeverAnswers(t *testing.T) {
 func errorsIsCode(err error, code int16) bool {
 	var ke *wire.KafkaError
 	return errors.As(err, &ke) && ke.Code == code
+}
+
+// TestUnknownProducerIDRestartsOnlyItsPartition: the broker loses one
+// partition's producer state mid-run (UNKNOWN_PRODUCER_ID, nothing
+// written). That partition restarts its sequences under a new producer id;
+// the others keep theirs, and every record arrives once, in order.
+func TestUnknownProducerIDRestartsOnlyItsPartition(t *testing.T) {
+	const topic, partitions, n, lost = "lost-state", 4, 20_000, 2
+	c := newCluster(t, 1, topic, partitions)
+	inits := countRequests(c, kmsg.InitProducerID)
+	var sent atomic.Int64
+	fault := c.Fault(kfake.Fault{
+		Keys: []kmsg.Key{kmsg.Produce}, Partitions: []int32{lost}, Err: kerr.UnknownProducerID,
+		When: func(kmsg.Request) bool { return sent.Load() >= n/2 },
+	})
+	p := newTestProducer(t, c, func(cfg *Config) { cfg.Linger = 0 })
+	mk := mixedRecord(topic, 32)
+	records := sendAll(t, p, n, func(i int) Record {
+		sent.Add(1)
+		return mk(i)
+	})
+	got := consume(t, c, topic, n)
+	verifyReadBack(t, records, got, partitions, true)
+	if fault.Hits() != 1 || inits.Load() != 2 || p.Stats().SequenceRestarts != 1 {
+		t.Fatalf("%d faults, %d InitProducerId requests, %d sequence restarts; want 1, 2 (the first id, the restart's) and 1",
+			fault.Hits(), inits.Load(), p.Stats().SequenceRestarts)
+	}
+	first := got[0].ProducerID
+	for _, r := range got {
+		if r.Partition != lost && r.ProducerID != first {
+			t.Fatalf("partition %d has a record under producer id %d, want every one under %d", r.Partition, r.ProducerID, first)
+		}
+	}
+	ids := map[int64]bool{}
+	for _, r := range got {
+		if r.Partition == lost {
+			ids[r.ProducerID] = true
+		}
+	}
+	if len(ids) != 2 {
+		t.Fatalf("partition %d holds records under %d producer ids, want 2 (before and after its restart)", lost, len(ids))
+	}
+}
+
+// TestRecordAboveMaxMessageBytesFailsAlone: the broker refuses a batch
+// holding one record larger than the topic's max.message.bytes. The batch
+// is split down to that record, which fails with ErrRecordTooLarge; its
+// neighbours arrive, in order, with consecutive offsets.
+func TestRecordAboveMaxMessageBytesFailsAlone(t *testing.T) {
+	const topic, n, big = "limited", 21, 10
+	c := newCluster(t, 1, topic, 1)
+	setTopicConfig(t, c, topic, "max.message.bytes", "2000")
+	p := newTestProducer(t, c, func(cfg *Config) { cfg.Linger = time.Second })
+	out := make([]sentRecord, n)
+	var o outcomes
+	for i := range n {
+		size := 100
+		if i == big {
+			size = 3000
+		}
+		v := make([]byte, size)
+		binary.BigEndian.PutUint64(v, uint64(i))
+		out[i].rec = Record{Topic: topic, Value: v, Opaque: uint64(i)}
+		if err := p.Send(context.Background(), &out[i].rec, func(md RecordMetadata, err error) {
+			out[md.Opaque].md, out[md.Opaque].err = md, err
+			o.callback(md, err)
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
+	defer cancel()
+	if err := p.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range out {
+		if i == big {
+			if !errors.Is(r.err, ErrRecordTooLarge) || !errors.Is(r.err, wire.ErrMessageTooLarge) {
+				t.Fatalf("the %d-byte record failed with %v, want ErrRecordTooLarge and MESSAGE_TOO_LARGE", len(r.rec.Value), r.err)
+			}
+			continue
+		}
+		if r.err != nil {
+			t.Fatalf("record %d failed: %v", i, r.err)
+		}
+	}
+	if len(o.calls) != n {
+		t.Fatalf("%d callbacks, want %d", len(o.calls), n)
+	}
+	if p.Stats().BatchSplits == 0 {
+		t.Fatal("no batch was split")
+	}
+	verifyReadBack(t, out, consume(t, c, topic, n-1), 1, true)
 }

@@ -36,22 +36,3 @@ func TestStaleLeaderEpochKeepsTheNewerLeader(t *testing.T) {
 		})
 	}
 }
-
-func TestSequenceDistanceWraps(t *testing.T) {
-	const top = 1<<31 - 1
-	cases := []struct{ a, b, want int32 }{
-		{0, 5, 5},
-		{5, 0, -5},
-		{top - 2, 3, 6}, // 2^31-3 → 3 wraps through 0
-		{3, top - 2, -6},
-		{100, 100, 0},
-	}
-	for _, tc := range cases {
-		if got := sequenceDistance(tc.a, tc.b); got != tc.want {
-			t.Errorf("sequenceDistance(%d, %d) = %d, want %d", tc.a, tc.b, got, tc.want)
-		}
-	}
-	if got := wrapSequence(top-2, 6); got != 3 {
-		t.Errorf("wrapSequence(2^31-3, 6) = %d, want 3", got)
-	}
-}

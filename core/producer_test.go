@@ -139,8 +139,8 @@ func verifyReadBack(t *testing.T, sent []sentRecord, got []*kgo.Record, partitio
 		if s.rec.Key != nil && g.Partition != KeyPartition(s.rec.Key, partitions) {
 			t.Fatalf("record %d with key %q in partition %d, murmur2 says %d", i, s.rec.Key, g.Partition, KeyPartition(s.rec.Key, partitions))
 		}
-		if !g.Timestamp.Equal(s.rec.Timestamp) {
-			t.Fatalf("record %d timestamp %v, want %v", i, g.Timestamp, s.rec.Timestamp)
+		if !s.rec.Timestamp.IsZero() && !g.Timestamp.Equal(s.rec.Timestamp) || !g.Timestamp.Equal(s.md.Timestamp) {
+			t.Fatalf("record %d timestamp %v, sent %v, callback said %v", i, g.Timestamp, s.rec.Timestamp, s.md.Timestamp)
 		}
 		if len(g.Headers) != len(s.rec.Headers) {
 			t.Fatalf("record %d has %d headers, want %d", i, len(g.Headers), len(s.rec.Headers))
