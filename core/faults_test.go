@@ -2,8 +2,10 @@ package core
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"math/rand/v2"
+	"net"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -469,4 +471,103 @@ func TestFaultMessageTooLarge(t *testing.T) {
 			}
 		},
 	})
+}
+
+// TestFaultAnswerLost: the broker appends a batch, then the connection
+// breaks before its answer goes out (about 2% of Produce answers), losing
+// the requests pipelined behind it too. The producer cannot know the batch
+// was written; its retry must be recognised as a duplicate.
+func TestFaultAnswerLost(t *testing.T) {
+	var lost atomic.Int64
+	hit := sometimes(2)
+	runFaultTest(t, faultTest{
+		opts: []kfake.Opt{kfake.ListenFn(func(network, address string) (net.Listener, error) {
+			l, err := net.Listen(network, address)
+			if err != nil {
+				return nil, err
+			}
+			return &answerLosingListener{Listener: l, lose: func() bool {
+				if hit() {
+					lost.Add(1)
+					return true
+				}
+				return false
+			}}, nil
+		})},
+		fault: func(*testing.T, *kfake.Cluster, *faultEnv) {},
+		check: func(t *testing.T, r *faultRun) {
+			if lost.Load() == 0 || r.p.Stats().Retries == 0 {
+				t.Fatalf("the fault never bit: %d answers lost, %d retries", lost.Load(), r.p.Stats().Retries)
+			}
+		},
+	})
+}
+
+// answerLosingListener hands the broker connections that, when lose says
+// so, break instead of sending a Produce answer: the broker has done the
+// work, the client never hears of it.
+type answerLosingListener struct {
+	net.Listener
+	lose func() bool
+}
+
+func (l *answerLosingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &answerLosingConn{Conn: c, lose: l.lose, keys: map[int32]int16{}}, nil
+}
+
+// answerLosingConn tells Produce answers apart by their correlation ids,
+// read from the requests that come in.
+type answerLosingConn struct {
+	net.Conn
+	lose func() bool
+
+	mu   sync.Mutex
+	keys map[int32]int16 // correlation id → API key of requests not yet answered
+	// The request being read: its first 12 bytes (size, key, version,
+	// correlation id), then how many of its bytes remain to skip.
+	head [12]byte
+	have int
+	skip int
+}
+
+func (c *answerLosingConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for in := p[:n]; len(in) > 0; {
+		if c.skip > 0 {
+			k := min(c.skip, len(in))
+			c.skip -= k
+			in = in[k:]
+			continue
+		}
+		k := copy(c.head[c.have:], in)
+		c.have += k
+		in = in[k:]
+		if c.have == len(c.head) {
+			size := int(binary.BigEndian.Uint32(c.head[0:4]))
+			c.keys[int32(binary.BigEndian.Uint32(c.head[8:12]))] = int16(binary.BigEndian.Uint16(c.head[4:6]))
+			c.have, c.skip = 0, size-8
+		}
+	}
+	return n, err
+}
+
+func (c *answerLosingConn) Write(p []byte) (int, error) {
+	if len(p) >= 8 {
+		corr := int32(binary.BigEndian.Uint32(p[4:8]))
+		c.mu.Lock()
+		key := c.keys[corr]
+		delete(c.keys, corr)
+		c.mu.Unlock()
+		if key == int16(kmsg.Produce) && c.lose() {
+			c.Conn.Close()
+			return 0, net.ErrClosed
+		}
+	}
+	return c.Conn.Write(p)
 }
