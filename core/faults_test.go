@@ -38,21 +38,55 @@ func (s *strikes) strike() {
 	}
 }
 
-// produceThroughFault sends faultRecords records (keyed and not) with
-// idempotence on while fault disturbs the cluster (calling st.strike after
-// each disturbance), then reads everything back and checks: every callback
-// ran once and succeeded, nothing was lost or duplicated, and each
-// partition holds its records in Send order. A nil st means the fault
-// strikes on its own (inside the broker).
-func produceThroughFault(t *testing.T, c *kfake.Cluster, topic string, st *strikes, fault func(stop <-chan struct{})) *Producer {
-	t.Helper()
-	p := newTestProducer(t, c, func(cfg *Config) {
+// faultRun is how a fault test drives the producer.
+type faultRun struct {
+	// config changes the producer's settings from Kafka's defaults; nil
+	// keeps them all.
+	config func(*Config)
+	// checkpoints are the record indexes before which the send loop stops
+	// until the fault has struck again.
+	checkpoints []int
+}
+
+// fastRetries backs off for a few milliseconds instead of Kafka's default
+// hundreds, so a test gets through many faults quickly, and waits for a
+// strike every faultRecords/faultCheckpoints records.
+var fastRetries = faultRun{
+	config: func(cfg *Config) {
 		cfg.RetryBackoff = 5 * time.Millisecond
 		cfg.RetryBackoffMax = 50 * time.Millisecond
 		cfg.ReconnectBackoff = 5 * time.Millisecond
 		cfg.ReconnectBackoffMax = 50 * time.Millisecond
 		cfg.Linger = time.Millisecond
-	})
+	},
+	checkpoints: evenCheckpoints(faultCheckpoints),
+}
+
+// evenCheckpoints spreads n checkpoints over faultRecords, the first at
+// record 0.
+func evenCheckpoints(n int) []int {
+	at := make([]int, n)
+	for i := range at {
+		at[i] = i * (faultRecords / n)
+	}
+	return at
+}
+
+// produceThroughFault runs produceThroughFaultWith with fastRetries.
+func produceThroughFault(t *testing.T, c *kfake.Cluster, topic string, st *strikes, fault func(stop <-chan struct{})) *Producer {
+	t.Helper()
+	return produceThroughFaultWith(t, c, topic, st, fastRetries, fault)
+}
+
+// produceThroughFaultWith sends faultRecords records (keyed and not) with
+// idempotence on while fault disturbs the cluster (calling st.strike after
+// each disturbance), then reads everything back and checks: every callback
+// ran once and succeeded, nothing was lost or duplicated, and each
+// partition holds its records in Send order. A nil st means the fault
+// strikes on its own (inside the broker) and the send loop never stops.
+func produceThroughFaultWith(t *testing.T, c *kfake.Cluster, topic string, st *strikes, run faultRun, fault func(stop <-chan struct{})) *Producer {
+	t.Helper()
+	p := newTestProducer(t, c, run.config)
 	stop := make(chan struct{})
 	faultDone := make(chan struct{})
 	go func() {
@@ -74,8 +108,10 @@ func produceThroughFault(t *testing.T, c *kfake.Cluster, topic string, st *strik
 		}
 	}
 	value := make([]byte, 64)
+	checkpoints := run.checkpoints
 	for i := range faultRecords {
-		if st != nil && i%(faultRecords/faultCheckpoints) == 0 {
+		if st != nil && len(checkpoints) > 0 && i == checkpoints[0] {
+			checkpoints = checkpoints[1:]
 			select {
 			case <-st.next:
 			case <-time.After(testDeadline):

@@ -52,6 +52,9 @@ func (s *sender) connect(c *brokerConn, now int64) {
 	if err := s.net.Connect(s.ctx, netpoll.ID(c.node), c.addr); err != nil {
 		s.log.Warn("connect failed", "node", c.node, "address", c.addr, "error", err)
 		s.markDown(c, now)
+		// As when a connect fails later: the broker may have moved, and
+		// only fresh metadata can say where to.
+		s.meta.requestRefresh()
 		return
 	}
 	s.log.Debug("connecting", "node", c.node, "address", c.addr)
