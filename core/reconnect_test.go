@@ -352,3 +352,39 @@ func TestConnectFailingAtOnceAsksForMetadata(t *testing.T) {
 		t.Fatal("no metadata refresh asked for after the connect failed")
 	}
 }
+
+// TestBusyBrokersAreWaitedFor checks that when every known broker is up but
+// has max.in.flight.requests.per.connection out, a request for any broker
+// (Metadata, InitProducerId) waits for one rather than open a bootstrap
+// connection the next metadata update would close again.
+func TestBusyBrokersAreWaitedFor(t *testing.T) {
+	sel, err := netpoll.New(netpoll.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sel.Close()
+	cfg := DefaultConfig()
+	cfg.BootstrapServers = []string{"127.0.0.1:1"}
+	s := &sender{
+		cfg: &cfg, net: sel, ctx: context.Background(),
+		log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+		meta:  newMetadata(func() {}),
+		conns: map[int32]*brokerConn{},
+	}
+	s.meta.publish(&clusterSnapshot{nodes: map[int32]string{0: "127.0.0.1:2", 1: "127.0.0.1:3"}})
+	for id := range int32(2) {
+		c := s.conn(id, "")
+		c.state = connReady
+		for range cfg.MaxInFlight {
+			c.inFlight = append(c.inFlight, &request{})
+		}
+	}
+	if c := s.anyReady(int64(time.Hour)); c != nil {
+		t.Fatalf("broker %d chosen with %d requests in flight", c.node, len(c.inFlight))
+	}
+	for id, c := range s.conns {
+		if id < 0 {
+			t.Fatalf("a bootstrap connection to %s was opened while the known brokers were up", c.addr)
+		}
+	}
+}

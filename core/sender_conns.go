@@ -251,14 +251,26 @@ func (s *sender) anyReady(now int64) *brokerConn {
 }
 
 // connectSomewhere starts a connection to a known broker, or to a bootstrap
-// server when none is known or all known ones failed.
+// server when none is known or all known ones failed. Known brokers that
+// are up but have max.in.flight.requests.per.connection out are waited
+// for, as Java's leastLoadedNode does: a bootstrap connection would only
+// be closed again by the next metadata update.
 func (s *sender) connectSomewhere(now int64) {
 	snap := s.meta.snapshot.Load()
+	up := false
 	for id, addr := range snap.nodes {
-		if c := s.conn(id, addr); c.state == connDown && now >= c.reconnectAtNanos {
+		c := s.conn(id, addr)
+		if c.state != connDown {
+			up = true
+			continue
+		}
+		if now >= c.reconnectAtNanos {
 			s.connect(c, now)
 			return
 		}
+	}
+	if up {
+		return
 	}
 	for i, addr := range s.cfg.BootstrapServers {
 		if c := s.conn(int32(-1-i), addr); c.state == connDown && now >= c.reconnectAtNanos {
