@@ -48,8 +48,8 @@ var faultProfiles = []struct {
 
 // faultTest is one fault scenario.
 type faultTest struct {
-	// opts are extra cluster options.
-	opts []kfake.Opt
+	// opts returns extra cluster options, afresh for each run.
+	opts func() []kfake.Opt
 	// before prepares the cluster before a producer with settings cfg
 	// starts.
 	before func(t *testing.T, c *kfake.Cluster, cfg Config)
@@ -58,10 +58,10 @@ type faultTest struct {
 	// fault installs the fault on the cluster; it runs in its own
 	// goroutine and may keep disturbing the cluster until env.stop closes.
 	fault func(t *testing.T, c *kfake.Cluster, env *faultEnv)
-	// paced: the send loop waits, at each of faultCheckpoints points, for
+	// pauses are the record indexes before which the send loop waits for
 	// the fault to strike again (env.strike), so faults that come from
 	// outside the broker land mid-run however fast the producer goes.
-	paced bool
+	pauses []int
 	// mayFail reports whether a record may fail with err: nil means no
 	// record may fail.
 	mayFail func(md RecordMetadata, err error) bool
@@ -72,6 +72,16 @@ type faultTest struct {
 // faultCheckpoints is how many times a paced fault test stops sending until
 // the fault has struck again.
 const faultCheckpoints = 10
+
+// evenPauses spreads faultCheckpoints pauses over the run, the first at
+// record 0.
+func evenPauses() []int {
+	var at []int
+	for k := range faultCheckpoints {
+		at = append(at, k*faultRecords/faultCheckpoints)
+	}
+	return at
+}
 
 // faultEnv is what a fault sees of the run.
 type faultEnv struct {
@@ -137,7 +147,11 @@ func runFaultTest(t *testing.T, ft faultTest) {
 func produceThroughFault(t *testing.T, ft faultTest, profile func(*Config)) *faultRun {
 	t.Helper()
 	const topic = faultTopic
-	c := newCluster(t, faultBrokers, topic, faultPartitions, ft.opts...)
+	var opts []kfake.Opt
+	if ft.opts != nil {
+		opts = ft.opts()
+	}
+	c := newCluster(t, faultBrokers, topic, faultPartitions, opts...)
 	env := &faultEnv{next: make(chan struct{}, 1)}
 	stop := make(chan struct{})
 	env.stop = stop
@@ -178,8 +192,10 @@ func produceThroughFault(t *testing.T, ft faultTest, profile func(*Config)) *fau
 	mk := mixedRecord(topic, 100)
 	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
 	defer cancel()
+	pauses := ft.pauses
 	for i := range faultRecords {
-		if ft.paced && i%(faultRecords/faultCheckpoints) == 0 {
+		if len(pauses) > 0 && pauses[0] == i {
+			pauses = pauses[1:]
 			select {
 			case <-env.next:
 			case <-ctx.Done():
@@ -368,7 +384,7 @@ func TestFaultSlowBroker(t *testing.T) {
 // the way through; its partitions move to the others.
 func TestFaultBrokerRemoved(t *testing.T) {
 	runFaultTest(t, faultTest{
-		paced: true,
+		pauses: evenPauses(),
 		fault: func(t *testing.T, c *kfake.Cluster, env *faultEnv) {
 			env.strike() // the first checkpoint, at record 0
 			for k := int64(1); k < faultCheckpoints; k++ {
@@ -389,7 +405,7 @@ func TestFaultBrokerRemoved(t *testing.T) {
 // TestFaultLeadersShuffled: every partition's leader moves every 100 ms.
 func TestFaultLeadersShuffled(t *testing.T) {
 	runFaultTest(t, faultTest{
-		paced: true,
+		pauses: evenPauses(),
 		fault: func(t *testing.T, c *kfake.Cluster, env *faultEnv) {
 			env.strike()
 			every(100*time.Millisecond, env.stop, func() {
@@ -404,7 +420,7 @@ func TestFaultLeadersShuffled(t *testing.T) {
 // every 150 ms, round robin.
 func TestFaultBrokerRemovedAndAdded(t *testing.T) {
 	runFaultTest(t, faultTest{
-		paced: true,
+		pauses: evenPauses(),
 		fault: func(t *testing.T, c *kfake.Cluster, env *faultEnv) {
 			env.strike()
 			every(150*time.Millisecond, env.stop, func() {
@@ -481,19 +497,21 @@ func TestFaultAnswerLost(t *testing.T) {
 	var lost atomic.Int64
 	hit := sometimes(2)
 	runFaultTest(t, faultTest{
-		opts: []kfake.Opt{kfake.ListenFn(func(network, address string) (net.Listener, error) {
-			l, err := net.Listen(network, address)
-			if err != nil {
-				return nil, err
-			}
-			return &answerLosingListener{Listener: l, lose: func() bool {
-				if hit() {
-					lost.Add(1)
-					return true
+		opts: func() []kfake.Opt {
+			return []kfake.Opt{kfake.ListenFn(func(network, address string) (net.Listener, error) {
+				l, err := net.Listen(network, address)
+				if err != nil {
+					return nil, err
 				}
-				return false
-			}}, nil
-		})},
+				return &answerLosingListener{Listener: l, lose: func() bool {
+					if hit() {
+						lost.Add(1)
+						return true
+					}
+					return false
+				}}, nil
+			})}
+		},
 		fault: func(*testing.T, *kfake.Cluster, *faultEnv) {},
 		check: func(t *testing.T, r *faultRun) {
 			if lost.Load() == 0 || r.p.Stats().Retries == 0 {

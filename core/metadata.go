@@ -54,7 +54,7 @@ type topicMeta struct {
 // partitionMeta is where one partition lives.
 type partitionMeta struct {
 	part        *partition
-	leader      int32 // -1 when there is none
+	leader      int32 // -1 when there is none, or the brokers list lacks it
 	leaderEpoch int32
 }
 

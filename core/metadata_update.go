@@ -87,6 +87,9 @@ func (s *sender) onMetadata(c *brokerConn, r *request, body []byte, now int64) {
 		}
 		next.topics[mt.Name] = t
 	}
+	if next.dropUnlistedLeaders() {
+		incomplete = true
+	}
 	s.meta.publish(next)
 	s.reconcileConnections(next, now)
 	s.metadataAtNanos = now
@@ -156,6 +159,40 @@ func leaderless(old *topicMeta) *topicMeta {
 		t.partitions[i].leader = -1
 	}
 	return t
+}
+
+// dropUnlistedLeaders makes unknown (-1) every partition leader that snap
+// does not list among its brokers, and reports whether there was one. Such
+// a leader has no address to send to until a later answer lists it again
+// (a broker that is down may be left out while its partitions still name
+// it), so it is as good as none: Java's MetadataResponse.toPartitionInfo
+// leaves it null. Afterwards every leader in snap is a key of snap.nodes.
+// Topics are copied, never changed in place: an earlier snapshot may share
+// them. Only the sender calls it, before publishing snap.
+func (snap *clusterSnapshot) dropUnlistedLeaders() bool {
+	dropped := false
+	for name, t := range snap.topics {
+		if !slices.ContainsFunc(t.partitions, func(pm partitionMeta) bool { return pm.leader >= 0 && !snap.lists(pm.leader) }) {
+			continue
+		}
+		known := &topicMeta{state: t.state, err: t.err, partitions: slices.Clone(t.partitions)}
+		for i := range known.partitions {
+			if pm := &known.partitions[i]; snap.lists(pm.leader) {
+				known.available = append(known.available, int32(i))
+			} else {
+				pm.leader = -1
+			}
+		}
+		snap.topics[name] = known
+		dropped = true
+	}
+	return dropped
+}
+
+// lists reports whether node is among snap's brokers.
+func (snap *clusterSnapshot) lists(node int32) bool {
+	_, ok := snap.nodes[node]
+	return ok
 }
 
 func sameLeaders(a, b *clusterSnapshot) bool {

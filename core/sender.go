@@ -150,17 +150,23 @@ func (s *sender) handleNetwork() {
 	}
 }
 
-// backoff is retry.backoff.ms grown exponentially with attempts up to
-// retry.backoff.max.ms, with Kafka's ±20% jitter so retries of many clients
-// spread out.
+// backoff is the pause before attempt number attempts (from 1) of
+// something that failed: base doubled with each attempt, with Kafka's ±20%
+// jitter so many clients spread out, and never more than ceiling, which
+// the settings promise as the longest pause (Kafka's ExponentialBackoff,
+// behind retry.backoff.ms and reconnect.backoff.ms and their .max.ms).
+// A base at or above ceiling makes every pause ceiling, without jitter.
 func backoff(base, ceiling time.Duration, attempts int) time.Duration {
+	if base >= ceiling {
+		return ceiling
+	}
 	d := base
 	for i := 1; i < attempts && d < ceiling; i++ {
 		d *= 2
 	}
 	d = min(d, ceiling)
 	jitter := 0.8 + 0.4*rand.Float64()
-	return time.Duration(float64(d) * jitter)
+	return min(time.Duration(float64(d)*jitter), ceiling)
 }
 
 // newRequest takes a request from the free list.

@@ -52,6 +52,9 @@ func (s *sender) connect(c *brokerConn, now int64) {
 	if err := s.net.Connect(s.ctx, netpoll.ID(c.node), c.addr); err != nil {
 		s.log.Warn("connect failed", "node", c.node, "address", c.addr, "error", err)
 		s.markDown(c, now)
+		// As when a connect fails later: the broker may have moved, and
+		// only fresh metadata can say where to.
+		s.meta.requestRefresh()
 		return
 	}
 	s.log.Debug("connecting", "node", c.node, "address", c.addr)
@@ -237,10 +240,8 @@ func (s *sender) anyReady(now int64) *brokerConn {
 		return best
 	}
 	for _, c := range s.conns {
-		if c.state != connDown {
-			// One is on its way, or busy: its capacity comes back with
-			// its next answer.
-			return nil
+		if c.state == connConnecting || c.state == connHandshake {
+			return nil // one is on its way
 		}
 	}
 	s.connectSomewhere(now)
@@ -248,14 +249,26 @@ func (s *sender) anyReady(now int64) *brokerConn {
 }
 
 // connectSomewhere starts a connection to a known broker, or to a bootstrap
-// server when none is known or all known ones failed.
+// server when none is known or all known ones failed. Known brokers that
+// are up but have max.in.flight.requests.per.connection out are waited
+// for, as Java's leastLoadedNode does: a bootstrap connection would only
+// be closed again by the next metadata update.
 func (s *sender) connectSomewhere(now int64) {
 	snap := s.meta.snapshot.Load()
+	up := false
 	for id, addr := range snap.nodes {
-		if c := s.conn(id, addr); c.state == connDown && now >= c.reconnectAtNanos {
+		c := s.conn(id, addr)
+		if c.state != connDown {
+			up = true
+			continue
+		}
+		if now >= c.reconnectAtNanos {
 			s.connect(c, now)
 			return
 		}
+	}
+	if up {
+		return
 	}
 	for i, addr := range s.cfg.BootstrapServers {
 		if c := s.conn(int32(-1-i), addr); c.state == connDown && now >= c.reconnectAtNanos {
