@@ -1,6 +1,7 @@
 package core
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -48,6 +49,8 @@ var faultProfiles = []struct {
 
 // faultTest is one fault scenario.
 type faultTest struct {
+	// records is how many records the run sends; zero means faultRecords.
+	records int
 	// opts returns extra cluster options, afresh for each run.
 	opts func() []kfake.Opt
 	// before prepares the cluster before a producer with settings cfg
@@ -183,8 +186,9 @@ func produceThroughFault(t *testing.T, ft faultTest, profile func(*Config)) *fau
 	}
 	defer stopFault()
 
-	sent := make([]sentRecord, faultRecords)
-	calls := make([]atomic.Int32, faultRecords)
+	records := cmp.Or(ft.records, faultRecords)
+	sent := make([]sentRecord, records)
+	calls := make([]atomic.Int32, records)
 	cb := func(md RecordMetadata, err error) {
 		calls[md.Opaque].Add(1)
 		sent[md.Opaque].md, sent[md.Opaque].err = md, err
@@ -193,7 +197,7 @@ func produceThroughFault(t *testing.T, ft faultTest, profile func(*Config)) *fau
 	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
 	defer cancel()
 	pauses := ft.pauses
-	for i := range faultRecords {
+	for i := range records {
 		if len(pauses) > 0 && pauses[0] == i {
 			pauses = pauses[1:]
 			select {
@@ -227,7 +231,7 @@ func produceThroughFault(t *testing.T, ft faultTest, profile func(*Config)) *fau
 			run.failed++
 		}
 	}
-	verifyReadBack(t, sent, consume(t, c, topic, faultRecords-run.failed), faultPartitions, true)
+	verifyReadBack(t, sent, consume(t, c, topic, records-run.failed), faultPartitions, true)
 	return run
 }
 
@@ -274,13 +278,8 @@ func countRequests(c *kfake.Cluster, key kmsg.Key) *atomic.Int64 {
 func TestFaultTimedOutAfterAppend(t *testing.T) {
 	var fault *kfake.FaultHandle
 	runFaultTest(t, faultTest{
-		fault: func(t *testing.T, c *kfake.Cluster, env *faultEnv) {
-			hit := sometimes(5)
-			fault = c.Fault(kfake.Fault{
-				Keys: []kmsg.Key{kmsg.Produce}, Err: kerr.RequestTimedOut, Count: -1,
-				When: func(kmsg.Request) bool { return hit() },
-			})
-		},
+		before: func(_ *testing.T, c *kfake.Cluster, _ Config) { fault = timeOutAfterAppend(c, 5) },
+		fault:  func(*testing.T, *kfake.Cluster, *faultEnv) {},
 		check: func(t *testing.T, r *faultRun) {
 			st := r.p.Stats()
 			if fault.Hits() == 0 || st.Retries == 0 {
@@ -290,6 +289,16 @@ func TestFaultTimedOutAfterAppend(t *testing.T) {
 				t.Fatalf("%d partitions restarted their sequences; a timed-out append needs none", st.SequenceRestarts)
 			}
 		},
+	})
+}
+
+// timeOutAfterAppend makes the broker append, then answer
+// REQUEST_TIMED_OUT, for about percent% of Produce requests.
+func timeOutAfterAppend(c *kfake.Cluster, percent int) *kfake.FaultHandle {
+	hit := sometimes(percent)
+	return c.Fault(kfake.Fault{
+		Keys: []kmsg.Key{kmsg.Produce}, Err: kerr.RequestTimedOut, Count: -1,
+		When: func(kmsg.Request) bool { return hit() },
 	})
 }
 
@@ -325,19 +334,10 @@ func TestFaultRetriableProduceErrors(t *testing.T) {
 // TestFaultConnectionClosed: about 2% of Produce requests make the broker
 // close the connection, losing the requests pipelined behind them on it.
 func TestFaultConnectionClosed(t *testing.T) {
-	var closed atomic.Int64
+	var closed *atomic.Int64
 	runFaultTest(t, faultTest{
-		fault: func(t *testing.T, c *kfake.Cluster, env *faultEnv) {
-			hit := sometimes(2)
-			c.ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
-				c.KeepControl()
-				if !hit() {
-					return nil, nil, false
-				}
-				closed.Add(1)
-				return nil, errors.New("fault: closing the connection"), true
-			})
-		},
+		before: func(_ *testing.T, c *kfake.Cluster, _ Config) { closed = closeConnections(c, 2) },
+		fault:  func(*testing.T, *kfake.Cluster, *faultEnv) {},
 		check: func(t *testing.T, r *faultRun) {
 			if closed.Load() == 0 || r.p.Stats().Retries == 0 {
 				t.Fatalf("the fault never bit: %d connections closed, %d retries", closed.Load(), r.p.Stats().Retries)
@@ -346,38 +346,60 @@ func TestFaultConnectionClosed(t *testing.T) {
 	})
 }
 
+// closeConnections makes the broker close the connection of about percent%
+// of Produce requests instead of handling them, and counts them.
+func closeConnections(c *kfake.Cluster, percent int) *atomic.Int64 {
+	var closed atomic.Int64
+	hit := sometimes(percent)
+	c.ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
+		c.KeepControl()
+		if !hit() {
+			return nil, nil, false
+		}
+		closed.Add(1)
+		return nil, errors.New("fault: closing the connection"), true
+	})
+	return &closed
+}
+
 // TestFaultSlowBroker: the broker holds a Produce request past the
 // producer's request.timeout.ms (1 s), then appends it; one request at a
 // time, about ten times over the run. The producer gives up on the
 // request, retries its batches, and must not write them twice.
 func TestFaultSlowBroker(t *testing.T) {
-	var held atomic.Int64
+	var held *atomic.Int64
 	runFaultTest(t, faultTest{
-		edit: func(c *Config) { c.RequestTimeout = time.Second },
-		fault: func(t *testing.T, c *kfake.Cluster, env *faultEnv) {
-			var holding atomic.Bool
-			c.ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
-				c.KeepControl()
-				due := held.Load() * faultRecords / 10
-				if env.sent.Load() >= due && held.Load() < 10 && holding.CompareAndSwap(false, true) {
-					held.Add(1)
-					c.SleepControl(func() {
-						select {
-						case <-time.After(1200 * time.Millisecond):
-						case <-env.stop:
-						}
-					})
-					holding.Store(false)
-				}
-				return nil, nil, false
-			})
-		},
+		edit:  func(c *Config) { c.RequestTimeout = time.Second },
+		fault: func(_ *testing.T, c *kfake.Cluster, env *faultEnv) { held = holdRequests(c, env, faultRecords/10) },
 		check: func(t *testing.T, r *faultRun) {
 			if held.Load() == 0 || r.p.Stats().Retries == 0 {
 				t.Fatalf("the fault never bit: %d requests held, %d retries", held.Load(), r.p.Stats().Retries)
 			}
 		},
 	})
+}
+
+// holdRequests makes the broker hold a Produce request for 1.2 s, then
+// handle it, once every `every` records sent, one request at a time, and
+// counts the requests held.
+func holdRequests(c *kfake.Cluster, env *faultEnv, every int64) *atomic.Int64 {
+	var held atomic.Int64
+	var holding atomic.Bool
+	c.ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
+		c.KeepControl()
+		if env.sent.Load() >= held.Load()*every && holding.CompareAndSwap(false, true) {
+			held.Add(1)
+			c.SleepControl(func() {
+				select {
+				case <-time.After(1200 * time.Millisecond):
+				case <-env.stop:
+				}
+			})
+			holding.Store(false)
+		}
+		return nil, nil, false
+	})
+	return &held
 }
 
 // TestFaultBrokerRemoved: one broker leaves the cluster for good a third of
@@ -449,17 +471,12 @@ func TestFaultPartitionRejects(t *testing.T) {
 	var inits *atomic.Int64
 	var fault *kfake.FaultHandle
 	runFaultTest(t, faultTest{
-		before: func(_ *testing.T, c *kfake.Cluster, _ Config) { inits = countRequests(c, kmsg.InitProducerID) },
-		fault: func(t *testing.T, c *kfake.Cluster, env *faultEnv) {
-			hit := sometimes(20)
-			fault = c.Fault(kfake.Fault{
-				Keys: []kmsg.Key{kmsg.Produce}, Partitions: []int32{rejected}, Err: kerr.InvalidRecord, Count: -1,
-				When: func(kmsg.Request) bool { return hit() },
-			})
+		before: func(_ *testing.T, c *kfake.Cluster, _ Config) {
+			inits = countRequests(c, kmsg.InitProducerID)
+			fault = rejectBatches(c, rejected, 20)
 		},
-		mayFail: func(md RecordMetadata, err error) bool {
-			return md.Partition == rejected && errors.Is(err, wire.ErrInvalidRecord)
-		},
+		fault:   func(*testing.T, *kfake.Cluster, *faultEnv) {},
+		mayFail: rejectedBatch(rejected),
 		check: func(t *testing.T, r *faultRun) {
 			st := r.p.Stats()
 			if fault.Hits() == 0 || r.failed == 0 {
@@ -470,6 +487,23 @@ func TestFaultPartitionRejects(t *testing.T) {
 			}
 		},
 	})
+}
+
+// rejectBatches makes the broker reject about percent% of the batches of
+// one partition with INVALID_RECORD, writing nothing.
+func rejectBatches(c *kfake.Cluster, partition int32, percent int) *kfake.FaultHandle {
+	hit := sometimes(percent)
+	return c.Fault(kfake.Fault{
+		Keys: []kmsg.Key{kmsg.Produce}, Partitions: []int32{partition}, Err: kerr.InvalidRecord, Count: -1,
+		When: func(kmsg.Request) bool { return hit() },
+	})
+}
+
+// rejectedBatch allows the failures rejectBatches causes.
+func rejectedBatch(partition int32) func(RecordMetadata, error) bool {
+	return func(md RecordMetadata, err error) bool {
+		return md.Partition == partition && errors.Is(err, wire.ErrInvalidRecord)
+	}
 }
 
 // TestFaultMessageTooLarge: the topic's max.message.bytes is a quarter of
@@ -498,19 +532,16 @@ func TestFaultAnswerLost(t *testing.T) {
 	hit := sometimes(2)
 	runFaultTest(t, faultTest{
 		opts: func() []kfake.Opt {
-			return []kfake.Opt{kfake.ListenFn(func(network, address string) (net.Listener, error) {
-				l, err := net.Listen(network, address)
-				if err != nil {
-					return nil, err
-				}
-				return &answerLosingListener{Listener: l, lose: func() bool {
+			ls := &outageListeners{wrap: func(c net.Conn) net.Conn {
+				return loseAnswers(c, func() bool {
 					if hit() {
 						lost.Add(1)
 						return true
 					}
 					return false
-				}}, nil
-			})}
+				})
+			}}
+			return []kfake.Opt{kfake.ListenFn(ls.listen)}
 		},
 		fault: func(*testing.T, *kfake.Cluster, *faultEnv) {},
 		check: func(t *testing.T, r *faultRun) {
@@ -521,20 +552,11 @@ func TestFaultAnswerLost(t *testing.T) {
 	})
 }
 
-// answerLosingListener hands the broker connections that, when lose says
-// so, break instead of sending a Produce answer: the broker has done the
-// work, the client never hears of it.
-type answerLosingListener struct {
-	net.Listener
-	lose func() bool
-}
-
-func (l *answerLosingListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
-	}
-	return &answerLosingConn{Conn: c, lose: l.lose, keys: map[int32]int16{}}, nil
+// loseAnswers wraps a broker's connection so that, when lose says so, it
+// breaks instead of sending a Produce answer: the broker has done the work,
+// the client never hears of it.
+func loseAnswers(c net.Conn, lose func() bool) net.Conn {
+	return &answerLosingConn{Conn: c, lose: lose, keys: map[int32]int16{}}
 }
 
 // answerLosingConn tells Produce answers apart by their correlation ids,

@@ -44,11 +44,15 @@ type outageListener struct {
 	upAgain chan struct{} // closed when the broker comes back
 	closed  bool
 	conns   map[net.Conn]struct{} // open accepted connections
+	wrap    func(net.Conn) net.Conn
 }
 
 // outageListeners makes kfake listen through outageListeners, one per
 // broker in node order.
 type outageListeners struct {
+	// wrap, when set, wraps each connection a broker accepts.
+	wrap func(net.Conn) net.Conn
+
 	mu  sync.Mutex
 	all []*outageListener
 }
@@ -58,7 +62,7 @@ func (ls *outageListeners) listen(network, address string) (net.Listener, error)
 	if err != nil {
 		return nil, err
 	}
-	l := &outageListener{inner: inner, addr: inner.Addr().String(), conns: map[net.Conn]struct{}{}}
+	l := &outageListener{inner: inner, addr: inner.Addr().String(), conns: map[net.Conn]struct{}{}, wrap: ls.wrap}
 	ls.mu.Lock()
 	ls.all = append(ls.all, l)
 	ls.mu.Unlock()
@@ -95,6 +99,9 @@ func (l *outageListener) Accept() (net.Conn, error) {
 			l.mu.Unlock()
 			conn.Close()
 			continue
+		}
+		if l.wrap != nil {
+			conn = l.wrap(conn)
 		}
 		tc := &trackedConn{Conn: conn, l: l}
 		l.conns[tc] = struct{}{}
