@@ -2,11 +2,13 @@ package core
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"os"
 	"testing"
 	"time"
 
+	"github.com/perfproducer/perfproducer/netpoll"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -118,5 +120,25 @@ func setTopicConfig(t testing.TB, c *kfake.Cluster, topic, key, value string) {
 		if err := kerr.ErrorForCode(r.ErrorCode); err != nil {
 			t.Fatalf("setting %s=%s on %s: %v", key, value, topic, err)
 		}
+	}
+}
+
+// newBareSender is a sender with cfg and an idle network selector, for
+// tests that drive its connection or sequence logic by hand: no producer
+// goroutine runs it.
+func newBareSender(t testing.TB, cfg Config) *sender {
+	t.Helper()
+	sel, err := netpoll.New(netpoll.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sel.Close() })
+	return &sender{
+		p:   &Producer{},
+		cfg: &cfg, net: sel, ctx: context.Background(),
+		log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+		meta:  newMetadata(func() {}, &senderGoroutine{}),
+		conns: map[int32]*brokerConn{},
+		idem:  newIdempotence(cfg.EnableIdempotence),
 	}
 }

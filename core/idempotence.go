@@ -167,7 +167,6 @@ func (m *idempotence) sendable(s *sender, p *partition, front *batch) bool {
 	}
 	if m.current.generation <= q.restartAfter {
 		m.wantSession = true
-		s.wake()
 		return false
 	}
 	m.restart(s, p)

@@ -21,7 +21,15 @@ import (
 //     (then the callback is never called and nothing stays pending).
 //   - With enable.idempotence (the default), records of a partition are
 //     written once each, in Send order, even with 5 requests in flight and
-//     retries.
+//     retries, through lost answers, broken connections, slow or restarted
+//     brokers and leader moves. A batch the broker rejects for good fails
+//     alone: the partition's later records still follow in order, and
+//     other partitions are not disturbed.
+//   - Every record's outcome comes within delivery.timeout.ms of its Send,
+//     even while its batch is in flight. A record that fails with
+//     ErrTimeout, or with an error the broker may have given after writing
+//     it (errors.Is wire.ErrRequestTimedOut, wire.ErrNetworkException), may
+//     still have been written: its answer never came.
 //   - Callbacks run on the producer's sender goroutine, one at a time, in
 //     offset order within a partition. A Callback that panics is recovered
 //     and logged (Config.Logger, Error level); its record counts as

@@ -2,15 +2,12 @@ package core
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/perfproducer/perfproducer/netpoll"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -342,18 +339,7 @@ func TestBackoffStaysWithinItsBounds(t *testing.T) {
 // fails before any socket opens is backed off and looked up again, as one
 // whose connect fails later is.
 func TestConnectFailingAtOnceAsksForMetadata(t *testing.T) {
-	sel, err := netpoll.New(netpoll.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sel.Close()
-	cfg := DefaultConfig()
-	s := &sender{
-		cfg: &cfg, net: sel, ctx: context.Background(),
-		log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
-		meta:  newMetadata(func() {}, &senderGoroutine{}),
-		conns: map[int32]*brokerConn{},
-	}
+	s := newBareSender(t, DefaultConfig())
 	c := s.conn(1, "no-port-here")
 	const now = int64(time.Hour)
 	if s.ready(c, now) {
@@ -372,19 +358,9 @@ func TestConnectFailingAtOnceAsksForMetadata(t *testing.T) {
 // (Metadata, InitProducerId) waits for one rather than open a bootstrap
 // connection the next metadata update would close again.
 func TestBusyBrokersAreWaitedFor(t *testing.T) {
-	sel, err := netpoll.New(netpoll.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sel.Close()
 	cfg := DefaultConfig()
 	cfg.BootstrapServers = []string{"127.0.0.1:1"}
-	s := &sender{
-		cfg: &cfg, net: sel, ctx: context.Background(),
-		log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
-		meta:  newMetadata(func() {}, &senderGoroutine{}),
-		conns: map[int32]*brokerConn{},
-	}
+	s := newBareSender(t, cfg)
 	s.meta.publish(&clusterSnapshot{nodes: map[int32]string{0: "127.0.0.1:2", 1: "127.0.0.1:3"}})
 	for id := range int32(2) {
 		c := s.conn(id, "")

@@ -40,7 +40,9 @@ type RecordMetadata struct {
 	Topic     string
 	Partition int32
 	// Offset is the record's offset in its partition, or -1 when the broker
-	// does not say (acks=0).
+	// does not say: with acks=0, or (rarely, with idempotence) when the
+	// broker's answer was lost and the producer learnt from later answers
+	// that the record was written without learning where.
 	Offset int64
 	// Timestamp is the record's CreateTime, or the broker's LogAppendTime
 	// when the topic is configured for it.

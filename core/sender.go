@@ -12,7 +12,7 @@ import (
 	"github.com/perfproducer/perfproducer/netpoll"
 )
 
-// sender is the producer's one I/O goroutine (SEED-NOTES.md §7): it owns
+// sender is the producer's one I/O goroutine (Java's Sender): it owns
 // every socket, takes ready batches off the accumulator, groups them by
 // leader into one Produce request per broker, and completes every record.
 // Nothing in it is touched by another goroutine except the atomics marked so.

@@ -2,8 +2,6 @@ package core
 
 import (
 	"fmt"
-	"io"
-	"log/slog"
 	"testing"
 
 	"github.com/perfproducer/perfproducer/core/wire"
@@ -39,15 +37,9 @@ type sequenceBench struct {
 	parts []*partition
 }
 
-func newSequenceBench(partitions int) *sequenceBench {
-	p := &Producer{}
-	s := &sender{
-		p:     p,
-		cfg:   &Config{MaxInFlight: 5},
-		log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
-		conns: map[int32]*brokerConn{0: {node: 0, state: connReady}},
-		idem:  newIdempotence(true),
-	}
+func newSequenceBench(t *testing.T, partitions int) *sequenceBench {
+	s := newBareSender(t, DefaultConfig())
+	s.conns[0] = &brokerConn{node: 0, state: connReady}
 	s.idem.current = producerSession{id: 7, epoch: 0, generation: 1}
 	st := &topicState{name: "t"}
 	sb := &sequenceBench{s: s}
@@ -149,7 +141,7 @@ func TestOutOfOrderSequenceVerdicts(t *testing.T) {
 	}}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			sb := newSequenceBench(2)
+			sb := newSequenceBench(t, 2)
 			other := sb.seal(1, 5)
 			b := tc.setup(sb)
 			if got := sb.s.idem.onError(sb.s, b, oooSN); got != tc.want {
@@ -172,7 +164,7 @@ func TestOutOfOrderSequenceVerdicts(t *testing.T) {
 }
 
 func TestRejectedBatchLowersLaterSequences(t *testing.T) {
-	sb := newSequenceBench(2)
+	sb := newSequenceBench(t, 2)
 	s := sb.s
 	p := sb.parts[0]
 	acked, rejected, flying, waiting := sb.seal(0, 3), sb.seal(0, 10), sb.seal(0, 4), sb.seal(0, 5)
@@ -203,7 +195,7 @@ func TestRejectedBatchLowersLaterSequences(t *testing.T) {
 }
 
 func TestBatchOfUnknownFateLeavesSequencesAlone(t *testing.T) {
-	sb := newSequenceBench(1)
+	sb := newSequenceBench(t, 1)
 	s := sb.s
 	p := sb.parts[0]
 	lost, next := sb.seal(0, 10), sb.seal(0, 10)
@@ -222,7 +214,7 @@ func TestBatchOfUnknownFateLeavesSequencesAlone(t *testing.T) {
 }
 
 func TestRestartRenumbersOnlyItsPartition(t *testing.T) {
-	sb := newSequenceBench(2)
+	sb := newSequenceBench(t, 2)
 	s := sb.s
 	p, q := sb.parts[0], sb.parts[1]
 	for range 3 {
@@ -253,7 +245,7 @@ func TestRestartRenumbersOnlyItsPartition(t *testing.T) {
 }
 
 func TestRestartRetriesBatchesThatMayBeWrittenFirst(t *testing.T) {
-	sb := newSequenceBench(1)
+	sb := newSequenceBench(t, 1)
 	s := sb.s
 	p := sb.parts[0]
 	maybe, fresh := sb.seal(0, 10), sb.seal(0, 10)
