@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -122,6 +123,39 @@ func TestDeliveryTimeoutFailsRecordsABrokerNeverAnswers(t *testing.T) {
 			t.Fatalf("record failed with %v, want ErrTimeout", err)
 		}
 	}
+}
+
+// TestDeliveryTimeoutBoundsBatchesInFlight: a batch whose
+// delivery.timeout.ms passes while it is in flight (its retry is out to a
+// silent broker) fails then, not when the request gives up; its memory
+// comes back once the request ends.
+func TestDeliveryTimeoutBoundsBatchesInFlight(t *testing.T) {
+	c := newCluster(t, 1, "t", 1)
+	silenceProduce(c)
+	var o outcomes
+	p := newTestProducer(t, c, func(cfg *Config) {
+		cfg.Linger = 0
+		// The retry goes out about 2 s in and would wait until 4 s.
+		cfg.RequestTimeout = 2 * time.Second
+		cfg.DeliveryTimeout = 3 * time.Second
+		cfg.RetryBackoff = 50 * time.Millisecond
+	})
+	r := Record{Topic: "t", Value: []byte("never answered")}
+	if err := p.Send(context.Background(), &r, o.callback); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
+	defer cancel()
+	if err := p.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(o.errs) != 1 || !errors.Is(o.errs[0], ErrTimeout) || !strings.Contains(o.errs[0].Error(), "in flight") {
+		t.Fatalf("outcomes %v, want one ErrTimeout while the batch was in flight", o.errs)
+	}
+	waitFor(t, ctx, "the batch's memory to come back when its request ends", func() bool {
+		st := p.Stats()
+		return st.BufferFree == st.BufferTotal
+	})
 }
 
 // errorsIsCode reports whether err carries the broker error code.
