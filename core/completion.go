@@ -123,9 +123,13 @@ func (s *sender) batchFailed(b *batch, err error, now int64) {
 	s.batchFailedForGood(b, err)
 }
 
-// batchFailedForGood fails a batch's records with err and settles its
-// sequence numbers.
+// batchFailedForGood fails a batch's records with err, marked
+// ErrMaybeWritten when an earlier attempt may have written them, and
+// settles its sequence numbers.
 func (s *sender) batchFailedForGood(b *batch, err error) {
+	if b.maybeWritten {
+		err = fmt.Errorf("%w (%w)", err, ErrMaybeWritten)
+	}
 	s.idem.onFailed(s, b)
 	s.completeBatch(b, -1, -1, err)
 }
@@ -254,13 +258,17 @@ func (s *sender) failEverything(err error) {
 		for _, r := range inFlight {
 			for _, b := range r.batches {
 				b.part.inFlight--
-				s.completeBatch(b, -1, -1, err)
+				s.completeBatch(b, -1, -1, fmt.Errorf("%w (%w)", err, ErrMaybeWritten))
 			}
 			s.recycle(r)
 		}
 	}
 	for _, p := range s.partitions {
 		for _, b := range p.queue {
+			if b.maybeWritten {
+				s.completeBatch(b, -1, -1, fmt.Errorf("%w (%w)", err, ErrMaybeWritten))
+				continue
+			}
 			s.completeBatch(b, -1, -1, err)
 		}
 		p.queue = p.queue[:0]

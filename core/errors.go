@@ -45,6 +45,13 @@ var (
 	// would deadlock: it fails at once and changes nothing. Make such calls
 	// from another goroutine.
 	ErrCalledFromCallback = errors.New("called from a producer callback, on the goroutine it would wait for")
+	// ErrMaybeWritten marks the error of a record that may have been
+	// written anyway: an earlier attempt of its batch got no answer (a
+	// timeout, a broken connection), so the broker may hold it although the
+	// producer could not deliver it. The error also says why the record
+	// failed (errors.Is ErrTimeout, a broker error code, ...). A record
+	// whose error does not match ErrMaybeWritten was not written.
+	ErrMaybeWritten = errors.New("the record may have been written: an earlier attempt got no answer")
 )
 
 // MaxBlockError is the error of a Send that ran out of max.block.ms. One

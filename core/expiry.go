@@ -50,7 +50,7 @@ func (s *sender) expireInFlight(now int64) int64 {
 					continue
 				}
 				if s.expired(b, now) {
-					s.completeRecords(b, -1, -1, s.expiryError(b, now, "in flight"))
+					s.completeRecords(b, -1, -1, fmt.Errorf("%w (%w)", s.expiryError(b, now, "in flight"), ErrMaybeWritten))
 					continue
 				}
 				next = min(next, b.createdNanos+int64(s.cfg.DeliveryTimeout))

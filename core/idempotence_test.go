@@ -152,6 +152,9 @@ func TestDeliveryTimeoutBoundsBatchesInFlight(t *testing.T) {
 	if len(o.errs) != 1 || !errors.Is(o.errs[0], ErrTimeout) || !strings.Contains(o.errs[0].Error(), "in flight") {
 		t.Fatalf("outcomes %v, want one ErrTimeout while the batch was in flight", o.errs)
 	}
+	if !errors.Is(o.errs[0], ErrMaybeWritten) {
+		t.Fatalf("%v: a record failed while its request is out may have been written, and its error must say so", o.errs[0])
+	}
 	waitFor(t, ctx, "the batch's memory to come back when its request ends", func() bool {
 		st := p.Stats()
 		return st.BufferFree == st.BufferTotal
