@@ -123,7 +123,13 @@ func (a *accumulator) openBatch(ctx context.Context, p *partition, r *Record, ts
 	if err != nil {
 		return nil, err
 	}
-	b := newBatch(p, span, a.arena.Bytes(span), ts, mono)
+	buf := a.arena.Bytes(span)
+	if limit := int(p.topic.batchLimit.Load()); limit > 0 {
+		// The topic refused larger batches: build smaller ones, though
+		// never too small for this record.
+		buf = buf[:min(len(buf), max(limit, wire.BatchHeaderSize+wire.RecordSizeFor(payload, 0, 0)))]
+	}
+	b := newBatch(p, span, buf, ts, mono)
 	if !b.tryAppend(r, ts, payload, cb) {
 		a.discard(b)
 		return nil, fmt.Errorf("%w: record does not fit a fresh %d-byte batch", ErrRecordTooLarge, size)

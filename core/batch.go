@@ -41,7 +41,10 @@ type batch struct {
 	// Fields below belong to the sender goroutine alone.
 	// order is the batch's place in its partition: batches are sent, and
 	// retried, in this order (the order their records were appended).
+	// Batches taken off the chain are orderSpacing apart, so the halves of
+	// a split batch (splits deep) fit between it and the next.
 	order        uint64
+	splits       uint8
 	attempts     int   // Produce requests this batch has been in
 	retryAtNanos int64 // not to be sent before (retry backoff)
 	sequence     int32 // base sequence, -1 until first drained (idempotence)

@@ -81,7 +81,7 @@ func (s *sender) batchFailed(b *batch, err error, now int64) {
 		// The same bytes are refused every time: no attempt wrote them.
 		b.maybeWritten = false
 		if b.recordCount > 1 && !b.reported {
-			splitErr := s.split(b, now)
+			splitErr := s.split(b, true)
 			if splitErr == nil {
 				return
 			}
@@ -112,11 +112,11 @@ func (s *sender) batchFailed(b *batch, err error, now int64) {
 			s.p.stats.retries.Add(1)
 			s.log.Debug("retrying batch", "topic", b.part.topic.name, "partition", b.part.index, "sequence", b.sequence,
 				"attempt", b.attempts, "error", err)
+			s.requeue(b)
 			b.retryAtNanos = now
-			if verdict != verdictRetry {
+			if verdict != verdictRetry || !s.waitsOnAnother(b) {
 				b.retryAtNanos += int64(backoff(s.cfg.RetryBackoff, s.cfg.RetryBackoffMax, b.attempts))
 			}
-			s.requeue(b)
 			return
 		}
 	}
@@ -181,6 +181,15 @@ func (s *sender) requeue(b *batch) {
 		p.retrying++
 	}
 	p.queue = slices.Insert(p.queue, queuePosition(p, b.order), b)
+}
+
+// waitsOnAnother reports whether a queued batch waits on something other
+// than time: an earlier batch of its partition (queued before it, or in
+// flight) or a new producer id. Only such a batch may retry without a
+// backoff; one that waits on nothing would otherwise go again at once.
+func (s *sender) waitsOnAnother(b *batch) bool {
+	p := b.part
+	return p.queue[0] != b || p.inFlight > 0 || p.seq.restart
 }
 
 // queuePosition is where a batch of the given order goes in p's queue.

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"slices"
 	"time"
 
 	"github.com/perfproducer/perfproducer/core/wire"
@@ -147,7 +148,7 @@ func (s *sender) pull(p *partition, now int64, drainAll bool) int64 {
 			continue
 		}
 		p.pulled++
-		b.order = p.pulled
+		b.order = p.pulled * orderSpacing
 		p.queue = append(p.queue, b)
 	}
 }
@@ -164,8 +165,8 @@ func (s *sender) sendProduce(c *brokerConn, parts []*partition, now int64) {
 	start := s.rotation % len(parts)
 	for i := range parts {
 		p := parts[(start+i)%len(parts)]
-		b := p.queue[0]
-		if err := s.seal(b); err != nil {
+		b, err := s.sealFront(p)
+		if err != nil {
 			p.queue = p.queue[1:]
 			s.batchFailedForGood(b, err)
 			continue
@@ -229,5 +230,30 @@ func (s *sender) buildProduce(r *request) {
 			pt.Partitions = pt.Partitions[:0]
 		}
 		pt.Partitions = append(pt.Partitions, wire.ProducePartition{Partition: b.part.index, Records: b.wireBytes})
+	}
+}
+
+// sealFront seals p's oldest waiting batch and returns it. A batch built
+// larger than its topic has since been found to accept (see
+// topicState.batchLimit) is split first, without a round trip to a broker
+// that would refuse it.
+func (s *sender) sealFront(p *partition) (*batch, error) {
+	for {
+		b := p.queue[0]
+		limit := int(p.topic.batchLimit.Load())
+		oversized := false
+		if b.wireBytes == nil && limit > 0 {
+			_, count, end := b.settled()
+			oversized = count > 1 && end > limit
+		}
+		if err := s.seal(b); err != nil || !oversized {
+			return b, err
+		}
+		p.queue = p.queue[1:]
+		if err := s.split(b, false); err != nil {
+			// Send it whole: the broker has the last word.
+			p.queue = slices.Insert(p.queue, 0, b)
+			return b, nil
+		}
 	}
 }

@@ -194,7 +194,8 @@ func produceThroughFault(t *testing.T, ft faultTest, profile func(*Config)) *fau
 		sent[md.Opaque].md, sent[md.Opaque].err = md, err
 	}
 	mk := mixedRecord(topic, 100)
-	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
+	// The deadline only catches a stall; a long run gets a longer one.
+	ctx, cancel := context.WithTimeout(context.Background(), testDeadline*time.Duration(max(1, records/faultRecords)))
 	defer cancel()
 	pauses := ft.pauses
 	for i := range records {
@@ -517,8 +518,14 @@ func TestFaultMessageTooLarge(t *testing.T) {
 		},
 		fault: func(*testing.T, *kfake.Cluster, *faultEnv) {},
 		check: func(t *testing.T, r *faultRun) {
-			if r.p.Stats().BatchSplits == 0 {
+			st := r.p.Stats()
+			if st.BatchSplits == 0 {
 				t.Fatal("no batch was split, so the topic's limit never bit")
+			}
+			// The producer learns the limit: only batches built before it
+			// did (at most a few per partition) are refused.
+			if st.BatchSplits > 50*faultPartitions {
+				t.Fatalf("%d batches split out of %d sent: the producer kept building batches the topic refuses", st.BatchSplits, st.BatchesSent)
 			}
 		},
 	})

@@ -64,6 +64,11 @@ type partitionMeta struct {
 type topicState struct {
 	name   string
 	sticky *stickyPartitioner
+	// batchLimit, when not zero, is the most bytes a new batch of the
+	// topic may take: the sender lowers it when the topic refuses batches
+	// as too large (see sender.split), so the producer stops building
+	// batches it would have to split. It never grows back.
+	batchLimit atomic.Int32
 	// id and parts are the sender's: the topic id (Produce v13 names
 	// topics by it) and every partition made so far.
 	id    [16]byte

@@ -16,10 +16,19 @@ import (
 // down to single records; a single record the broker refuses fails alone
 // with ErrRecordTooLarge.
 //
+// Unless one outsized record made big too large, the topic's later batches
+// are built no larger than half of big (see topicState.batchLimit), so a
+// producer whose batch.size exceeds the topic's max.message.bytes stops
+// paying for a refusal and a split per batch.
+//
 // The halves take big's sequence numbers (the first half its base sequence,
 // the second the rest), which the broker never wrote. They live in Go memory:
 // the sender cannot wait for buffer memory, and splitting is rare.
-func (s *sender) split(big *batch, now int64) error {
+//
+// refused says the broker refused big; otherwise the sender splits a batch
+// it has not sent yet because it exceeds the learnt limit, and the halves
+// are not retries.
+func (s *sender) split(big *batch, refused bool) error {
 	records := big.wireBytes[wire.BatchHeaderSize:]
 	if codec := big.header.Codec(); codec != wire.CodecNone {
 		if s.decompressor == nil {
@@ -37,6 +46,7 @@ func (s *sender) split(big *batch, now int64) error {
 	var reader wire.RecordReader
 	reader.Reset(records, n)
 	var rec wire.Record
+	largest := 0 // the largest record's size
 	for i := range n {
 		if err := reader.Next(&rec); err != nil {
 			return fmt.Errorf("reading back a batch of its own: %w", err)
@@ -54,9 +64,11 @@ func (s *sender) split(big *batch, now int64) error {
 			builder.Reset(halves[half].buf, ts)
 		}
 		h := halves[half]
+		before := builder.Size()
 		if err := builder.Append(ts, rec.Key, rec.Value, rec.Headers); err != nil {
 			return fmt.Errorf("copying a record into half a batch: %w", err)
 		}
+		largest = max(largest, builder.Size()-before)
 		c := big.completions.at(int(i))
 		c.timestampDelta = ts - h.baseTimestamp
 		h.completions.store(int(h.recordCount), c)
@@ -72,13 +84,23 @@ func (s *sender) split(big *batch, now int64) error {
 	}
 
 	p := big.part
-	s.log.Info("splitting a batch the broker refused as too large", "topic", p.topic.name, "partition", p.index,
-		"records", n, "bytes", len(big.wireBytes))
-	s.p.stats.splits.Add(1)
+	if refused {
+		s.log.Info("splitting a batch the broker refused as too large", "topic", p.topic.name, "partition", p.index,
+			"records", n, "bytes", len(big.wireBytes))
+		s.p.stats.splits.Add(1)
+		if size := wire.BatchHeaderSize + len(records); 2*largest <= size {
+			// Many records made the batch too large, not one outsized
+			// record (which fails alone, and should not shrink every later
+			// batch).
+			p.topic.lowerBatchLimit(int32(size / 2))
+		}
+	}
 	for _, h := range halves {
 		h.flushWaiters = append(h.flushWaiters, big.flushWaiters...)
-		h.retrying = true
-		p.retrying++
+		if refused {
+			h.retrying = true
+			p.retrying++
+		}
 	}
 	for _, w := range big.flushWaiters {
 		w.remaining++ // two batches now hold it up where one did
@@ -98,6 +120,7 @@ func (s *sender) newSplitBatch(big *batch, ts int64, n int) *batch {
 		baseTimestamp: ts,
 		createdNanos:  big.createdNanos,
 		order:         big.order,
+		splits:        big.splits + 1,
 		sequence:      -1,
 	}
 	h.completions.init(n)
@@ -115,6 +138,10 @@ func (s *sender) sealSplitBatch(h *batch, builder *wire.BatchBuilder, big *batch
 		ProducerEpoch:        big.header.ProducerEpoch,
 		BaseSequence:         big.header.BaseSequence,
 	})
+	if half == 1 {
+		// Between big's place and the next batch's (see orderSpacing).
+		h.order += orderSpacing >> min(h.splits, orderSplitBits)
+	}
 	if big.sequence >= 0 {
 		h.sequence = big.sequence
 		if half == 1 {
@@ -141,3 +168,25 @@ func (s *sender) sealSplitBatch(h *batch, builder *wire.BatchBuilder, big *batch
 	h.wireBytes = sealed
 	return nil
 }
+
+// lowerBatchLimit caps the topic's new batches at limit bytes, unless a
+// lower cap is already set.
+func (t *topicState) lowerBatchLimit(limit int32) {
+	for {
+		cur := t.batchLimit.Load()
+		if cur != 0 && cur <= limit || t.batchLimit.CompareAndSwap(cur, limit) {
+			return
+		}
+	}
+}
+
+// orderSpacing is the gap between the orders of batches taken off a
+// partition's chain: room for orderSplitBits levels of splitting (a batch of
+// 1 MiB of the smallest records splits fewer than 18 times). Deeper halves
+// share their order and are queued in place, still in order. With 2^40
+// batches a partition before the counter wraps, a producer outlives any
+// realistic rate.
+const (
+	orderSplitBits = 24
+	orderSpacing   = 1 << orderSplitBits
+)
