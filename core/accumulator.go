@@ -56,7 +56,12 @@ type partition struct {
 	// wait for, or are in, another. While any does, the partition sends
 	// one batch at a time (see sendable).
 	retrying int
-	seq      sequences
+	// staleUntil is until when a broker may still act on a copy of one of
+	// the partition's batches sent on a connection since lost:
+	// request.timeout.ms after the loss. Renumbered batches wait for it
+	// (see idempotence.sendable).
+	staleUntil int64
+	seq        sequences
 }
 
 func newPartition(t *topicState, index int32) *partition {

@@ -29,7 +29,10 @@ func (s *sender) sendReady(now int64) int64 {
 			next = min(next, front.retryAtNanos)
 			continue
 		}
-		if !s.sendable(p, front) {
+		if !s.sendable(p, front, now) {
+			if p.staleUntil > now {
+				next = min(next, p.staleUntil) // sendable may wait for it
+			}
 			continue
 		}
 		leader := leaderOf(snap, p)
@@ -72,11 +75,11 @@ func (s *sender) sendReady(now int64) int64 {
 // batches go one at a time); while one of its batches waits to retry it
 // sends one batch at a time, oldest first, so nothing newer overtakes the
 // retry (order) or pushes it out of the broker's de-duplication window.
-func (s *sender) sendable(p *partition, front *batch) bool {
+func (s *sender) sendable(p *partition, front *batch, now int64) bool {
 	if p.inFlight >= s.cfg.MaxInFlight || p.retrying > 0 && p.inFlight > 0 {
 		return false
 	}
-	return s.idem.sendable(s, p, front)
+	return s.idem.sendable(s, p, front, now)
 }
 
 // loadUpdateInterval spaces partition-load updates: queue lengths change

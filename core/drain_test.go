@@ -30,7 +30,7 @@ func TestSendableKeepsRetriesInTheWindow(t *testing.T) {
 			p := newPartition(&topicState{name: "t"}, 0)
 			p.inFlight, p.retrying = tc.inFlight, tc.retrying
 			front := &batch{part: p, sequence: -1}
-			if got := s.sendable(p, front); got != tc.want {
+			if got := s.sendable(p, front, 0); got != tc.want {
 				t.Fatalf("sendable = %v, want %v", got, tc.want)
 			}
 		})

@@ -125,6 +125,9 @@ type faultRun struct {
 	env    *faultEnv
 	sent   []sentRecord
 	failed int
+	// maybeWritten counts failed records whose error matched
+	// ErrMaybeWritten, and maybeWrittenFound those of them read back.
+	maybeWritten, maybeWrittenFound int
 }
 
 // runFaultTest runs ft once per profile of faultProfiles.
@@ -230,10 +233,15 @@ func produceThroughFault(t *testing.T, ft faultTest, profile func(*Config)) *fau
 				t.Fatalf("record %d (partition %d) failed: %v", i, sent[i].md.Partition, err)
 			}
 			run.failed++
+			if errors.Is(err, ErrMaybeWritten) {
+				run.maybeWritten++
+			}
 		}
 	}
 	least, most := readBackBounds(sent)
-	verifyReadBack(t, sent, consumeBetween(t, c, topic, least, most), faultPartitions, true)
+	got := consumeBetween(t, c, topic, least, most)
+	verifyReadBack(t, sent, got, faultPartitions, true)
+	run.maybeWrittenFound = len(got) - least
 	return run
 }
 

@@ -91,6 +91,10 @@ type sequences struct {
 	// newer than restartAfter.
 	restart      bool
 	restartAfter uint32
+	// renumbered: batches of the partition were given new numbers (lowered
+	// or restarted) while copies under their old numbers may still reach a
+	// broker; see sendable.
+	renumbered bool
 }
 
 func newIdempotence(enabled bool) idempotence {
@@ -153,16 +157,39 @@ func (m *idempotence) onFailure(s *sender, err error, now int64) {
 // sendable reports whether p's oldest waiting batch, front, may go as far
 // as sequences are concerned, restarting p's sequences when their time has
 // come.
-func (m *idempotence) sendable(s *sender, p *partition, front *batch) bool {
+//
+// A copy of a batch sent on a connection that was lost may still be acted
+// on by the broker later (it reads requests ahead and handles them even
+// when the connection goes). Under its old numbers such a copy could then
+// be written after, or besides, the batches renumbered since. So a
+// partition whose batches were renumbered, or that is to restart under a
+// new producer id (which does not fence the old one), sends nothing until
+// request.timeout.ms has passed since it last lost a connection
+// (partition.staleUntil). Java's producer fences the old copies with an
+// epoch bump instead; brokers that keep one epoch per producer id rather
+// than per partition (kfake does) would then refuse every partition's
+// batches in flight.
+func (m *idempotence) sendable(s *sender, p *partition, front *batch, now int64) bool {
 	q := &p.seq
-	if !m.enabled || !q.restart {
+	if !m.enabled {
+		return true
+	}
+	if q.renumbered {
+		if now < p.staleUntil {
+			return false
+		}
+		if p.inFlight == 0 {
+			q.renumbered = false // every copy under the old numbers is settled
+		}
+	}
+	if !q.restart {
 		return true
 	}
 	if front.maybeWritten {
 		// Learn its fate under the numbers it was sent with first.
 		return true
 	}
-	if p.inFlight > 0 {
+	if p.inFlight > 0 || now < p.staleUntil {
 		return false
 	}
 	if m.current.generation <= q.restartAfter {
@@ -181,7 +208,7 @@ func (m *idempotence) restart(s *sender, p *partition) {
 	s.log.Info("restarting a partition's sequences under a new producer id", "topic", p.topic.name, "partition", p.index,
 		"producer_id", m.current.id, "epoch", m.current.epoch)
 	s.p.stats.sequenceRestarts.Add(1)
-	*q = sequences{session: m.current}
+	*q = sequences{session: m.current, renumbered: true}
 	for _, b := range p.queue {
 		if b.sequence < 0 {
 			continue // not sealed yet: numbered when first drained

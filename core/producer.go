@@ -26,10 +26,9 @@ import (
 //     alone: the partition's later records still follow in order, and
 //     other partitions are not disturbed.
 //   - Every record's outcome comes within delivery.timeout.ms of its Send,
-//     even while its batch is in flight. A record that fails with
-//     ErrTimeout, or with an error the broker may have given after writing
-//     it (errors.Is wire.ErrRequestTimedOut, wire.ErrNetworkException), may
-//     still have been written: its answer never came.
+//     even while its batch is in flight. A failed record whose error
+//     matches ErrMaybeWritten may still have been written (an attempt's
+//     answer never came); any other failed record was not.
 //   - Callbacks run on the producer's sender goroutine, one at a time, in
 //     offset order within a partition. A Callback that panics is recovered
 //     and logged (Config.Logger, Error level); its record counts as

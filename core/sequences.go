@@ -52,6 +52,7 @@ func (s *sender) lowerSequencesAfter(failed *batch) {
 		b.setProducer(q.session.id, q.session.epoch, b.sequence)
 	})
 	q.next = wrapSequence(q.next, -n)
+	q.renumbered = true
 	if q.unresolved && sequenceDistance(failed.sequence, q.unresolvedEnd) > 0 {
 		q.unresolvedEnd = wrapSequence(q.unresolvedEnd, -n)
 	}

@@ -223,12 +223,12 @@ func TestRestartRenumbersOnlyItsPartition(t *testing.T) {
 	mine, theirs := sb.seal(0, 10), sb.seal(1, 10)
 	p.queue = append(p.queue, mine)
 	s.idem.requestRestart(s, &p.seq)
-	if s.idem.sendable(s, p, mine) {
+	if s.idem.sendable(s, p, mine, 0) {
 		t.Fatal("the partition sent before a new producer id came")
 	}
 	s.idem.current = producerSession{id: 8, epoch: 0, generation: 2}
 	s.idem.wantSession = false
-	if !s.idem.sendable(s, p, mine) {
+	if !s.idem.sendable(s, p, mine, 0) {
 		t.Fatal("the partition did not restart once a new producer id came")
 	}
 	if mine.sequence != 0 || mine.header.ProducerID != 8 || !mine.stale || p.seq.next != 10 {
@@ -253,10 +253,37 @@ func TestRestartRetriesBatchesThatMayBeWrittenFirst(t *testing.T) {
 	p.queue = append(p.queue, maybe, fresh)
 	s.idem.requestRestart(s, &p.seq)
 	s.idem.current = producerSession{id: 8, epoch: 0, generation: 2}
-	if !s.idem.sendable(s, p, maybe) {
+	if !s.idem.sendable(s, p, maybe, 0) {
 		t.Fatal("a batch that may have been written must be retried under its numbers before a restart")
 	}
 	if maybe.sequence != 0 || maybe.header.ProducerID != 7 || !p.seq.restart {
 		t.Fatalf("the batch that may have been written was renumbered: sequence %d producer %d", maybe.sequence, maybe.header.ProducerID)
+	}
+}
+
+// TestRenumberedPartitionWaitsOutLostCopies: once a partition's batches are
+// renumbered, it sends nothing until request.timeout.ms has passed since it
+// last lost a connection, so no copy under the old numbers can land after
+// (or besides) the renumbered batches.
+func TestRenumberedPartitionWaitsOutLostCopies(t *testing.T) {
+	sb := newSequenceBench(t, 1)
+	s := sb.s
+	p := sb.parts[0]
+	rejected, next := sb.seal(0, 10), sb.seal(0, 10)
+	p.queue = append(p.queue, next)
+	const lostUntil = int64(5e9)
+	p.staleUntil = lostUntil
+	if !s.idem.sendable(s, p, next, 0) {
+		t.Fatal("a partition that renumbered nothing waited for lost copies")
+	}
+	s.idem.onFailed(s, rejected) // unwritten: next takes its numbers
+	if next.sequence != 0 || !p.seq.renumbered {
+		t.Fatalf("next has sequence %d, renumbered %v; want 0 and true", next.sequence, p.seq.renumbered)
+	}
+	if s.idem.sendable(s, p, next, lostUntil-1) {
+		t.Fatal("a renumbered batch went while a copy under its old number could still reach the broker")
+	}
+	if !s.idem.sendable(s, p, next, lostUntil) || p.seq.renumbered {
+		t.Fatalf("the partition still waits (renumbered %v) once the lost copies can no longer land", p.seq.renumbered)
 	}
 }

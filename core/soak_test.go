@@ -42,6 +42,7 @@ func TestSoak(t *testing.T) {
 	start := time.Now()
 	var total struct {
 		rounds, records, rejected, retries, splits, restarts int64
+		maybeWritten, maybeWrittenFound                      int64
 		lost, held, closed, timedOut, outages, shuffles      int64
 	}
 	for round := 0; time.Since(start) < length; round++ {
@@ -54,6 +55,8 @@ func TestSoak(t *testing.T) {
 			total.rounds++
 			total.records += int64(records)
 			total.rejected += int64(r.failed)
+			total.maybeWritten += int64(r.maybeWritten)
+			total.maybeWrittenFound += int64(r.maybeWrittenFound)
 			total.retries += st.Retries
 			total.splits += st.BatchSplits
 			total.restarts += st.SequenceRestarts
@@ -68,8 +71,9 @@ func TestSoak(t *testing.T) {
 			break
 		}
 	}
-	t.Logf("soak: %v, %d rounds, %d records: 0 lost, 0 duplicated, 0 out of order; %d rejected by the broker (INVALID_RECORD, failed as such)",
-		time.Since(start).Round(time.Second), total.rounds, total.records, total.rejected)
+	t.Logf("soak: %v, %d rounds, %d records: 0 lost, 0 duplicated, 0 out of order; %d rejected by the broker (INVALID_RECORD, failed as such), "+
+		"%d of them after an attempt whose answer was lost (ErrMaybeWritten), of which %d were in fact written",
+		time.Since(start).Round(time.Second), total.rounds, total.records, total.rejected, total.maybeWritten, total.maybeWrittenFound)
 	t.Logf("faults: %d answers lost after the append, %d answered REQUEST_TIMED_OUT after the append, %d connections closed by the broker, "+
 		"%d requests held past request.timeout.ms, %d broker outages, %d leader shuffles; producer: %d retries, %d batch splits, %d sequence restarts",
 		total.lost, total.timedOut, total.closed, total.held, total.outages, total.shuffles, total.retries, total.splits, total.restarts)
