@@ -56,6 +56,10 @@ type batch struct {
 	// retrying: the batch failed an attempt and waits for another (counted
 	// in its partition's retrying).
 	retrying bool
+	// lostCopy: an attempt went out on a connection that was lost before
+	// its answer came; the broker may still act on that copy later, under
+	// the numbers the batch had then (see idempotence.sendable).
+	lostCopy bool
 	// resequenced: its sequence was lowered while it was in flight, after
 	// an earlier batch of the partition was rejected; the
 	// OUT_OF_ORDER_SEQUENCE_NUMBER that attempt earns is expected.

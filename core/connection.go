@@ -45,16 +45,6 @@ type request struct {
 	segments [][]byte
 }
 
-// produceInFlight reports whether any Produce request is out on c.
-func (c *brokerConn) produceInFlight() bool {
-	for _, r := range c.inFlight {
-		if r.key == wire.APIKeyProduce {
-			return true
-		}
-	}
-	return false
-}
-
 // take removes and returns the request with correlation id corr, or nil.
 func (c *brokerConn) take(corr int32) *request {
 	for i, r := range c.inFlight {

@@ -23,6 +23,11 @@ func (s *sender) expireQueued(p *partition, now int64) int64 {
 	for len(p.queue) > 0 && s.expired(p.queue[0], now) {
 		b := p.queue[0]
 		p.queue = p.queue[1:]
+		s.log.Warn("a batch expired before it could be sent", "topic", p.topic.name, "partition", p.index,
+			"records", b.recordCountOrSettled(), "attempts", b.attempts, "sequence", b.sequence,
+			"batches_in_flight", p.inFlight, "in_flight_to", p.inFlightNode, "retrying", p.retrying, "queued", len(p.queue),
+			"acked_sequence", p.seq.acked, "next_sequence", p.seq.next, "restart", p.seq.restart, "renumbered", p.seq.renumbered,
+			"stale_for", time.Duration(p.staleUntil-now), "retry_in", time.Duration(b.retryAtNanos-now))
 		s.batchFailedForGood(b, s.expiryError(b, now, "waiting to be sent"))
 	}
 	if len(p.queue) > 0 {

@@ -2,6 +2,7 @@ package core
 
 import (
 	"errors"
+	"slices"
 
 	"github.com/perfproducer/perfproducer/core/wire"
 )
@@ -84,16 +85,19 @@ type sequences struct {
 	// the one it expects.
 	acked int32
 	// unresolved: a batch ending at unresolvedEnd ended without proof of
-	// whether the broker wrote it.
-	unresolved    bool
-	unresolvedEnd int32
+	// whether the broker wrote it; unresolvedLost: it, or another such
+	// batch since the partition's sequences last restarted, left a copy on
+	// a lost connection.
+	unresolved     bool
+	unresolvedEnd  int32
+	unresolvedLost bool
 	// restart: the partition's sequences must start again under a session
 	// newer than restartAfter.
 	restart      bool
 	restartAfter uint32
 	// renumbered: batches of the partition were given new numbers (lowered
-	// or restarted) while copies under their old numbers may still reach a
-	// broker; see sendable.
+	// or restarted) while copies under their old numbers, sent on
+	// connections since lost, may still reach a broker; see sendable.
 	renumbered bool
 }
 
@@ -162,13 +166,13 @@ func (m *idempotence) onFailure(s *sender, err error, now int64) {
 // on by the broker later (it reads requests ahead and handles them even
 // when the connection goes). Under its old numbers such a copy could then
 // be written after, or besides, the batches renumbered since. So a
-// partition whose batches were renumbered, or that is to restart under a
-// new producer id (which does not fence the old one), sends nothing until
-// request.timeout.ms has passed since it last lost a connection
-// (partition.staleUntil). Java's producer fences the old copies with an
-// epoch bump instead; brokers that keep one epoch per producer id rather
-// than per partition (kfake does) would then refuse every partition's
-// batches in flight.
+// partition that renumbered batches with such copies, or that is to
+// restart under a new producer id (which does not fence the old one) while
+// such copies may be about, sends nothing until request.timeout.ms has
+// passed since it last lost a connection (partition.staleUntil). Java's
+// producer fences old copies with an epoch bump instead; brokers that keep
+// one epoch per producer id rather than per partition (kfake does) would
+// then refuse every partition's batches in flight.
 func (m *idempotence) sendable(s *sender, p *partition, front *batch, now int64) bool {
 	q := &p.seq
 	if !m.enabled {
@@ -179,7 +183,11 @@ func (m *idempotence) sendable(s *sender, p *partition, front *batch, now int64)
 			return false
 		}
 		if p.inFlight == 0 {
-			q.renumbered = false // every copy under the old numbers is settled
+			// Every copy under the old numbers is settled by now.
+			q.renumbered = false
+			for _, b := range p.queue {
+				b.lostCopy = false
+			}
 		}
 	}
 	if !q.restart {
@@ -189,7 +197,8 @@ func (m *idempotence) sendable(s *sender, p *partition, front *batch, now int64)
 		// Learn its fate under the numbers it was sent with first.
 		return true
 	}
-	if p.inFlight > 0 || now < p.staleUntil {
+	lostCopies := q.unresolvedLost || slices.ContainsFunc(p.queue, func(b *batch) bool { return b.lostCopy })
+	if p.inFlight > 0 || lostCopies && now < p.staleUntil {
 		return false
 	}
 	if m.current.generation <= q.restartAfter {
@@ -197,6 +206,7 @@ func (m *idempotence) sendable(s *sender, p *partition, front *batch, now int64)
 		return false
 	}
 	m.restart(s, p)
+	q.renumbered = lostCopies
 	return true
 }
 
@@ -208,7 +218,7 @@ func (m *idempotence) restart(s *sender, p *partition) {
 	s.log.Info("restarting a partition's sequences under a new producer id", "topic", p.topic.name, "partition", p.index,
 		"producer_id", m.current.id, "epoch", m.current.epoch)
 	s.p.stats.sequenceRestarts.Add(1)
-	*q = sequences{session: m.current, renumbered: true}
+	*q = sequences{session: m.current}
 	for _, b := range p.queue {
 		if b.sequence < 0 {
 			continue // not sealed yet: numbered when first drained
@@ -326,7 +336,8 @@ func (m *idempotence) onAcked(b *batch) {
 		q.acked = end
 	}
 	if q.unresolved && sequenceDistance(q.unresolvedEnd, q.acked) >= 0 {
-		q.unresolved = false // the broker wrote it: it accepted what follows
+		// The broker wrote it: it accepted what follows.
+		q.unresolved, q.unresolvedLost = false, false
 	}
 }
 
@@ -343,6 +354,7 @@ func (m *idempotence) onFailed(s *sender, b *batch) {
 		if !q.unresolved || sequenceDistance(q.unresolvedEnd, end) > 0 {
 			q.unresolved, q.unresolvedEnd = true, end
 		}
+		q.unresolvedLost = q.unresolvedLost || b.lostCopy
 		return
 	}
 	s.lowerSequencesAfter(b)

@@ -191,6 +191,7 @@ func (s *sender) abandon(r *request, err error, now int64) {
 		for _, b := range r.batches {
 			// The broker may still act on this copy (a request it read
 			// before the connection went is handled all the same).
+			b.lostCopy = true
 			b.part.staleUntil = max(b.part.staleUntil, now+int64(s.cfg.RequestTimeout))
 			s.batchFailed(b, err, now)
 		}

@@ -50,9 +50,12 @@ func (s *sender) lowerSequencesAfter(failed *batch) {
 		b.resequenced = b.resequenced || inFlight
 		b.sequence = wrapSequence(b.sequence, -n)
 		b.setProducer(q.session.id, q.session.epoch, b.sequence)
+		// A copy under its old number may still land (see
+		// idempotence.sendable). One in flight now may lose its copy
+		// later: wait for its answer too.
+		q.renumbered = q.renumbered || b.lostCopy || inFlight
 	})
 	q.next = wrapSequence(q.next, -n)
-	q.renumbered = true
 	if q.unresolved && sequenceDistance(failed.sequence, q.unresolvedEnd) > 0 {
 		q.unresolvedEnd = wrapSequence(q.unresolvedEnd, -n)
 	}

@@ -261,29 +261,54 @@ func TestRestartRetriesBatchesThatMayBeWrittenFirst(t *testing.T) {
 	}
 }
 
-// TestRenumberedPartitionWaitsOutLostCopies: once a partition's batches are
-// renumbered, it sends nothing until request.timeout.ms has passed since it
-// last lost a connection, so no copy under the old numbers can land after
-// (or besides) the renumbered batches.
+// TestRenumberedPartitionWaitsOutLostCopies: once a partition renumbers a
+// batch that has a copy on a lost connection, it sends nothing until
+// request.timeout.ms has passed since it lost that connection, so no copy
+// under the old number can land after (or besides) the renumbered batch. A
+// partition whose renumbered batches left no such copy waits for nothing.
 func TestRenumberedPartitionWaitsOutLostCopies(t *testing.T) {
+	for _, lost := range []bool{false, true} {
+		t.Run(map[bool]string{false: "no lost copy", true: "a lost copy"}[lost], func(t *testing.T) {
+			sb := newSequenceBench(t, 1)
+			s := sb.s
+			p := sb.parts[0]
+			rejected, next := sb.seal(0, 10), sb.seal(0, 10)
+			p.queue = append(p.queue, next)
+			const lostUntil = int64(5e9)
+			p.staleUntil = lostUntil
+			next.lostCopy = lost
+			s.idem.onFailed(s, rejected) // unwritten: next takes its numbers
+			if next.sequence != 0 || p.seq.renumbered != lost {
+				t.Fatalf("next has sequence %d, renumbered %v; want 0 and %v", next.sequence, p.seq.renumbered, lost)
+			}
+			if got := s.idem.sendable(s, p, next, lostUntil-1); got == lost {
+				t.Fatalf("sendable before the lost copies are settled = %v, want %v", got, !lost)
+			}
+			if !s.idem.sendable(s, p, next, lostUntil) || p.seq.renumbered || next.lostCopy {
+				t.Fatalf("the partition still waits (renumbered %v, lost copy %v) once the lost copies are settled", p.seq.renumbered, next.lostCopy)
+			}
+		})
+	}
+}
+
+// TestRestartWaitsOutLostCopies: a partition with a copy of a batch on a
+// lost connection restarts under a new producer id only once that copy can
+// no longer land under the old one.
+func TestRestartWaitsOutLostCopies(t *testing.T) {
 	sb := newSequenceBench(t, 1)
 	s := sb.s
 	p := sb.parts[0]
-	rejected, next := sb.seal(0, 10), sb.seal(0, 10)
-	p.queue = append(p.queue, next)
+	lost := sb.seal(0, 10)
+	lost.lostCopy = true
+	p.queue = append(p.queue, lost)
 	const lostUntil = int64(5e9)
 	p.staleUntil = lostUntil
-	if !s.idem.sendable(s, p, next, 0) {
-		t.Fatal("a partition that renumbered nothing waited for lost copies")
+	s.idem.requestRestart(s, &p.seq)
+	s.idem.current = producerSession{id: 8, epoch: 0, generation: 2}
+	if s.idem.sendable(s, p, lost, lostUntil-1) || lost.header.ProducerID != 7 {
+		t.Fatal("the partition restarted while a copy under its old producer id could still land")
 	}
-	s.idem.onFailed(s, rejected) // unwritten: next takes its numbers
-	if next.sequence != 0 || !p.seq.renumbered {
-		t.Fatalf("next has sequence %d, renumbered %v; want 0 and true", next.sequence, p.seq.renumbered)
-	}
-	if s.idem.sendable(s, p, next, lostUntil-1) {
-		t.Fatal("a renumbered batch went while a copy under its old number could still reach the broker")
-	}
-	if !s.idem.sendable(s, p, next, lostUntil) || p.seq.renumbered {
-		t.Fatalf("the partition still waits (renumbered %v) once the lost copies can no longer land", p.seq.renumbered)
+	if !s.idem.sendable(s, p, lost, lostUntil) || lost.header.ProducerID != 8 || lost.sequence != 0 {
+		t.Fatalf("no restart once the lost copy is settled: producer %d, sequence %d", lost.header.ProducerID, lost.sequence)
 	}
 }

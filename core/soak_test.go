@@ -2,6 +2,7 @@ package core
 
 import (
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"sync/atomic"
@@ -95,7 +96,12 @@ func (s *soakFaults) test(records int) faultTest {
 	loseAnswer := sometimes(1)
 	return faultTest{
 		records: records,
-		edit:    func(c *Config) { c.RequestTimeout = time.Second },
+		edit: func(c *Config) {
+			c.RequestTimeout = time.Second
+			// Warnings only (expiries, failed connects): rare, and what a
+			// failed round needs explaining.
+			c.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		},
 		opts: func() []kfake.Opt {
 			s.listeners = &outageListeners{wrap: func(c net.Conn) net.Conn {
 				return loseAnswers(c, func() bool {
