@@ -72,8 +72,8 @@ type faultTest struct {
 	check func(t *testing.T, r *faultRun)
 }
 
-// faultCheckpoints is how many times a paced fault test stops sending until
-// the fault has struck again.
+// faultCheckpoints is how many times a fault test with evenPauses stops
+// sending until the fault has struck again.
 const faultCheckpoints = 10
 
 // evenPauses spreads faultCheckpoints pauses over the run, the first at
@@ -94,7 +94,7 @@ type faultEnv struct {
 	next    chan struct{}
 }
 
-// strike counts a disturbance and lets a paced send loop go on.
+// strike counts a disturbance and lets a send loop waiting at a pause go on.
 func (e *faultEnv) strike() {
 	e.strikes.Add(1)
 	select {
@@ -143,13 +143,14 @@ func runFaultTest(t *testing.T, ft faultTest) {
 	}
 }
 
-// produceThroughFault sends faultRecords records (keyed and not, with and
+// produceThroughFault sends ft.records records (keyed and not, with and
 // without headers, explicit timestamps) while ft's fault disturbs the
 // cluster, then checks: every callback ran exactly once; only the records
 // ft.mayFail allows failed; reading back with franz-go finds every
 // acknowledged record once, at its callback's partition and offset, with its
 // bytes, key, headers and timestamp, keyed records in murmur2's partition,
-// and each partition in Send order; and no failed record is there.
+// and each partition in Send order; no failed record is there, unless its
+// error matches ErrMaybeWritten (then at most once, in order).
 func produceThroughFault(t *testing.T, ft faultTest, profile func(*Config)) *faultRun {
 	t.Helper()
 	const topic = faultTopic
