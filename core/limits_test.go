@@ -249,6 +249,9 @@ func TestRecordLargerThanTheArena(t *testing.T) {
 				}
 				return
 			}
+			// The earlier record's callback has run, but the sender may
+			// still be counting it done.
+			waitFor(t, ctx, "no record pending", func() bool { return p.Stats().RecordsPending == 0 })
 			var called atomic.Bool
 			err := p.Send(ctx, &r, func(RecordMetadata, error) { called.Store(true) })
 			if !errors.Is(err, tc.want) || errors.Is(err, arena.ErrTooLarge) {
