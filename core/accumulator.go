@@ -25,9 +25,11 @@ type accumulator struct {
 	batchSize int
 	maxBlock  time.Duration
 	clock     *monoClock
-	// wake tells the sender something new is waiting (a batch was opened or
-	// filled); it is cheap when the sender is already awake.
-	wake func()
+	// ready lists partitions in which a batch was opened; wake tells the
+	// sender something new is waiting (a batch was opened or is ready). It
+	// is cheap when the sender is already awake.
+	ready *readyList
+	wake  func()
 	// closeCtx ends waits for memory when the producer closes.
 	closeCtx context.Context
 	// sender tells when a Send comes from a Callback: it must not wait for
@@ -43,15 +45,24 @@ type partition struct {
 	// closed one until an appender links the next.
 	tail atomic.Pointer[batch]
 
+	// listed: the partition is on the sender's ready list (see readyList);
+	// nextListed links the list's stack.
+	listed     atomic.Bool
+	nextListed *partition
+
 	// Below: the sender goroutine's alone.
 	cursor *batch // last batch taken off the chain
 	// queue holds batches taken off the chain and waiting to be sent, in
 	// the order they must go: by batch.order, so retries come first.
 	queue []*batch
 	// pulled counts batches taken off the chain; it numbers them.
-	pulled       uint64
-	inFlight     int   // batches of this partition in Produce requests
-	inFlightNode int32 // the broker those requests went to
+	pulled uint64
+	// leaderNode is the partition's leader in the snapshot whose version
+	// is leaderVersion-1 (0: none looked up yet); see leader.
+	leaderNode    int32
+	leaderVersion uint64
+	inFlight      int   // batches of this partition in Produce requests
+	inFlightNode  int32 // the broker those requests went to
 	// retrying counts the partition's batches that failed an attempt and
 	// wait for, or are in, another. While any does, the partition sends
 	// one batch at a time (see sendable).
@@ -90,7 +101,10 @@ type blockedTime struct {
 func (a *accumulator) append(ctx context.Context, p *partition, r *Record, ts, mono int64, payload int, cb Callback, waited *blockedTime) (newBatch bool, err error) {
 	for {
 		tail := p.tail.Load()
-		if tail.tryAppend(r, ts, payload, cb) {
+		if ok, ready := tail.tryAppend(r, ts, mono, payload, cb); ok {
+			if ready {
+				a.wake()
+			}
 			return false, nil
 		}
 		if next := tail.next.Load(); next != nil {
@@ -105,6 +119,7 @@ func (a *accumulator) append(ctx context.Context, p *partition, r *Record, ts, m
 		}
 		if tail.next.CompareAndSwap(nil, nb) {
 			p.tail.CompareAndSwap(tail, nb)
+			a.ready.list(p)
 			a.wake()
 			return true, nil
 		}
@@ -135,7 +150,7 @@ func (a *accumulator) openBatch(ctx context.Context, p *partition, r *Record, ts
 		buf = buf[:min(len(buf), max(limit, wire.BatchHeaderSize+wire.RecordSizeFor(payload, 0, 0)))]
 	}
 	b := newBatch(p, span, buf, ts, mono)
-	if !b.tryAppend(r, ts, payload, cb) {
+	if ok, _ := b.tryAppend(r, ts, mono, payload, cb); !ok {
 		a.discard(b)
 		return nil, fmt.Errorf("%w: record does not fit a fresh %d-byte batch", ErrRecordTooLarge, size)
 	}

@@ -105,44 +105,57 @@ func newBatch(part *partition, span arena.Span, buf []byte, ts int64, nowNanos i
 	return b
 }
 
-// maxRecordsIn is how many records the smallest possible encoding (7 bytes:
-// length, attributes, two deltas, null key, null value, no headers) could
-// fit in a batch of n bytes.
+// smallestRecord is the smallest encoding of a record: length, attributes,
+// two deltas, null key, null value, no headers, a byte each.
+const smallestRecord = 7
+
+// maxRecordsIn is how many of the smallest records could fit in a batch of
+// n bytes.
 func maxRecordsIn(n int) int {
-	const smallestRecord = 7
 	return (n-wire.BatchHeaderSize)/smallestRecord + 1
 }
 
 // tryAppend reserves room for r (whose wire.RecordPayloadSize is payload)
-// and encodes it into the batch. It reports
-// false when the batch is closed or has no room for r; it then closes the
-// batch, so every later appender moves on to the next one.
-func (b *batch) tryAppend(r *Record, ts int64, payload int, cb Callback) bool {
+// and encodes it into the batch; mono is the record's append time, which
+// its RecordMetadata reports. It reports whether r went in (when it did
+// not, the batch is closed, so every later appender moves on to the next
+// one), and whether the batch is now ready for the sender: closed with
+// every reserved record written. An append that leaves no room for even the
+// smallest record closes the batch itself (Java's ProducerBatch.isFull), so
+// an exactly full batch is ready at once, not at the next append or after
+// linger.ms. The appender that writes the last record of a closed batch
+// reports it ready, so the sender never polls for a copy in progress.
+func (b *batch) tryAppend(r *Record, ts, mono int64, payload int, cb Callback) (ok, ready bool) {
 	tsDelta := ts - b.baseTimestamp
 	for {
 		cur := b.reservation.Load()
 		end, count, closed := unpackReservation(cur)
 		if closed {
-			return false
+			return false, false
 		}
 		size := wire.RecordSizeFor(payload, count, tsDelta)
 		if end+size > len(b.buf) || int(count) >= b.completions.capacity() {
 			b.close()
-			return false
+			return false, false
 		}
-		if !b.reservation.CompareAndSwap(cur, packReservation(end+size, count+1)) {
+		next := packReservation(end+size, count+1)
+		if len(b.buf)-(end+size) < smallestRecord || int(count)+1 >= b.completions.capacity() {
+			next |= closedBit
+		}
+		if !b.reservation.CompareAndSwap(cur, next) {
 			continue
 		}
 		_, _ = wire.EncodeRecordSized(b.buf[end:end+size], payload, count, tsDelta, r.Key, r.Value, r.Headers) // the reservation sized dst exactly
-		b.completions.store(int(count), completion{cb: cb, opaque: r.Opaque, timestampDelta: tsDelta})
+		b.completions.store(int(count), completion{cb: cb, opaque: r.Opaque, timestampDelta: tsDelta, appendNanos: mono})
 		for {
 			m := b.maxTimestamp.Load()
 			if ts <= m || b.maxTimestamp.CompareAndSwap(m, ts) {
 				break
 			}
 		}
-		b.written.Add(1)
-		return true
+		written := b.written.Add(1)
+		_, reserved, closed := unpackReservation(b.reservation.Load())
+		return true, closed && written == reserved
 	}
 }
 
@@ -167,11 +180,13 @@ func (b *batch) settled() (ok bool, count int32, end int) {
 func (b *batch) open() bool { return b.reservation.Load()&closedBit == 0 }
 
 // completion is what the sender needs to finish one record: whom to tell,
-// what to pass back, and the record's timestamp (base + delta).
+// what to pass back, the record's timestamp (base + delta), and when Send
+// appended it (monotonic, for RecordMetadata.SendTime).
 type completion struct {
 	cb             Callback
 	opaque         uint64
 	timestampDelta int64
+	appendNanos    int64
 }
 
 // completionTable holds a batch's completions in Go memory (never in the

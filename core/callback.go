@@ -22,7 +22,8 @@ func (s *sender) runCallbacks(b *batch, n int, baseOffset, logAppendTime int64, 
 // when one panics, the index of the record after it. One deferred recover
 // covers the whole run: one per record would cost on every record sent.
 func (s *sender) callbacksFrom(b *batch, i, n int, baseOffset, logAppendTime int64, err error) (next int) {
-	md := RecordMetadata{Topic: b.part.topic.name, Partition: b.part.index, Offset: -1}
+	md := RecordMetadata{Topic: b.part.topic.name, Partition: b.part.index, Offset: -1,
+		CompletionTime: s.clock.at(s.nowNanos)}
 	defer func() {
 		if v := recover(); v != nil {
 			s.log.Error("a producer Callback panicked; the record counts as completed and the producer carries on",
@@ -43,6 +44,7 @@ func (s *sender) callbacksFrom(b *batch, i, n int, baseOffset, logAppendTime int
 			ts = logAppendTime
 		}
 		md.Timestamp = time.UnixMilli(ts)
+		md.SendTime = s.clock.at(c.appendNanos)
 		if c.cb != nil {
 			c.cb(md, err)
 		}

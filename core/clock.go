@@ -35,6 +35,11 @@ func newMonoClock() *monoClock {
 
 func (c *monoClock) now() int64 { return int64(time.Since(c.base)) }
 
+// at is the time.Time of monotonic reading mono, with its monotonic
+// reading kept (Time.Add keeps it), so times from at compare and subtract
+// exactly without another clock read.
+func (c *monoClock) at(mono int64) time.Time { return c.base.Add(time.Duration(mono)) }
+
 // wallMillis is the wall-clock time, in Unix milliseconds, at monotonic
 // reading mono.
 func (c *monoClock) wallMillis(mono int64) int64 {

@@ -181,6 +181,7 @@ func (s *sender) requeue(b *batch) {
 		p.retrying++
 	}
 	p.queue = slices.Insert(p.queue, queuePosition(p, b.order), b)
+	s.readyList.list(p)
 }
 
 // waitsOnAnother reports whether a queued batch waits on something other

@@ -9,8 +9,10 @@ import (
 
 // sendReady takes ready batches off the accumulator, groups them by leader
 // and sends one Produce request per broker that can take one (Java's
-// Sender.sendProducerData). It returns when it next needs to look: the
-// earliest linger or backoff deadline among batches that are not ready yet.
+// Sender.sendProducerData). It looks only at listed partitions, those
+// holding batches (see readyList), and returns when it next needs to look:
+// the earliest linger or backoff deadline among batches that are not ready
+// yet.
 func (s *sender) sendReady(now int64) int64 {
 	next := now + int64(s.cfg.DeliveryTimeout)
 	snap := s.meta.snapshot.Load()
@@ -18,36 +20,19 @@ func (s *sender) sendReady(now int64) int64 {
 	for node, parts := range s.readyByNode {
 		s.readyByNode[node] = parts[:0] // keep the backing arrays: no allocation per loop
 	}
-	for _, p := range s.partitions {
-		next = min(next, s.pull(p, now, drainAll))
-		next = min(next, s.expireQueued(p, now))
-		if len(p.queue) == 0 {
+	s.active = s.readyList.takeInto(s.active)
+	kept := 0
+	for i, p := range s.active {
+		s.active[i] = nil
+		s.visits++
+		next = min(next, s.visit(p, snap, now, drainAll))
+		if len(p.queue) == 0 && p.cursor.next.Load() == nil && s.readyList.unlist(p) {
 			continue
 		}
-		front := p.queue[0]
-		if front.retryAtNanos > now {
-			next = min(next, front.retryAtNanos)
-			continue
-		}
-		if !s.sendable(p, front, now) {
-			if p.staleUntil > now {
-				next = min(next, p.staleUntil) // sendable may wait for it
-			}
-			continue
-		}
-		leader := leaderOf(snap, p)
-		if leader < 0 {
-			s.meta.requestRefresh()
-			continue
-		}
-		if p.inFlight > 0 && leader != p.inFlightNode {
-			// The leader moved while batches are out to the old one: a
-			// later batch must not overtake them through the new leader.
-			// Their answers (NOT_LEADER, or success) come first.
-			continue
-		}
-		s.readyByNode[leader] = append(s.readyByNode[leader], p)
+		s.active[kept] = p
+		kept++
 	}
+	s.active = s.active[:kept]
 	if s.cfg.PartitionerAdaptive && now-s.loadUpdatedNanos >= int64(loadUpdateInterval) {
 		s.loadUpdatedNanos = now
 		s.updatePartitionLoad(snap)
@@ -65,6 +50,39 @@ func (s *sender) sendReady(now int64) int64 {
 		}
 		s.sendProduce(c, parts, now)
 	}
+	return next
+}
+
+// visit pulls p's ready batches into its queue, expires those past
+// delivery.timeout.ms, and files p under its leader when its oldest batch
+// may go now. It returns when p next needs a look.
+func (s *sender) visit(p *partition, snap *clusterSnapshot, now int64, drainAll bool) int64 {
+	next := min(s.pull(p, now, drainAll), s.expireQueued(p, now))
+	if len(p.queue) == 0 {
+		return next
+	}
+	front := p.queue[0]
+	if front.retryAtNanos > now {
+		return min(next, front.retryAtNanos)
+	}
+	if !s.sendable(p, front, now) {
+		if p.staleUntil > now {
+			next = min(next, p.staleUntil) // sendable may wait for it
+		}
+		return next
+	}
+	leader := p.leader(snap)
+	if leader < 0 {
+		s.meta.requestRefresh()
+		return next
+	}
+	if p.inFlight > 0 && leader != p.inFlightNode {
+		// The leader moved while batches are out to the old one: a later
+		// batch must not overtake them through the new leader. Their
+		// answers (NOT_LEADER, or success) come first.
+		return next
+	}
+	s.readyByNode[leader] = append(s.readyByNode[leader], p)
 	return next
 }
 
@@ -112,13 +130,19 @@ func (s *sender) updatePartitionLoad(snap *clusterSnapshot) {
 	}
 }
 
-// leaderOf is the partition's leader in snap, or -1.
-func leaderOf(snap *clusterSnapshot, p *partition) int32 {
-	t := snap.topics[p.topic.name]
-	if t == nil || int(p.index) >= len(t.partitions) {
-		return -1
+// leader is the partition's leader in snap, or -1. The answer is kept
+// until the next snapshot, so a steady loop does no map lookup per
+// partition.
+func (p *partition) leader(snap *clusterSnapshot) int32 {
+	if p.leaderVersion == snap.version+1 {
+		return p.leaderNode
 	}
-	return t.partitions[p.index].leader
+	p.leaderNode = -1
+	if t := snap.topics[p.topic.name]; t != nil && int(p.index) < len(t.partitions) {
+		p.leaderNode = t.partitions[p.index].leader
+	}
+	p.leaderVersion = snap.version + 1
+	return p.leaderNode
 }
 
 // pull moves batches that are ready from the partition's chain to its
@@ -140,9 +164,9 @@ func (s *sender) pull(p *partition, now int64, drainAll bool) int64 {
 		}
 		settled, count, _ := b.settled()
 		if !settled {
-			// An appender is still copying its record in: look again
-			// at once.
-			return now
+			// An appender is still copying its record in; it wakes the
+			// sender when it is done (see batch.tryAppend).
+			return now + int64(time.Hour)
 		}
 		p.cursor = b
 		if count == 0 {
@@ -236,20 +260,14 @@ func (s *sender) buildProduce(r *request) {
 	}
 }
 
-// sealFront seals p's oldest waiting batch and returns it. A batch built
-// larger than its topic has since been found to accept (see
+// sealFront seals p's oldest waiting batch and returns it. A batch never
+// sent that is larger than its topic has since been found to accept (see
 // topicState.batchLimit) is split first, without a round trip to a broker
-// that would refuse it.
+// that would refuse it; so are the halves of such splits, in turn.
 func (s *sender) sealFront(p *partition) (*batch, error) {
 	for {
 		b := p.queue[0]
-		limit := int(p.topic.batchLimit.Load())
-		oversized := false
-		if b.wireBytes == nil && limit > 0 {
-			_, count, end := b.settled()
-			oversized = count > 1 && end > limit
-		}
-		if err := s.seal(b); err != nil || !oversized {
+		if err := s.seal(b); err != nil || !overLimit(b) {
 			return b, err
 		}
 		p.queue = p.queue[1:]
@@ -259,4 +277,11 @@ func (s *sender) sealFront(p *partition) (*batch, error) {
 			return b, nil
 		}
 	}
+}
+
+// overLimit reports whether b, sealed and never sent, holds more than one
+// record in more bytes than its topic's learnt batch limit.
+func overLimit(b *batch) bool {
+	limit := int(b.part.topic.batchLimit.Load())
+	return limit > 0 && b.attempts == 0 && b.recordCount > 1 && len(b.wireBytes) > limit
 }

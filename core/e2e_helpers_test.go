@@ -149,5 +149,8 @@ func newBareSender(t testing.TB, cfg Config) *sender {
 		meta:  newMetadata(func() {}, &senderGoroutine{}),
 		conns: map[int32]*brokerConn{},
 		idem:  newIdempotence(cfg.EnableIdempotence),
+		clock: newMonoClock(),
+
+		readyList: new(readyList),
 	}
 }

@@ -35,6 +35,10 @@ type clusterSnapshot struct {
 	clusterID string
 	nodes     map[int32]string // broker id → host:port
 	topics    map[string]*topicMeta
+	// recent is the usable topic a Send looked up last: producers mostly
+	// send to one topic, and comparing its name costs less than hashing it
+	// for the map on every record.
+	recent atomic.Pointer[topicMeta]
 	// changed is closed when a newer snapshot replaces this one.
 	changed chan struct{}
 }
@@ -88,11 +92,15 @@ func newMetadata(wake func(), sender *senderGoroutine) *metadata {
 // topic returns the usable metadata of a topic, asking the sender for it and
 // waiting (at most maxBlock, or until ctx ends) when the topic is not known
 // yet. It also returns how long it waited, which the wait for buffer memory
-// must not get again: both share one max.block.ms. The fast path is one
-// atomic load and one map lookup, and reads no clock.
+// must not get again: both share one max.block.ms. The fast path is two
+// atomic loads and a string comparison, and reads no clock.
 func (m *metadata) topic(ctx context.Context, name string, maxBlock time.Duration, closeCtx context.Context) (*topicMeta, time.Duration, error) {
 	snap := m.snapshot.Load()
+	if t := snap.recent.Load(); t != nil && t.state.name == name {
+		return t, 0, nil
+	}
 	if t := snap.topics[name]; t != nil && len(t.partitions) > 0 {
+		snap.recent.Store(t)
 		return t, 0, nil
 	}
 	return m.waitTopic(ctx, name, maxBlock, closeCtx)

@@ -120,6 +120,7 @@ func NewProducer(cfg Config) (*Producer, error) {
 		topics:      make(map[string]*topicState),
 		readyByNode: make(map[int32][]*partition),
 		idem:        newIdempotence(cfg.EnableIdempotence),
+		readyList:   new(readyList),
 		ctx:         context.Background(),
 	}
 	// The arena holds whole batch.size slots; a Send that has to wait for
@@ -144,7 +145,7 @@ func NewProducer(cfg Config) (*Producer, error) {
 	p.meta = newMetadata(s.wake, &p.senderG)
 	s.meta = p.meta
 	p.sender = s
-	p.acc = accumulator{arena: ar, batchSize: cfg.BatchSize, maxBlock: cfg.MaxBlock, clock: p.clock, wake: s.wake,
+	p.acc = accumulator{arena: ar, batchSize: cfg.BatchSize, maxBlock: cfg.MaxBlock, clock: p.clock, ready: s.readyList, wake: s.wake,
 		closeCtx: p.closeCtx, sender: &p.senderG}
 	go func() {
 		defer close(p.done)

@@ -49,7 +49,17 @@ type RecordMetadata struct {
 	Timestamp time.Time
 	// Opaque is the Record's Opaque.
 	Opaque uint64
+	// SendTime is when Send appended the record, and CompletionTime when
+	// the producer settled its batch (the broker's answer, or the failure).
+	// Both carry Go's monotonic clock reading and come from clock reads
+	// the producer makes anyway (one per Send, one per network event), so
+	// Latency costs a callback no clock read of its own.
+	SendTime       time.Time
+	CompletionTime time.Time
 }
+
+// Latency is the time from Send to the record's outcome.
+func (md *RecordMetadata) Latency() time.Duration { return md.CompletionTime.Sub(md.SendTime) }
 
 // Callback receives the outcome of one Send: metadata and a nil error, or
 // the error that ended it (metadata then still names topic, partition and

@@ -20,10 +20,13 @@ type sender struct {
 	p     *Producer
 	cfg   *Config
 	clock *monoClock
-	meta  *metadata
-	arena *arena.Arena
-	net   transport
-	log   *slog.Logger
+	// nowNanos is the sender's latest clock reading: the completion time
+	// of what it settles before it reads the clock again.
+	nowNanos int64
+	meta     *metadata
+	arena    *arena.Arena
+	net      transport
+	log      *slog.Logger
 
 	compressor *wire.Compressor // nil without compression.type
 	// compressScratch receives compressed batches before they are copied
@@ -35,9 +38,15 @@ type sender struct {
 	conns       map[int32]*brokerConn
 	correlation int32
 	// topics is every topic's lasting state, by name; partitions lists
-	// every partition of them, for the scan each loop makes.
+	// every partition of them; active lists those the sender looks at each
+	// loop: the partitions holding batches, as readyList says.
 	topics     map[string]*topicState
 	partitions []*partition
+	readyList  *readyList
+	active     []*partition
+	// loops and visits count sender loops and the partitions they looked
+	// at (tests check the ready list with them).
+	loops, visits uint64
 
 	// Metadata fetching.
 	metadataInFlight     bool
@@ -88,7 +97,9 @@ func (s *sender) wake() {
 func (s *sender) run() {
 	for {
 		s.dirty.Store(false)
+		s.loops++
 		now := s.clock.now()
+		s.nowNanos = now
 		s.clock.refreshAnchor(now)
 		s.takeFlushRequests()
 		if s.force.Load() {
@@ -128,6 +139,7 @@ func (s *sender) poll(timeout time.Duration) {
 // handleNetwork acts on everything the last Poll reported.
 func (s *sender) handleNetwork() {
 	now := s.clock.now()
+	s.nowNanos = now
 	for _, id := range s.net.Connected() {
 		if c := s.conns[int32(id)]; c != nil {
 			s.onConnected(c, now)

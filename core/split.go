@@ -88,12 +88,16 @@ func (s *sender) split(big *batch, refused bool) error {
 		s.log.Info("splitting a batch the broker refused as too large", "topic", p.topic.name, "partition", p.index,
 			"records", n, "bytes", len(big.wireBytes))
 		s.p.stats.splits.Add(1)
-		if size := wire.BatchHeaderSize + len(records); 2*largest <= size {
-			// Many records made the batch too large, not one outsized
-			// record (which fails alone, and should not shrink every later
-			// batch).
-			p.topic.lowerBatchLimit(int32(size / 2))
+		size := wire.BatchHeaderSize + len(records)
+		limit := size / 2
+		if 2*largest > size {
+			// One outsized record made the batch too large: halving would
+			// shrink every later batch for its sake. The refusal only
+			// proves that batches of this size do not fit, and each such
+			// refusal lowers the limit further.
+			limit = size - 1
 		}
+		p.topic.lowerBatchLimit(int32(limit))
 	}
 	for _, h := range halves {
 		h.flushWaiters = append(h.flushWaiters, big.flushWaiters...)
@@ -109,6 +113,7 @@ func (s *sender) split(big *batch, refused bool) error {
 	big.completions.release()
 	s.releaseBatch(big)
 	p.queue = slices.Insert(p.queue, queuePosition(p, big.order), halves[0], halves[1])
+	s.readyList.list(p)
 	return nil
 }
 

@@ -49,3 +49,33 @@ func TestThrottleWaitReturnsWhenDue(t *testing.T) {
 		t.Fatalf("unlimited Wait = %v, want nil", err)
 	}
 }
+
+// TestThrottleClockReads counts Wait's clock reads: none unthrottled, and
+// at most one per record when throttled, however far ahead or behind the
+// schedule the sender is.
+func TestThrottleClockReads(t *testing.T) {
+	cases := []struct {
+		name      string
+		perSecond float64
+		maxReads  int
+	}{
+		{"unthrottled", -1, 0},
+		{"behind schedule", 1e9, 1},
+		{"ahead of schedule", 200_000, 200},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			th := NewThrottle(tc.perSecond, time.Now())
+			reads := 0
+			th.now = func() time.Time { reads++; return time.Now() }
+			for i := range int64(200) {
+				if err := th.Wait(context.Background(), i); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if reads > tc.maxReads {
+				t.Fatalf("200 Waits read the clock %d times, want at most %d", reads, tc.maxReads)
+			}
+		})
+	}
+}

@@ -1,0 +1,144 @@
+package core
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/perfproducer/perfproducer/core/wire"
+)
+
+// TestReadyListListsEachPartitionOnce: partitions listed from many
+// goroutines at once reach the sender once each, however often they were
+// listed, and a partition the sender unlisted can be listed again.
+func TestReadyListListsEachPartitionOnce(t *testing.T) {
+	const partitions, goroutines = 64, 8
+	var l readyList
+	st := &topicState{name: "t"}
+	parts := make([]*partition, partitions)
+	for i := range parts {
+		parts[i] = newPartition(st, int32(i))
+	}
+	for round := range 3 {
+		var wg sync.WaitGroup
+		for range goroutines {
+			wg.Go(func() {
+				for _, p := range parts {
+					l.list(p)
+				}
+			})
+		}
+		wg.Wait()
+		got := l.takeInto(nil)
+		seen := map[*partition]bool{}
+		for _, p := range got {
+			if seen[p] {
+				t.Fatalf("round %d: partition %d taken twice", round, p.index)
+			}
+			seen[p] = true
+		}
+		if len(seen) != partitions {
+			t.Fatalf("round %d: %d partitions taken, want %d", round, len(seen), partitions)
+		}
+		for _, p := range got {
+			if !l.unlist(p) {
+				t.Fatalf("round %d: partition %d holds no batch, yet stayed listed", round, p.index)
+			}
+		}
+	}
+}
+
+// TestReadyListKeepsAPartitionWithABatch: the sender does not drop a
+// partition in which a batch was opened while it was unlisting it.
+func TestReadyListKeepsAPartitionWithABatch(t *testing.T) {
+	var l readyList
+	p := newPartition(&topicState{name: "t"}, 0)
+	l.list(p)
+	l.takeInto(nil)
+	// An appender links a batch while p is still listed, so it does not
+	// list p again.
+	p.cursor.next.Store(&batch{part: p})
+	l.list(p)
+	if l.unlist(p) {
+		t.Fatal("unlist dropped a partition holding a batch that no one listed")
+	}
+	if !p.listed.Load() {
+		t.Fatal("the partition kept by the sender is not marked listed")
+	}
+}
+
+// TestSenderLooksOnlyAtBusyPartitions: with records for one partition of a
+// 1,000-partition topic, each sender loop looks at about one partition, not
+// at every partition the producer knows.
+func TestSenderLooksOnlyAtBusyPartitions(t *testing.T) {
+	const topic, partitions, records = "wide", 1000, 2000
+	c := newCluster(t, 1, topic, partitions)
+	p := newTestProducer(t, c, func(cfg *Config) { cfg.Linger = 0 })
+	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
+	defer cancel()
+	r := Record{Topic: topic, Partition: 7, PartitionSet: true, Value: []byte("one partition of many")}
+	for i := range records {
+		if err := p.Send(ctx, &r, nil); err != nil {
+			t.Fatalf("Send %d: %v", i, err)
+		}
+	}
+	if err := p.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s := p.sender
+	if s.loops == 0 {
+		t.Fatal("the sender counted no loop")
+	}
+	if perLoop := float64(s.visits) / float64(s.loops); perLoop > 2 {
+		t.Fatalf("the sender looked at %.1f partitions per loop (%d over %d loops), want about 1 of %d", perLoop, s.visits, s.loops, partitions)
+	}
+	got := consume(t, c, topic, records)
+	for _, rec := range got {
+		if rec.Partition != 7 {
+			t.Fatalf("record in partition %d, want 7", rec.Partition)
+		}
+	}
+}
+
+// TestFullBatchIsReadyAtOnce: with linger.ms at an hour, a batch the last
+// record filled exactly goes out at once, as Java's RecordAccumulator
+// sends a full batch without waiting for linger.ms.
+func TestFullBatchIsReadyAtOnce(t *testing.T) {
+	const topic, perBatch = "full", 10
+	ts := time.UnixMilli(1_700_000_000_000)
+	value := make([]byte, 100)
+	payload := wire.RecordPayloadSize(nil, value, nil)
+	size := wire.BatchHeaderSize
+	for i := range int32(perBatch) {
+		size += wire.RecordSizeFor(payload, i, 0)
+	}
+	c := newCluster(t, 1, topic, 1)
+	p := newTestProducer(t, c, func(cfg *Config) { cfg.Linger, cfg.BatchSize = time.Hour, size })
+	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
+	defer cancel()
+	done := make(chan error, perBatch)
+	r := Record{Topic: topic, Value: value, Timestamp: ts}
+	for i := range perBatch {
+		r.Opaque = uint64(i)
+		if err := p.Send(ctx, &r, func(_ RecordMetadata, err error) { done <- err }); err != nil {
+			t.Fatalf("Send %d: %v", i, err)
+		}
+	}
+	for range perBatch {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("a record of the full batch failed: %v", err)
+			}
+		case <-ctx.Done():
+			t.Fatalf("the full batch of %d bytes waited for linger.ms", size)
+		}
+	}
+	got := consume(t, c, topic, perBatch)
+	for i, rec := range got {
+		if rec.Offset != int64(i) || !rec.Timestamp.Equal(ts) || len(rec.Value) != len(value) {
+			t.Fatalf("record %d: offset %d, timestamp %v, %d bytes", i, rec.Offset, rec.Timestamp, len(rec.Value))
+		}
+	}
+}
