@@ -13,6 +13,8 @@ import (
 // logged, the record counts as completed like any other, and the batch's
 // later records still get their callbacks.
 func (s *sender) runCallbacks(b *batch, n int, baseOffset, logAppendTime int64, err error) {
+	s.p.senderG.inCallbacks.Store(true)
+	defer s.p.senderG.inCallbacks.Store(false)
 	for i := 0; i < n; {
 		i = s.callbacksFrom(b, i, n, baseOffset, logAppendTime, err)
 	}
@@ -56,15 +58,25 @@ func (s *sender) callbacksFrom(b *batch, i, n int, baseOffset, logAppendTime int
 // runs callbacks, so that calls which wait for the sender can refuse to run
 // on it instead of deadlocking (Java compares Thread.currentThread() with
 // its ioThread).
-type senderGoroutine struct{ id atomic.Uint64 }
+type senderGoroutine struct {
+	id atomic.Uint64
+	// inCallbacks is set while the sender runs callbacks, the only user
+	// code it runs: when it is clear, no caller can be the sender, and
+	// running answers without walking the stack.
+	inCallbacks atomic.Bool
+}
 
 // set records the calling goroutine as the sender; the sender calls it
 // before it runs anything else.
 func (g *senderGoroutine) set() { g.id.Store(goroutineID()) }
 
 // running reports whether the caller is the sender goroutine, that is, a
-// Callback. It costs a stack walk: only calls about to block ask.
+// Callback. While callbacks run it costs a stack walk: only calls about to
+// block ask.
 func (g *senderGoroutine) running() bool {
+	if !g.inCallbacks.Load() {
+		return false
+	}
 	id := g.id.Load()
 	return id != 0 && goroutineID() == id
 }

@@ -116,7 +116,7 @@ func TestCallbackPanicIsRecovered(t *testing.T) {
 // heap allocation, recover included.
 func TestRunCallbacksAllocatesNothing(t *testing.T) {
 	const n = 100
-	s := &sender{log: slog.New(slog.DiscardHandler), clock: newMonoClock()}
+	s := &sender{p: &Producer{}, log: slog.New(slog.DiscardHandler), clock: newMonoClock()}
 	b := newBatch(newPartition(&topicState{name: "t"}, 0), arena.Span{}, make([]byte, 16384), 1_700_000_000_000, 0)
 	defer b.completions.release()
 	calls := 0
