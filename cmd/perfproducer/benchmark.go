@@ -54,38 +54,7 @@ func benchmark(ctx context.Context, o *options, stdout, stderr io.Writer) (resul
 
 	start := time.Now()
 	stats := perf.NewStats(stdout, start, perf.DefaultInterval)
-	var res result
-	var failed atomic.Int64
-	var errOnce sync.Once
-	// Each record's Opaque is its value's size. The callback reads no
-	// clock: the producer stamps when it appended the record and when it
-	// settled the batch, from clock reads it makes anyway.
-	cb := func(md core.RecordMetadata, err error) {
-		if err != nil {
-			failed.Add(1)
-			errOnce.Do(func() { res.firstErr = err })
-			stats.RecordFailure()
-			return
-		}
-		stats.Record(md.Latency(), int(md.Opaque), md.CompletionTime)
-	}
-
-	throttle := perf.NewThrottle(o.throughput, start)
-	r := core.Record{Topic: o.topic}
-	for i := range o.numRecords {
-		if err := throttle.Wait(ctx, i); err != nil {
-			break // interrupted: report what was sent
-		}
-		r.Value, r.Key = pl.next(i)
-		r.Opaque = uint64(len(r.Value))
-		if err := p.Send(ctx, &r, cb); err != nil {
-			failed.Add(1)
-			errOnce.Do(func() { res.firstErr = err })
-			if ctx.Err() != nil {
-				break
-			}
-		}
-	}
+	res := produceRecords(ctx, o, p, pl, stats, start)
 
 	closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.DeliveryTimeout+cfg.RequestTimeout)
 	defer cancel()
@@ -102,8 +71,63 @@ func benchmark(ctx context.Context, o *options, stdout, stderr io.Writer) (resul
 	if !o.printMetrics {
 		fmt.Fprintln(stdout, stats.Summary(time.Now()))
 	}
-	res.failed = failed.Load()
-	return res, nil
+	return res.result(), nil
+}
+
+// sender is the part of core.Producer the produce loop uses; the
+// benchmark of the tool's own cost passes one that sends nothing.
+type sender interface {
+	Send(ctx context.Context, r *core.Record, cb core.Callback) error
+}
+
+// outcomes gathers how records ended; its callback is safe for concurrent
+// use.
+type outcomes struct {
+	failed   atomic.Int64
+	errOnce  sync.Once
+	firstErr error
+}
+
+func (o *outcomes) fail(err error) {
+	o.failed.Add(1)
+	o.errOnce.Do(func() { o.firstErr = err })
+}
+
+// result is read once every callback has run.
+func (o *outcomes) result() result { return result{failed: o.failed.Load(), firstErr: o.firstErr} }
+
+// produceRecords sends --num-records records through p at --throughput,
+// feeding every outcome to stats, and returns once the last Send returned
+// (outcomes still arrive until p is flushed or closed). Each record's
+// Opaque is its value's size; the callback reads no clock, since the
+// producer stamps when it appended the record and when it settled the
+// batch from clock reads it makes anyway.
+func produceRecords(ctx context.Context, o *options, p sender, pl *payloads, stats *perf.Stats, start time.Time) *outcomes {
+	res := new(outcomes)
+	cb := func(md core.RecordMetadata, err error) {
+		if err != nil {
+			res.fail(err)
+			stats.RecordFailure()
+			return
+		}
+		stats.Record(md.Latency(), int(md.Opaque), md.CompletionTime)
+	}
+	throttle := perf.NewThrottle(o.throughput, start)
+	r := core.Record{Topic: o.topic}
+	for i := range o.numRecords {
+		if err := throttle.Wait(ctx, i); err != nil {
+			break // interrupted: report what was sent
+		}
+		r.Value, r.Key = pl.next(i)
+		r.Opaque = uint64(len(r.Value))
+		if err := p.Send(ctx, &r, cb); err != nil {
+			res.fail(err)
+			if ctx.Err() != nil {
+				break
+			}
+		}
+	}
+	return res
 }
 
 // producerProps merges --producer.config, then --producer-props, then
