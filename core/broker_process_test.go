@@ -2,7 +2,6 @@ package core
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -14,10 +13,10 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 )
 
-// The benchmarks run their kfake cluster in a child process (this test
-// binary again, running TestBenchBrokerProcess), so the broker's CPU time,
-// allocations and garbage collection are not counted as the client's: B/op
-// and allocs/op are the producer's alone.
+// BenchmarkSend runs its kfake cluster in a child process (this test binary
+// again, running TestBenchBrokerProcess), so the broker's CPU time,
+// allocations and garbage collection are not counted as the producer's:
+// B/op and allocs/op are the producer's alone.
 const (
 	brokerProcessEnv    = "PERFPRODUCER_BENCH_BROKER"
 	brokerProcessPrefix = "kfake listening on "
@@ -49,25 +48,6 @@ func TestBenchBrokerProcess(t *testing.T) {
 // brokerProcess is a running child broker.
 type brokerProcess struct {
 	addrs []string
-	pid   int
-}
-
-// cpu is the CPU time the broker process has used so far, from
-// /proc/PID/stat (utime and stime, in the kernel's fixed 100 Hz ticks).
-func (bp *brokerProcess) cpu(b *testing.B) time.Duration {
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", bp.pid))
-	if err != nil {
-		b.Fatalf("reading the broker's CPU time: %v", err)
-	}
-	// The command name, in parentheses, may hold spaces: fields are
-	// counted after its closing parenthesis, from field 3 (state).
-	fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
-	var utime, stime int64
-	if _, err := fmt.Sscan(fields[11]+" "+fields[12], &utime, &stime); err != nil {
-		b.Fatalf("parsing /proc/%d/stat: %v", bp.pid, err)
-	}
-	const tick = 10 * time.Millisecond
-	return time.Duration(utime+stime) * tick
 }
 
 // startBrokerProcess starts a kfake cluster in a child process for the
@@ -109,7 +89,7 @@ func startBrokerProcess(b *testing.B, brokers, partitions int, topic string) *br
 		if !ok {
 			b.Fatal("the broker process ended without listening")
 		}
-		return &brokerProcess{addrs: list, pid: cmd.Process.Pid}
+		return &brokerProcess{addrs: list}
 	case <-time.After(testDeadline):
 		b.Fatal("the broker process did not start listening in time")
 	}

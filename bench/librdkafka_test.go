@@ -1,6 +1,6 @@
 //go:build peers
 
-package core
+package bench
 
 import (
 	"context"
@@ -13,19 +13,20 @@ import (
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 )
 
-// librdkafka joins BenchmarkThroughput only in builds with the peers tag:
-// confluent-kafka-go links a static librdkafka through cgo, which the
-// normal test suite must not need.
+// librdkafka joins BenchmarkMatrix only in builds with the peers tag:
+// confluent-kafka-go links a static librdkafka through cgo, which vetting
+// and building the module without a C compiler must not need.
 func init() {
-	throughputClients = append(throughputClients, benchClient{"librdkafka", openLibrdkafka})
+	benchClients = append(benchClients, benchClient{"librdkafka", openLibrdkafka})
 }
 
 // librdkafkaBench is librdkafka through confluent-kafka-go, configured like
 // Kafka's defaults (its own defaults differ: batch.size 1000000,
-// queue.buffering.max.kbytes 1 GiB, 100,000 queued messages). Delivery
-// reports come on Events(), drained by one goroutine, carrying no key or
-// value back; one Message is reused, since Produce copies the value and
-// keeps no reference without a delivery channel or opaque.
+// queue.buffering.max.kbytes 1 GiB, 100,000 queued messages, and a
+// consistent_random partitioner, CRC32 rather than Java's murmur2).
+// Delivery reports come on Events(), drained by one goroutine, carrying no
+// key or value back; one Message is reused, since Produce copies the key
+// and value and keeps no reference without a delivery channel or opaque.
 type librdkafkaBench struct {
 	p        *kafka.Producer
 	msg      kafka.Message
@@ -35,16 +36,21 @@ type librdkafkaBench struct {
 	drained  chan struct{}
 }
 
-func openLibrdkafka(brokers []string, codec Compression) (benchProducer, error) {
+func openLibrdkafka(brokers []string, r row) (benchProducer, error) {
+	acks := "1"
+	if r.acksAll {
+		acks = "all"
+	}
 	p, err := kafka.NewProducer(&kafka.ConfigMap{
 		"bootstrap.servers":            strings.Join(brokers, ","),
-		"acks":                         "all",
-		"enable.idempotence":           true,
+		"acks":                         acks,
+		"enable.idempotence":           r.acksAll,
 		"linger.ms":                    int(benchLinger / time.Millisecond),
 		"batch.size":                   benchBatchSize,
-		"compression.type":             codec.String(),
+		"compression.type":             r.codec.String(),
+		"partitioner":                  "murmur2_random",
 		"queue.buffering.max.kbytes":   benchBufferMemory >> 10,
-		"queue.buffering.max.messages": benchBufferMemory / benchValueSize,
+		"queue.buffering.max.messages": benchBufferMemory / r.valueSize,
 		"go.delivery.report.fields":    "none",
 		"log_level":                    3,
 	})
@@ -80,7 +86,8 @@ func (lb *librdkafkaBench) drain() {
 // produce enqueues the record; when librdkafka's queue is full (its
 // buffer.memory), it waits for deliveries to make room, as the other
 // clients block in Produce or Send.
-func (lb *librdkafkaBench) produce(ctx context.Context, value []byte) error {
+func (lb *librdkafkaBench) produce(ctx context.Context, key, value []byte) error {
+	lb.msg.Key = key
 	lb.msg.Value = value
 	for {
 		err := lb.p.Produce(&lb.msg, nil)

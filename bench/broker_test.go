@@ -1,0 +1,124 @@
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+)
+
+// The benchmarks' kfake cluster runs in a child process, this test binary
+// again: TestMain serves the cluster instead of running tests when
+// brokerEnv describes one ("brokers partitions topic blackhole").
+const (
+	brokerEnv       = "PERFPRODUCER_BENCH_BROKER"
+	brokerListening = "kfake listening on "
+)
+
+// serveBroker is the child process's body: it starts the cluster spec
+// describes, prints its addresses and serves until its standard input
+// closes, which happens when the parent ends or dies. It returns the exit
+// code.
+func serveBroker(spec string) int {
+	var brokers, partitions int
+	var topic string
+	var blackhole bool
+	if _, err := fmt.Sscan(spec, &brokers, &partitions, &topic, &blackhole); err != nil {
+		fmt.Fprintf(os.Stderr, "%s=%q: want \"brokers partitions topic blackhole\": %v\n", brokerEnv, spec, err)
+		return 2
+	}
+	opts := []kfake.Opt{kfake.NumBrokers(brokers), kfake.SeedTopics(int32(partitions), topic)}
+	if blackhole {
+		opts = append(opts, kfake.BlackholeProduce())
+	}
+	c, err := kfake.NewCluster(opts...)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "starting kfake: %v\n", err)
+		return 1
+	}
+	defer c.Close()
+	fmt.Println(brokerListening + strings.Join(c.ListenAddrs(), ","))
+	_, _ = io.Copy(io.Discard, os.Stdin)
+	return 0
+}
+
+// brokerProcess is a running child broker.
+type brokerProcess struct {
+	addrs []string
+	pid   int
+}
+
+// cpu is the CPU time the broker process has used so far, from
+// /proc/PID/stat (utime and stime, in the kernel's fixed 100 Hz ticks).
+func (bp *brokerProcess) cpu(b *testing.B) time.Duration {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", bp.pid))
+	if err != nil {
+		b.Fatalf("reading the broker's CPU time: %v", err)
+	}
+	// The command name, in parentheses, may hold spaces: fields are
+	// counted after its closing parenthesis, from field 3 (state).
+	fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+	var utime, stime int64
+	if _, err := fmt.Sscan(fields[11]+" "+fields[12], &utime, &stime); err != nil {
+		b.Fatalf("parsing /proc/%d/stat: %v", bp.pid, err)
+	}
+	const tick = 10 * time.Millisecond
+	return time.Duration(utime+stime) * tick
+}
+
+// startBroker starts a kfake cluster of brokers with one topic of
+// partitions in a child process; the process ends with the benchmark.
+func startBroker(b *testing.B, brokers, partitions int, topic string, blackhole bool) *brokerProcess {
+	b.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		b.Fatalf("finding the test binary to run the broker: %v", err)
+	}
+	cmd := exec.Command(self)
+	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d %d %s %t", brokerEnv, brokers, partitions, topic, blackhole))
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatalf("starting the broker process: %v", err)
+	}
+	b.Cleanup(func() {
+		stdin.Close()
+		_ = cmd.Wait() // its exit status says nothing about the benchmark
+	})
+	addrs := make(chan []string, 1)
+	go func() {
+		defer close(addrs)
+		lines := bufio.NewScanner(stdout)
+		for lines.Scan() {
+			if list, ok := strings.CutPrefix(lines.Text(), brokerListening); ok {
+				addrs <- strings.Split(list, ",")
+				break
+			}
+		}
+		_, _ = io.Copy(io.Discard, stdout) // the child must never block on a full pipe
+	}()
+	select {
+	case list, ok := <-addrs:
+		if !ok {
+			b.Fatal("the broker process ended without listening")
+		}
+		return &brokerProcess{addrs: list, pid: cmd.Process.Pid}
+	case <-time.After(startDeadline):
+		b.Fatal("the broker process did not start listening in time")
+	}
+	return nil
+}

@@ -1,0 +1,61 @@
+package bench
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+)
+
+// The environment chooses what BenchmarkMatrix runs; -bench patterns then
+// select rows and clients by name.
+const (
+	// matrixEnv "full" runs the full product of the dimensions instead of
+	// the default rows.
+	matrixEnv = "BENCH_MATRIX"
+	// blackholeEnv "off" makes the broker store records; by default it
+	// acknowledges them without storing (kfake.BlackholeProduce), so the
+	// client's own ceiling shows rather than the broker's.
+	blackholeEnv = "BENCH_BLACKHOLE"
+	// roundEnv n rotates the order in which clients run each row by n, so
+	// that over rounds each client runs first, second and last alike.
+	roundEnv = "BENCH_ROUND"
+)
+
+// matrixSettings is what the environment chose.
+type matrixSettings struct {
+	rows      []row
+	blackhole bool
+	clients   []benchClient
+}
+
+// matrixSettingsFromEnv reads the environment, failing on a value it does
+// not know rather than running something else than asked.
+func matrixSettingsFromEnv() (matrixSettings, error) {
+	var s matrixSettings
+	switch v := os.Getenv(matrixEnv); v {
+	case "", "default":
+		s.rows = defaultRows()
+	case "full":
+		s.rows = fullRows()
+	default:
+		return s, fmt.Errorf("%s=%q: want default or full", matrixEnv, v)
+	}
+	switch v := os.Getenv(blackholeEnv); v {
+	case "", "on":
+		s.blackhole = true
+	case "off":
+	default:
+		return s, fmt.Errorf("%s=%q: want on or off", blackholeEnv, v)
+	}
+	round := 0
+	if v := os.Getenv(roundEnv); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return s, fmt.Errorf("%s=%q: want a round number, 0 or more", roundEnv, v)
+		}
+		round = n
+	}
+	shift := round % len(benchClients)
+	s.clients = append(append([]benchClient(nil), benchClients[shift:]...), benchClients[:shift]...)
+	return s, nil
+}
