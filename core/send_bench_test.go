@@ -24,7 +24,7 @@ const sendChunk = 20_000
 // The parallel case splits each chunk among GOMAXPROCS goroutines by hand
 // rather than with b.RunParallel, which cannot stop the clock: over a long
 // run Send would then wait for buffer memory at the broker's pace, which
-// BenchmarkThroughput measures.
+// the bench module's BenchmarkMatrix measures.
 func BenchmarkSend(b *testing.B) {
 	for _, keyed := range []bool{false, true} {
 		for _, workers := range []int{1, runtime.GOMAXPROCS(0)} {
