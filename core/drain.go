@@ -75,8 +75,10 @@ func (s *sender) sendReady(now int64) int64 {
 // batches go one at a time); while one of its batches waits to retry it
 // sends one batch at a time, oldest first, so nothing newer overtakes the
 // retry (order) or pushes it out of the broker's de-duplication window.
+// A batch still with the compression pool is not ready: the partition waits
+// for it.
 func (s *sender) sendable(p *partition, front *batch, now int64) bool {
-	if p.inFlight >= s.cfg.MaxInFlight || p.retrying > 0 && p.inFlight > 0 {
+	if front.compressing || p.inFlight >= s.cfg.MaxInFlight || p.retrying > 0 && p.inFlight > 0 {
 		return false
 	}
 	return s.idem.sendable(s, p, front, now)
@@ -153,6 +155,9 @@ func (s *sender) pull(p *partition, now int64, drainAll bool) int64 {
 		p.pulled++
 		b.order = p.pulled * orderSpacing
 		p.queue = append(p.queue, b)
+		if s.pool != nil {
+			s.compressLater(b)
+		}
 	}
 }
 
@@ -240,6 +245,14 @@ func (s *sender) buildProduce(r *request) {
 // larger than its topic has since been found to accept (see
 // topicState.batchLimit) is split first, without a round trip to a broker
 // that would refuse it.
+//
+// A compressed batch is judged by its records' uncompressed size, even
+// though the pool has compressed it already: the limit was learnt in those
+// units (split measures the records it reads back), while the broker's
+// max.message.bytes bounds the compressed batch, a size the limit does not
+// tell. A compressed batch within the limit could still be refused. Such
+// batches were built before the limit was learnt, so decompressing them is
+// rare.
 func (s *sender) sealFront(p *partition) (*batch, error) {
 	for {
 		b := p.queue[0]

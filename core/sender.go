@@ -26,8 +26,11 @@ type sender struct {
 	log   *slog.Logger
 
 	compressor *wire.Compressor // nil without compression.type
-	// compressScratch receives compressed batches before they are copied
-	// into their own slots.
+	// pool compresses batches off this goroutine; nil without
+	// compression.type.
+	pool *compressPool
+	// compressScratch receives the halves of split batches compressed
+	// before they are copied into their own memory.
 	compressScratch []byte
 	// decompressor reads back compressed batches the sender must split.
 	decompressor *wire.Decompressor
@@ -91,6 +94,7 @@ func (s *sender) run() {
 		now := s.clock.now()
 		s.clock.refreshAnchor(now)
 		s.takeFlushRequests()
+		s.takeCompressed()
 		if s.force.Load() {
 			s.failEverything(ErrClosed)
 		}
