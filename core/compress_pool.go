@@ -59,8 +59,9 @@ func (cp *compressPool) stop() {
 }
 
 // work compresses batches until the pool stops. Its scratch buffer is reused
-// from batch to batch, so a worker allocates only for a batch whose
-// compressed form outgrows its own memory.
+// from batch to batch, so once the buffer has grown to the batches' size a
+// worker allocates only for a batch whose compressed form outgrows the
+// batch's own memory.
 func (cp *compressPool) work(c *wire.Compressor) {
 	var scratch []byte
 	for b := range cp.jobs {

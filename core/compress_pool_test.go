@@ -306,3 +306,69 @@ func TestForcedCloseWithCompression(t *testing.T) {
 	least, most := readBackBounds(sent)
 	verifyReadBack(t, sent, consumeBetween(t, c, topic, least, most), partitions, true)
 }
+
+// BenchmarkCompressPoolRoundTrip hands one full default-sized batch of
+// records to a running pool, waits for it to come back and takes it back,
+// over and over: the pool's cost per batch, which must allocate nothing once
+// warm.
+func BenchmarkCompressPoolRoundTrip(b *testing.B) {
+	for _, codec := range []Compression{CompressionLZ4, CompressionZstd} {
+		b.Run(codec.String(), func(b *testing.B) {
+			cfg := DefaultConfig()
+			cfg.Compression = codec
+			s := newBareSender(b, cfg)
+			back := make(chan struct{}, 1)
+			s.pool = newCompressPool(1, func() {
+				select {
+				case back <- struct{}{}:
+				default:
+				}
+			})
+			compressors, err := newCompressors(s.cfg, 1)
+			if err != nil {
+				b.Fatal(err)
+			}
+			s.pool.start(compressors)
+			defer s.pool.stop()
+			bt := benchBatch(b, cfg.BatchSize)
+			records := slices.Clone(bt.buf)
+			roundTrip := func() {
+				copy(bt.buf, records) // the pool compressed them in place
+				s.compressLater(bt)
+				for bt.compressing {
+					<-back
+					s.takeCompressed()
+				}
+				if bt.compressErr != nil || bt.compressed == nil {
+					b.Fatalf("compressing: %v", bt.compressErr)
+				}
+				bt.compressed = nil
+			}
+			roundTrip() // the worker's scratch and the codec's state
+			b.ReportAllocs()
+			b.SetBytes(int64(len(bt.buf)))
+			b.ResetTimer()
+			for range b.N {
+				roundTrip()
+			}
+		})
+	}
+}
+
+// benchBatch is a closed, settled batch of size bytes filled with records
+// of 100-byte values that compress like short text.
+func benchBatch(b *testing.B, size int) *batch {
+	buf := make([]byte, size)
+	bt := newBatch(newPartition(&topicState{name: "t"}, 0), arena.Span{}, buf, 1_700_000_000_000, 0)
+	values := benchValues()
+	for i := 0; ; i++ {
+		r := Record{Value: values[i%len(values)]}
+		if !bt.tryAppend(&r, bt.baseTimestamp, wire.RecordPayloadSize(r.Key, r.Value, r.Headers), nil) {
+			break
+		}
+	}
+	if ok, count, _ := bt.settled(); !ok || count == 0 {
+		b.Fatalf("the batch is not settled (%v) or empty (%d records)", ok, count)
+	}
+	return bt
+}
