@@ -38,7 +38,21 @@ type batch struct {
 	next         atomic.Pointer[batch]
 	completions  completionTable
 
+	// compressed, compressErr and compressedNext are written by a
+	// compression pool worker while the batch is with it (see compressing)
+	// and read by the sender once it has taken the batch back: the batch
+	// with its records compressed and its header not yet written (in its
+	// own slot, or Go memory when it outgrew it), the codec's error, and the
+	// link in the pool's stack of finished batches.
+	compressed     []byte
+	compressErr    error
+	compressedNext *batch
+
 	// Fields below belong to the sender goroutine alone.
+	// compressing: the batch is with the compression pool, between
+	// compressLater and takeCompressed; the sender must not send, split,
+	// free, expire or fail it meanwhile.
+	compressing bool
 	// order is the batch's place in its partition: batches are sent, and
 	// retried, in this order (the order their records were appended).
 	// Batches taken off the chain are orderSpacing apart, so the halves of

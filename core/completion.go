@@ -254,7 +254,10 @@ func (s *sender) freeSpan(sp arena.Span) {
 }
 
 // failEverything ends every record the producer still holds with err:
-// Close with an expired context (Java's forced close).
+// Close with an expired context (Java's forced close). A partition's
+// batches from the first one still with the compression pool on are left
+// for a later loop, once the pool has handed it back, so callbacks still
+// run in order.
 func (s *sender) failEverything(err error) {
 	for _, c := range s.conns {
 		// Close first: the transport must let go of the batches' bytes
@@ -274,14 +277,22 @@ func (s *sender) failEverything(err error) {
 		}
 	}
 	for _, p := range s.partitions {
+		failed := 0
 		for _, b := range p.queue {
+			if b.compressing {
+				break
+			}
+			failed++
 			if b.maybeWritten {
 				s.completeBatch(b, -1, -1, fmt.Errorf("%w (%w)", err, ErrMaybeWritten))
 				continue
 			}
 			s.completeBatch(b, -1, -1, err)
 		}
-		p.queue = p.queue[:0]
+		p.queue = slices.Delete(p.queue, 0, failed)
+		if len(p.queue) > 0 {
+			continue
+		}
 		for {
 			b := p.cursor.next.Load()
 			if b == nil {

@@ -93,8 +93,10 @@ func (s *sender) visit(p *partition, snap *clusterSnapshot, now int64, drainAll 
 // batches go one at a time); while one of its batches waits to retry it
 // sends one batch at a time, oldest first, so nothing newer overtakes the
 // retry (order) or pushes it out of the broker's de-duplication window.
+// A batch still with the compression pool is not ready: the partition waits
+// for it.
 func (s *sender) sendable(p *partition, front *batch, now int64) bool {
-	if p.inFlight >= s.cfg.MaxInFlight || p.retrying > 0 && p.inFlight > 0 {
+	if front.compressing || p.inFlight >= s.cfg.MaxInFlight || p.retrying > 0 && p.inFlight > 0 {
 		return false
 	}
 	return s.idem.sendable(s, p, front, now)
@@ -177,6 +179,9 @@ func (s *sender) pull(p *partition, now int64, drainAll bool) int64 {
 		p.pulled++
 		b.order = p.pulled * orderSpacing
 		p.queue = append(p.queue, b)
+		if s.pool != nil {
+			s.compressLater(b)
+		}
 	}
 }
 
@@ -281,7 +286,17 @@ func (s *sender) sealFront(p *partition) (*batch, error) {
 
 // overLimit reports whether b, sealed and never sent, holds more than one
 // record in more bytes than its topic's learnt batch limit.
+//
+// A compressed batch built in the arena is judged by its records'
+// uncompressed size: the limit was learnt in those units (split measures
+// the records it reads back), while the broker's max.message.bytes bounds
+// the compressed batch, a size the limit does not tell. Such batches were
+// built before the limit was learnt, so decompressing them again is rare.
 func overLimit(b *batch) bool {
 	limit := int(b.part.topic.batchLimit.Load())
-	return limit > 0 && b.attempts == 0 && b.recordCount > 1 && len(b.wireBytes) > limit
+	if limit == 0 || b.attempts > 0 || b.recordCount < 2 {
+		return false
+	}
+	_, _, end := b.settled() // 0 for split halves, built outside the arena
+	return max(end, len(b.wireBytes)) > limit
 }

@@ -18,9 +18,10 @@ func (s *sender) expiryError(b *batch, now int64, where string) error {
 
 // expireQueued fails the partition's waiting batches that have outlived
 // delivery.timeout.ms. It returns when the oldest remaining one will
-// expire.
+// expire. One still with the compression pool expires, with those behind
+// it, once the pool hands it back (which wakes the sender).
 func (s *sender) expireQueued(p *partition, now int64) int64 {
-	for len(p.queue) > 0 && s.expired(p.queue[0], now) {
+	for len(p.queue) > 0 && !p.queue[0].compressing && s.expired(p.queue[0], now) {
 		b := p.queue[0]
 		p.queue = p.queue[1:]
 		s.log.Warn("a batch expired before it could be sent", "topic", p.topic.name, "partition", p.index,
@@ -30,7 +31,7 @@ func (s *sender) expireQueued(p *partition, now int64) int64 {
 			"stale_for", time.Duration(p.staleUntil-now), "retry_in", time.Duration(b.retryAtNanos-now))
 		s.batchFailedForGood(b, s.expiryError(b, now, "waiting to be sent"))
 	}
-	if len(p.queue) > 0 {
+	if len(p.queue) > 0 && !p.queue[0].compressing {
 		return p.queue[0].createdNanos + int64(s.cfg.DeliveryTimeout)
 	}
 	return now + int64(s.cfg.DeliveryTimeout)

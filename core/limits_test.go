@@ -126,22 +126,29 @@ func TestCloseFlushesRecordsInFlight(t *testing.T) {
 	consume(t, c, "t", n)
 }
 
+// TestNoGoroutineLeftAfterClose: Close ends the sender and, with
+// compression, the compression pool's workers.
 func TestNoGoroutineLeftAfterClose(t *testing.T) {
-	c := newCluster(t, 1, "t", 2)
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	cfg := DefaultConfig()
-	cfg.BootstrapServers = c.ListenAddrs()
-	cfg.BufferMemory = 1 << 20
-	p, err := NewProducer(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := Record{Topic: "t", Value: []byte("x")}
-	if _, err := p.SendSync(context.Background(), &r); err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Close(context.Background()); err != nil {
-		t.Fatal(err)
+	for _, codec := range []Compression{CompressionNone, CompressionZstd} {
+		t.Run(codec.String(), func(t *testing.T) {
+			c := newCluster(t, 1, "t", 2)
+			defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+			cfg := DefaultConfig()
+			cfg.BootstrapServers = c.ListenAddrs()
+			cfg.BufferMemory = 1 << 20
+			cfg.Compression = codec
+			p, err := NewProducer(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := Record{Topic: "t", Value: []byte("x")}
+			if _, err := p.SendSync(context.Background(), &r); err != nil {
+				t.Fatal(err)
+			}
+			if err := p.Close(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }
 

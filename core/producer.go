@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -135,12 +136,17 @@ func NewProducer(cfg Config) (*Producer, error) {
 	p.maxRecordBytes = min(cfg.MaxRequestSize, ar.Size())
 	p.closeCtx, p.closeCancel = context.WithCancel(context.Background())
 	if cfg.Compression != CompressionNone {
-		s.compressor, err = wire.NewCompressor(wire.Codec(cfg.Compression), cfg.compressionLevel())
+		// One compressor for the sender (halves of split batches), one per
+		// pool worker: a worker per core the runtime uses.
+		compressors, err := newCompressors(&cfg, 1+runtime.GOMAXPROCS(0))
 		if err != nil {
 			net.Close()
 			ar.Close()
 			return nil, &ConfigError{Key: "compression.type", Value: cfg.Compression.String(), Reason: err.Error()}
 		}
+		s.compressor = compressors[0]
+		s.pool = newCompressPool(ar.Size()/ar.SlotSize(), s.wake)
+		s.pool.start(compressors[1:])
 	}
 	p.meta = newMetadata(s.wake, &p.senderG)
 	s.meta = p.meta
@@ -396,5 +402,11 @@ func (p *Producer) close(ctx context.Context) error {
 	p.sender.stop.Store(true)
 	p.sender.net.Wakeup()
 	<-p.done
+	if p.sender.pool != nil {
+		// Nothing is with the pool: the sender returned once every record
+		// was completed. Its workers may still be waking the sender, so
+		// they end before the selector closes.
+		p.sender.pool.stop()
+	}
 	return errors.Join(err, p.sender.net.Close(), p.arena.Close())
 }

@@ -29,8 +29,11 @@ type sender struct {
 	log      *slog.Logger
 
 	compressor *wire.Compressor // nil without compression.type
-	// compressScratch receives compressed batches before they are copied
-	// into their own slots.
+	// pool compresses batches off this goroutine; nil without
+	// compression.type.
+	pool *compressPool
+	// compressScratch receives the halves of split batches compressed
+	// before they are copied into their own memory.
 	compressScratch []byte
 	// decompressor reads back compressed batches the sender must split.
 	decompressor *wire.Decompressor
@@ -102,6 +105,7 @@ func (s *sender) run() {
 		s.nowNanos = now
 		s.clock.refreshAnchor(now)
 		s.takeFlushRequests()
+		s.takeCompressed()
 		if s.force.Load() {
 			s.failEverything(ErrClosed)
 		}

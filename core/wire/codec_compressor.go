@@ -4,8 +4,8 @@ import "fmt"
 
 // Compressor compresses a batch's records section into memory the caller
 // owns, such as a second arena slot. It keeps its codec's encoder state
-// between calls, so once warm it does not allocate. It belongs to one
-// goroutine (the sender's): it is not safe for concurrent use.
+// between calls, so once warm it does not allocate. It is not safe for
+// concurrent use: give each goroutine that compresses one of its own.
 type Compressor struct {
 	codec Codec
 	enc   encoder
