@@ -90,7 +90,7 @@ func newPoolBench(t *testing.T, batches int) *poolBench {
 	s.pool = newCompressPool(ar.Size()/ar.SlotSize(), func() {})
 	pb := &poolBench{s: s, part: newPartition(&topicState{name: "t"}, 0), arena: ar, worker: compressors[1]}
 	s.partitions = []*partition{pb.part}
-	acc := accumulator{arena: ar, batchSize: cfg.BatchSize, clock: s.clock, wake: func() {},
+	acc := accumulator{arena: ar, batchSize: cfg.BatchSize, clock: s.clock, ready: s.readyList, wake: func() {},
 		closeCtx: context.Background(), sender: &senderGoroutine{}}
 	cb := func(md RecordMetadata, err error) { pb.outcomes = append(pb.outcomes, poolOutcome{md.Opaque, err}) }
 	for i := range batches * poolRecordsPerBatch {
