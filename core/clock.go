@@ -18,10 +18,13 @@ type monoClock struct {
 	anchor atomic.Pointer[wallAnchor]
 }
 
-// wallAnchor pairs a monotonic reading with the wall time at that moment.
+// wallAnchor pairs a monotonic reading with the wall time, in Unix
+// nanoseconds, at that moment. Nanoseconds, not milliseconds: a timestamp
+// is then rounded down once, to the millisecond time.Now().UnixMilli()
+// would give, rather than twice.
 type wallAnchor struct {
-	mono       int64
-	wallMillis int64
+	mono      int64
+	wallNanos int64
 }
 
 // anchorRefresh is how often the wall-clock anchor is taken again.
@@ -29,7 +32,7 @@ const anchorRefresh = int64(time.Second)
 
 func newMonoClock() *monoClock {
 	c := &monoClock{base: time.Now()}
-	c.anchor.Store(&wallAnchor{mono: 0, wallMillis: c.base.UnixMilli()})
+	c.anchor.Store(&wallAnchor{mono: 0, wallNanos: c.base.UnixNano()})
 	return c
 }
 
@@ -44,7 +47,7 @@ func (c *monoClock) at(mono int64) time.Time { return c.base.Add(time.Duration(m
 // reading mono.
 func (c *monoClock) wallMillis(mono int64) int64 {
 	a := c.anchor.Load()
-	return a.wallMillis + (mono-a.mono)/int64(time.Millisecond)
+	return (a.wallNanos + mono - a.mono) / int64(time.Millisecond)
 }
 
 // refreshAnchor re-reads the wall clock when the anchor is a second old.
@@ -54,5 +57,5 @@ func (c *monoClock) refreshAnchor(mono int64) {
 		return
 	}
 	wall := time.Now()
-	c.anchor.Store(&wallAnchor{mono: int64(wall.Sub(c.base)), wallMillis: wall.UnixMilli()})
+	c.anchor.Store(&wallAnchor{mono: int64(wall.Sub(c.base)), wallNanos: wall.UnixNano()})
 }
