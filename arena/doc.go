@@ -25,5 +25,8 @@
 // not scan it. The region is unmapped by Close, which refuses while spans are
 // out.
 //
+// The arena is Linux-only (mmap and madvise flags); on other systems New
+// returns an error matching ErrNotSupported.
+//
 // This package imports no other package of the project.
 package arena

@@ -48,6 +48,10 @@ var (
 	// ErrLock reports that mlock failed: RLIMIT_MEMLOCK too low (ENOMEM) or no
 	// CAP_IPC_LOCK (EPERM). The errno is wrapped too.
 	ErrLock = errors.New("arena: cannot lock memory")
+
+	// ErrNotSupported reports that New was called on a system other than
+	// Linux, where the arena cannot map its memory.
+	ErrNotSupported = errors.New("arena: not supported on this system; the arena needs Linux")
 )
 
 // TimeoutError is the error of an allocation that waited max.block.ms in

@@ -52,6 +52,10 @@ var (
 	// failed (errors.Is ErrTimeout, a broker error code, ...). A record
 	// whose error does not match ErrMaybeWritten was not written.
 	ErrMaybeWritten = errors.New("the record may have been written: an earlier attempt got no answer")
+	// ErrNotSupported: the producer runs on Linux only (its network
+	// selector is epoll, its buffer an mmap). On other systems NewProducer
+	// fails with an error matching it and netpoll.ErrNotSupported.
+	ErrNotSupported = errors.New("the producer needs Linux")
 )
 
 // MaxBlockError is the error of a Send that ran out of max.block.ms. One

@@ -107,6 +107,9 @@ func NewProducer(cfg Config) (*Producer, error) {
 		ConnectionsMaxIdle:     cfg.ConnectionsMaxIdle,
 		ConnectionSetupTimeout: cfg.SocketConnectionSetupTimeout,
 	})
+	if errors.Is(err, netpoll.ErrNotSupported) {
+		return nil, fmt.Errorf("%w: %w", ErrNotSupported, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("opening the network selector: %w", err)
 	}

@@ -1,3 +1,5 @@
+//go:build linux
+
 package netpoll
 
 import (
@@ -202,6 +204,20 @@ func reasonOf(err error, connecting bool) error {
 		return errnoReason(errno, connecting)
 	}
 	if connecting {
+		return ErrConnectFailed
+	}
+	return ErrSocket
+}
+
+// errnoReason names the reason behind an errno seen on a connection;
+// connecting says whether the connection was still being set up.
+func errnoReason(errno unix.Errno, connecting bool) error {
+	switch {
+	case errno == unix.ECONNREFUSED:
+		return ErrConnectionRefused
+	case errno == unix.ECONNRESET || errno == unix.EPIPE:
+		return ErrConnectionReset
+	case connecting:
 		return ErrConnectFailed
 	}
 	return ErrSocket

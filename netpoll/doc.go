@@ -110,5 +110,10 @@
 //     by the caller; the selector would run the exchange in that same
 //     handshake state, fed by a caller-supplied authenticator.
 //
+// # Systems
+//
+// The selector is Linux-only (epoll, eventfd); on other systems New
+// returns an error matching ErrNotSupported.
+//
 // This package imports no other package of the project.
 package netpoll

@@ -3,8 +3,6 @@ package netpoll
 import (
 	"errors"
 	"fmt"
-
-	"golang.org/x/sys/unix"
 )
 
 // Errors returned by the Selector's methods.
@@ -14,6 +12,10 @@ var (
 	ErrConnectionExists  = errors.New("netpoll: a connection with this id is already open")
 	ErrUnknownConnection = errors.New("netpoll: no connection with this id")
 	ErrResolve           = errors.New("netpoll: the address could not be resolved")
+
+	// ErrNotSupported is the error of New on a system other than Linux:
+	// the selector is built on epoll and eventfd.
+	ErrNotSupported = errors.New("netpoll: not supported on this system; the selector needs Linux")
 )
 
 // Reasons a connection is reported in Disconnected. The error there wraps one
@@ -53,18 +55,4 @@ func (e *ConnError) Unwrap() []error {
 		return []error{e.Reason}
 	}
 	return []error{e.Reason, e.Cause}
-}
-
-// errnoReason names the reason behind an errno seen on a connection;
-// connecting says whether the connection was still being set up.
-func errnoReason(errno unix.Errno, connecting bool) error {
-	switch {
-	case errno == unix.ECONNREFUSED:
-		return ErrConnectionRefused
-	case errno == unix.ECONNRESET || errno == unix.EPIPE:
-		return ErrConnectionReset
-	case connecting:
-		return ErrConnectFailed
-	}
-	return ErrSocket
 }

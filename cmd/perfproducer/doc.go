@@ -16,4 +16,7 @@
 // five seconds and a final line with the 50th, 95th, 99th and 99.9th
 // percentiles, in the Java tool's words, and exits non-zero if any record
 // failed.
+//
+// It runs on Linux only, as the producer does; elsewhere it exits non-zero
+// with an error saying so.
 package main

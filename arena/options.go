@@ -1,0 +1,31 @@
+package arena
+
+// Options tunes how the arena's memory is obtained and who hears of callers
+// waiting for it. The zero value maps lazily with base pages and no lock,
+// like any Go allocation, and tells nobody of waits.
+type Options struct {
+	// Populate faults every page in at New (MAP_POPULATE), so the first batch
+	// written to a slot takes no page fault on the Send path.
+	Populate bool
+
+	// HugePages aligns the region to 2 MiB and asks for transparent huge pages
+	// (MADV_HUGEPAGE): fewer TLB misses when batches spread over the arena.
+	// New fails with ErrHugePages if the kernel refuses the advice.
+	HugePages bool
+
+	// Lock pins the region in RAM (mlock) so it is never swapped out. It needs
+	// CAP_IPC_LOCK or a RLIMIT_MEMLOCK of at least the arena size; without
+	// them New fails with ErrLock (also wrapping unix.EPERM or unix.ENOMEM),
+	// and the caller may retry without Lock.
+	Lock bool
+
+	// OnWait, when set, runs each time an Alloc caller starts to wait for
+	// memory: after it has joined the queue (Waiters already counts it),
+	// outside the arena's lock, on that caller's goroutine, before its wait
+	// begins. It tells whoever frees memory that someone waits: a producer
+	// wakes its sender, which sends every batch at once while Waiters is
+	// above zero (Kafka's "memory exhausted" readiness). Run any earlier, the
+	// hook could let the sender look, count no waiter and sleep. It must not
+	// block; it may call any method of the arena.
+	OnWait func()
+}
