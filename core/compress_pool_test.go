@@ -10,6 +10,7 @@ import (
 
 	"github.com/perfproducer/perfproducer/arena"
 	"github.com/perfproducer/perfproducer/core/wire"
+	"github.com/perfproducer/perfproducer/internal/kafkatest"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -21,7 +22,7 @@ func TestCompressionPoolKeepsEveryRecord(t *testing.T) {
 	const topic, partitions, records = "pooled", 48, 30_000
 	for _, codec := range []Compression{CompressionLZ4, CompressionZstd} {
 		t.Run(codec.String(), func(t *testing.T) {
-			c := newCluster(t, 3, topic, partitions)
+			c := kafkatest.NewCluster(t, 3, topic, partitions)
 			p := newTestProducer(t, c, func(cfg *Config) {
 				cfg.Compression = codec
 				cfg.Linger = 0
@@ -31,7 +32,7 @@ func TestCompressionPoolKeepsEveryRecord(t *testing.T) {
 			if n := p.Stats().BatchesSent; n < partitions {
 				t.Fatalf("%d batches sent for %d partitions: the pool was never busy", n, partitions)
 			}
-			got := consume(t, c, topic, records)
+			got := kafkatest.Consume(t, c, topic, records)
 			for _, r := range got {
 				if r.Attrs.CompressionType() != uint8(codec) {
 					t.Fatalf("record %d arrived in a batch with codec %d, want %d (%s)",
@@ -244,7 +245,7 @@ func TestPooledBatchIsSealedWhenDrained(t *testing.T) {
 // buffer is whole again (Close reports a span never freed).
 func TestForcedCloseWithCompression(t *testing.T) {
 	const topic, partitions, records = "forced", 24, 5_000
-	c := newCluster(t, 1, topic, partitions)
+	c := kafkatest.NewCluster(t, 1, topic, partitions)
 	p := newTestProducer(t, c, func(cfg *Config) {
 		cfg.Compression = CompressionLZ4
 		cfg.Linger = 0
@@ -304,7 +305,7 @@ func TestForcedCloseWithCompression(t *testing.T) {
 		t.Fatal("no record failed: the forced Close found nothing to fail")
 	}
 	least, most := readBackBounds(sent)
-	verifyReadBack(t, sent, consumeBetween(t, c, topic, least, most), partitions, true)
+	verifyReadBack(t, sent, kafkatest.ConsumeBetween(t, c, topic, least, most), partitions, true)
 }
 
 // BenchmarkCompressPoolRoundTrip hands one full default-sized batch of

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/perfproducer/perfproducer/internal/kafkatest"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
 	"github.com/twmb/franz-go/pkg/kversion"
@@ -109,11 +110,7 @@ func kfakeProduceBatch(n int, producerID int64, epoch int16, firstSeq int32) []b
 }
 
 func TestAgainstKfake(t *testing.T) {
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, "e2e"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := kafkatest.NewCluster(t, 1, "e2e", 2)
 	b := dialBroker(t, c.ListenAddrs()[0])
 
 	avMax, _ := Supported(APIKeyAPIVersions)
@@ -217,11 +214,7 @@ func TestAgainstKfake(t *testing.T) {
 func TestKfakeAPIVersionsFallback(t *testing.T) {
 	capped := kversion.Stable()
 	capped.SetMaxKeyVersion(int16(APIKeyAPIVersions), 2)
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.MaxVersions(capped))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := kafkatest.NewCluster(t, 1, "versions", 1, kfake.MaxVersions(capped))
 	b := dialBroker(t, c.ListenAddrs()[0])
 
 	var av APIVersionsResponse
@@ -242,11 +235,7 @@ func TestKfakeAPIVersionsFallback(t *testing.T) {
 // TestKfakeSASLPlain authenticates with SaslHandshake and SaslAuthenticate,
 // then reads metadata as the authenticated user.
 func TestKfakeSASLPlain(t *testing.T) {
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.EnableSASL(), kfake.Superuser("PLAIN", "alice", "secret"), kfake.SeedTopics(1, "sasl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := kafkatest.NewCluster(t, 1, "sasl", 1, kfake.EnableSASL(), kfake.Superuser("PLAIN", "alice", "secret"))
 
 	refused := dialBroker(t, c.ListenAddrs()[0])
 	var hs SASLHandshakeResponse
