@@ -138,28 +138,6 @@ func FuzzInitProducerIDResponse(f *testing.F) {
 	fuzzResponse[InitProducerIDResponse](f, seeds)
 }
 
-func FuzzSASLHandshakeResponse(f *testing.F) {
-	seeds := map[int16][]kmsg.Response{}
-	for _, v := range []int16{0, 1} {
-		r := kmsg.NewPtrSASLHandshakeResponse()
-		r.SetVersion(v)
-		r.SupportedMechanisms = []string{"PLAIN", "SCRAM-SHA-256"}
-		seeds[v] = []kmsg.Response{r}
-	}
-	fuzzResponse[SASLHandshakeResponse](f, seeds)
-}
-
-func FuzzSASLAuthenticateResponse(f *testing.F) {
-	seeds := map[int16][]kmsg.Response{}
-	for _, v := range []int16{0, 1, 2} {
-		r := kmsg.NewPtrSASLAuthenticateResponse()
-		r.SetVersion(v)
-		r.ErrorMessage, r.SASLAuthBytes, r.SessionLifetimeMillis = strp("no"), []byte("server-first"), 1000
-		seeds[v] = []kmsg.Response{r}
-	}
-	fuzzResponse[SASLAuthenticateResponse](f, seeds)
-}
-
 // FuzzResponseHeader fuzzes frame sizes and response headers of every
 // header version.
 func FuzzResponseHeader(f *testing.F) {

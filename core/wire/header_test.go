@@ -88,8 +88,6 @@ func TestHeaderVersions(t *testing.T) {
 		{APIKeyAPIVersions, 3, 2, 0, true},
 		{APIKeyInitProducerID, 1, 1, 0, false},
 		{APIKeyInitProducerID, 2, 2, 1, true},
-		{APIKeySASLHandshake, 1, 1, 0, false},
-		{APIKeySASLAuthenticate, 2, 2, 1, true},
 	}
 	for _, c := range cases {
 		if got := RequestHeaderVersion(c.key, c.version); got != c.request {

@@ -231,32 +231,3 @@ func TestKfakeAPIVersionsFallback(t *testing.T) {
 		t.Fatal(err)
 	}
 }
-
-// TestKfakeSASLPlain authenticates with SaslHandshake and SaslAuthenticate,
-// then reads metadata as the authenticated user.
-func TestKfakeSASLPlain(t *testing.T) {
-	c := kafkatest.NewCluster(t, 1, "sasl", 1, kfake.EnableSASL(), kfake.Superuser("PLAIN", "alice", "secret"))
-
-	refused := dialBroker(t, c.ListenAddrs()[0])
-	var hs SASLHandshakeResponse
-	refused.roundTrip(&SASLHandshakeRequest{Mechanism: "GSSAPI"}, 1, &hs)
-	if !errors.Is(hs.Err(), ErrUnsupportedSaslMechanism) || len(hs.Mechanisms) == 0 {
-		t.Fatalf("GSSAPI handshake: %+v", hs)
-	}
-
-	b := dialBroker(t, c.ListenAddrs()[0])
-	b.roundTrip(&SASLHandshakeRequest{Mechanism: "PLAIN"}, 1, &hs)
-	if hs.Err() != nil {
-		t.Fatalf("PLAIN handshake: %v", hs.Err())
-	}
-	var auth SASLAuthenticateResponse
-	b.roundTrip(&SASLAuthenticateRequest{AuthBytes: []byte("\x00alice\x00secret")}, 2, &auth)
-	if auth.Err() != nil || auth.ErrorMessage != nil {
-		t.Fatalf("authenticate: %+v", auth)
-	}
-	var md MetadataResponse
-	b.roundTrip(&MetadataRequest{Topics: []string{"sasl"}}, 12, &md)
-	if len(md.Topics) != 1 || md.Topics[0].Err() != nil || len(md.Topics[0].Partitions) != 1 {
-		t.Fatalf("metadata after authenticating: %+v", md)
-	}
-}

@@ -32,7 +32,7 @@ func (e *VersionMismatchError) Error() string {
 func (e *VersionMismatchError) Unwrap() error { return ErrNoCommonVersion }
 
 // maxAPIKey bounds the keys Versions can hold: the largest key in apiSpecs.
-const maxAPIKey = APIKeySASLAuthenticate
+const maxAPIKey = APIKeyInitProducerID
 
 // Versions holds, for one broker, the version to use of each API this
 // package implements. The zero value holds none.

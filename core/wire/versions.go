@@ -10,12 +10,10 @@ type APIKey int16
 
 // The APIs a producer speaks.
 const (
-	APIKeyProduce          APIKey = 0
-	APIKeyMetadata         APIKey = 3
-	APIKeySASLHandshake    APIKey = 17
-	APIKeyAPIVersions      APIKey = 18
-	APIKeyInitProducerID   APIKey = 22
-	APIKeySASLAuthenticate APIKey = 36
+	APIKeyProduce        APIKey = 0
+	APIKeyMetadata       APIKey = 3
+	APIKeyAPIVersions    APIKey = 18
+	APIKeyInitProducerID APIKey = 22
 )
 
 // VersionRange is an inclusive range of versions of one API.
@@ -47,20 +45,16 @@ type apiSpec struct {
 //     broker's choice cannot be expressed; v7 adds leader epochs, v9 turns
 //     flexible, v10 topic ids, v12 nullable topic names, v13 (KIP-1102) a
 //     top-level error code.
-//   - SaslHandshake 0-1: v1 hands the exchange to SaslAuthenticate.
 //   - ApiVersions 0-4: v3 sends the client software name and version and
 //     turns flexible. v5 (KIP-1242) only adds the cluster and node the client
 //     expects, for rebootstrapping, which this producer does not do yet.
 //   - InitProducerId 0-5: v2 turns flexible, v3 lets a producer bump its
 //     epoch, v4-v5 only widen the errors the broker may answer with.
-//   - SaslAuthenticate 0-2: v1 adds the session lifetime, v2 turns flexible.
 var apiSpecs = [...]apiSpec{
 	{APIKeyProduce, "Produce", VersionRange{3, 13}, 9},
 	{APIKeyMetadata, "Metadata", VersionRange{4, 13}, 9},
-	{APIKeySASLHandshake, "SaslHandshake", VersionRange{0, 1}, -1},
 	{APIKeyAPIVersions, "ApiVersions", VersionRange{0, 4}, 3},
 	{APIKeyInitProducerID, "InitProducerId", VersionRange{0, 5}, 2},
-	{APIKeySASLAuthenticate, "SaslAuthenticate", VersionRange{0, 2}, 2},
 }
 
 func specOf(key APIKey) (*apiSpec, bool) {
