@@ -43,9 +43,6 @@ type APIVersionsResponse struct {
 	DecodedVersion int16
 }
 
-// APIKey returns APIKeyAPIVersions.
-func (*APIVersionsResponse) APIKey() APIKey { return APIKeyAPIVersions }
-
 // Decode reads an ApiVersions response to a request sent at version. A
 // broker that does not speak that version answers UNSUPPORTED_VERSION with a
 // v0 body; Decode reads such an answer as v0 and says so in DecodedVersion.

@@ -40,9 +40,6 @@ type InitProducerIDResponse struct {
 	ProducerEpoch  int16
 }
 
-// APIKey returns APIKeyInitProducerID.
-func (*InitProducerIDResponse) APIKey() APIKey { return APIKeyInitProducerID }
-
 // Err returns the response's error as a *KafkaError, or nil.
 func (p *InitProducerIDResponse) Err() error { return ErrorForCode(p.ErrorCode) }
 

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"hash/crc32"
 	"io"
@@ -39,8 +40,9 @@ func dialBroker(t *testing.T, addr string) *brokerConn {
 	return &brokerConn{t: t, conn: conn}
 }
 
-// send writes segments as one writev and reads the answer into into.
-func (b *brokerConn) send(segs [][]byte, version int16, into ResponseBody) {
+// send writes segments as one writev and reads the answer, to version of
+// key, into into.
+func (b *brokerConn) send(segs [][]byte, key APIKey, version int16, into responseDecoder) {
 	b.t.Helper()
 	bufs := net.Buffers(segs)
 	if _, err := bufs.WriteTo(b.conn); err != nil {
@@ -50,31 +52,31 @@ func (b *brokerConn) send(segs [][]byte, version int16, into ResponseBody) {
 	if _, err := io.ReadFull(b.conn, b.buf); err != nil {
 		b.t.Fatal(err)
 	}
-	n, err := ReadFrameSize(b.buf)
-	if err != nil {
-		b.t.Fatal(err)
+	n := int32(binary.BigEndian.Uint32(b.buf))
+	if n < 0 {
+		b.t.Fatalf("frame size %d", n)
 	}
 	b.buf = append(b.buf[:0], make([]byte, n)...)
 	if _, err := io.ReadFull(b.conn, b.buf); err != nil {
 		b.t.Fatal(err)
 	}
-	corr, err := ReadResponse(b.buf, version, into)
+	corr, err := readResponse(b.buf, key, version, into)
 	if err != nil {
-		b.t.Fatalf("%v v%d: %v", into.APIKey(), version, err)
+		b.t.Fatalf("%v v%d: %v", key, version, err)
 	}
 	if corr != b.corr {
 		b.t.Fatalf("correlation id %d, want %d", corr, b.corr)
 	}
 }
 
-func (b *brokerConn) roundTrip(req RequestBody, version int16, into ResponseBody) {
+func (b *brokerConn) roundTrip(req RequestBody, version int16, into responseDecoder) {
 	b.t.Helper()
 	b.corr++
 	frame, err := AppendRequest(nil, req, version, b.corr, "wire-e2e")
 	if err != nil {
 		b.t.Fatal(err)
 	}
-	b.send([][]byte{frame}, version, into)
+	b.send([][]byte{frame}, req.APIKey(), version, into)
 }
 
 func (b *brokerConn) produce(req *ProduceRequest, version int16, into *ProduceResponse) {
@@ -84,7 +86,7 @@ func (b *brokerConn) produce(req *ProduceRequest, version int16, into *ProduceRe
 	if err != nil {
 		b.t.Fatal(err)
 	}
-	b.send(segs, version, into)
+	b.send(segs, APIKeyProduce, version, into)
 }
 
 // kfakeProduceBatch builds a RecordBatch v2 of n records with kmsg, CRC32C included.

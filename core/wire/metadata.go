@@ -86,9 +86,6 @@ type MetadataPartition struct {
 // Err returns the partition's error as a *KafkaError, or nil.
 func (p *MetadataPartition) Err() error { return ErrorForCode(p.ErrorCode) }
 
-// APIKey returns APIKeyMetadata.
-func (*MetadataResponse) APIKey() APIKey { return APIKeyMetadata }
-
 // Decode reads the body of a response to a Metadata request sent at version.
 func (m *MetadataResponse) Decode(body []byte, version int16) error {
 	if err := checkVersion(APIKeyMetadata, version); err != nil {

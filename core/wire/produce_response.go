@@ -58,9 +58,6 @@ type LeaderIDAndEpoch struct {
 	LeaderEpoch int32
 }
 
-// APIKey returns APIKeyProduce.
-func (*ProduceResponse) APIKey() APIKey { return APIKeyProduce }
-
 // Decode reads the body of a response to a Produce request sent at version.
 func (p *ProduceResponse) Decode(body []byte, version int16) error {
 	if err := checkVersion(APIKeyProduce, version); err != nil {

@@ -136,45 +136,15 @@ func (r *Reader) uvarintLong(field string) uint32 {
 	return uint32(v)
 }
 
-// Varint reads a zig-zag varint of at most 64 bits.
-func (r *Reader) Varint(field string) int64 {
-	if r.failKind != nil {
-		return 0
-	}
-	v, n := binary.Varint(r.src[r.off:])
-	switch {
-	case n == 0:
-		r.Fail(field, ErrTruncated)
-		return 0
-	case n < 0:
-		r.Fail(field, ErrCorrupt)
-		return 0
-	}
-	r.off += n
-	return v
-}
-
-// Span returns the next n bytes without copying them.
-func (r *Reader) Span(field string, n int) []byte {
-	if n < 0 {
-		r.Fail(field, ErrInvalidLength)
-		return nil
-	}
-	return r.take(field, n)
-}
-
-// length reads a length prefix: int16 or int32 when fixed, uvarint length+1
-// when compact. It returns -1 for null and fails on a length below -1 or
-// beyond the bytes that remain.
-func (r *Reader) length(field string, flexible, int16Length bool) int {
+// stringLength reads a string's length prefix: int16 when fixed, uvarint
+// length+1 when compact. It returns -1 for null and fails on a length below
+// -1 or beyond the bytes that remain.
+func (r *Reader) stringLength(field string, flexible bool) int {
 	var n int
-	switch {
-	case flexible:
+	if flexible {
 		n = int(r.Uvarint(field)) - 1
-	case int16Length:
+	} else {
 		n = int(r.Int16(field))
-	default:
-		n = int(r.Int32(field))
 	}
 	if r.failKind != nil {
 		return -1
@@ -189,21 +159,11 @@ func (r *Reader) length(field string, flexible, int16Length bool) int {
 // StringBytes reads a STRING or NULLABLE_STRING (COMPACT_ when flexible) and
 // returns its bytes without copying; null is reported as ok false.
 func (r *Reader) StringBytes(field string, flexible bool) (b []byte, ok bool) {
-	n := r.length(field, flexible, true)
+	n := r.stringLength(field, flexible)
 	if n < 0 {
 		return nil, false
 	}
 	return r.take(field, n), true
-}
-
-// BytesView reads a BYTES or NULLABLE_BYTES (COMPACT_ when flexible) and
-// returns its bytes without copying; null is reported as nil.
-func (r *Reader) BytesView(field string, flexible bool) []byte {
-	n := r.length(field, flexible, false)
-	if n < 0 {
-		return nil
-	}
-	return r.take(field, n)
 }
 
 // StringInto reads a string into *dst. It allocates only when the value
@@ -233,17 +193,6 @@ func (r *Reader) NullableStringInto(field string, flexible bool, dst **string) {
 	}
 	s := string(b)
 	*dst = &s
-}
-
-// BytesInto reads a byte string into *dst, reusing its capacity; null reads
-// as nil.
-func (r *Reader) BytesInto(field string, flexible bool, dst *[]byte) {
-	b := r.BytesView(field, flexible)
-	if b == nil {
-		*dst = nil
-		return
-	}
-	*dst = append((*dst)[:0], b...)
 }
 
 // ArrayLen reads an array count and returns -1 for null. Each element takes

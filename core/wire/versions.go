@@ -83,15 +83,6 @@ func Supported(key APIKey) (VersionRange, bool) {
 	return s.versions, true
 }
 
-// SupportedAPIs returns every API key this package implements.
-func SupportedAPIs() []APIKey {
-	keys := make([]APIKey, len(apiSpecs))
-	for i := range apiSpecs {
-		keys[i] = apiSpecs[i].key
-	}
-	return keys
-}
-
 // IsFlexible reports whether version of key uses the flexible encoding.
 func IsFlexible(key APIKey, version int16) bool {
 	s, ok := specOf(key)
