@@ -62,26 +62,3 @@ func TestNegotiateNoCommonVersion(t *testing.T) {
 		})
 	}
 }
-
-// TestSupportedMatchesSpecs keeps the exported view and the table in step.
-func TestSupportedMatchesSpecs(t *testing.T) {
-	if len(apiSpecs) != 4 {
-		t.Fatalf("%d APIs, want 4", len(apiSpecs))
-	}
-	for _, s := range apiSpecs {
-		k := s.key
-		r, ok := Supported(k)
-		if !ok || r.Min > r.Max || k > maxAPIKey {
-			t.Errorf("%v: %+v %v", k, r, ok)
-		}
-		if k.String() == "" || k.String()[0] == 'A' && k != APIKeyAPIVersions {
-			t.Errorf("%d has name %q", k, k.String())
-		}
-	}
-	if APIKey(1).String() != "ApiKey(1)" {
-		t.Errorf("unknown key name = %q", APIKey(1).String())
-	}
-	if _, ok := Supported(APIKey(1)); ok {
-		t.Error("Fetch reported as supported")
-	}
-}
