@@ -58,46 +58,33 @@ func (r *Reader) take(field string, n int) []byte {
 	return nil
 }
 
-// Int8 reads one byte.
-func (r *Reader) Int8(field string) int8 {
-	if b := r.take(field, 1); b != nil {
-		return int8(b[0])
+// fixed returns the next n bytes (at most 8) of a fixed-size integer, or n
+// zero bytes after recording ErrTruncated, so that decoding them yields 0.
+func (r *Reader) fixed(field string, n int) []byte {
+	if n <= len(r.src)-r.off {
+		r.off += n
+		return r.src[r.off-n : r.off]
 	}
-	return 0
+	r.Fail(field, ErrTruncated)
+	return zeros[:n]
 }
+
+var zeros [8]byte
+
+// Int8 reads one byte.
+func (r *Reader) Int8(field string) int8 { return int8(r.fixed(field, 1)[0]) }
 
 // Bool reads one byte; anything but 0 is true.
 func (r *Reader) Bool(field string) bool { return r.Int8(field) != 0 }
 
 // Int16 reads a big-endian int16.
-func (r *Reader) Int16(field string) int16 {
-	if len(r.src)-r.off >= 2 {
-		r.off += 2
-		return int16(binary.BigEndian.Uint16(r.src[r.off-2:]))
-	}
-	r.Fail(field, ErrTruncated)
-	return 0
-}
+func (r *Reader) Int16(field string) int16 { return int16(binary.BigEndian.Uint16(r.fixed(field, 2))) }
 
 // Int32 reads a big-endian int32.
-func (r *Reader) Int32(field string) int32 {
-	if len(r.src)-r.off >= 4 {
-		r.off += 4
-		return int32(binary.BigEndian.Uint32(r.src[r.off-4:]))
-	}
-	r.Fail(field, ErrTruncated)
-	return 0
-}
+func (r *Reader) Int32(field string) int32 { return int32(binary.BigEndian.Uint32(r.fixed(field, 4))) }
 
 // Int64 reads a big-endian int64.
-func (r *Reader) Int64(field string) int64 {
-	if len(r.src)-r.off >= 8 {
-		r.off += 8
-		return int64(binary.BigEndian.Uint64(r.src[r.off-8:]))
-	}
-	r.Fail(field, ErrTruncated)
-	return 0
-}
+func (r *Reader) Int64(field string) int64 { return int64(binary.BigEndian.Uint64(r.fixed(field, 8))) }
 
 // UUID reads 16 bytes.
 func (r *Reader) UUID(field string) (id [16]byte) {
