@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/perfproducer/perfproducer/internal/kafkatest"
 	"github.com/twmb/franz-go/pkg/kfake"
 )
 
@@ -31,7 +32,7 @@ func TestSendAllocatesNothingPerRecord(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			c := newCluster(t, 1, topic, 12, kfake.BlackholeProduce())
+			c := kafkatest.NewCluster(t, 1, topic, 12, kfake.BlackholeProduce())
 			p := newTestProducer(t, c, func(cfg *Config) { cfg.BufferMemory = 32 << 20 })
 			ctx := context.Background()
 			var acked atomic.Int64

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/perfproducer/perfproducer/internal/kafkatest"
 )
 
 // BenchmarkSend runs its kfake cluster in a child process (this test binary
@@ -38,11 +38,7 @@ func TestBenchBrokerProcess(t *testing.T) {
 	if _, err := fmt.Sscan(spec, &brokers, &partitions, &topic); err != nil {
 		t.Fatalf("%s=%q: want \"brokers partitions topic\": %v", brokerProcessEnv, spec, err)
 	}
-	c, err := kfake.NewCluster(kfake.NumBrokers(brokers), kfake.SeedTopics(int32(partitions), topic))
-	if err != nil {
-		t.Fatalf("starting kfake: %v", err)
-	}
-	defer c.Close()
+	c := kafkatest.NewCluster(t, brokers, topic, partitions)
 	fmt.Println(brokerProcessPrefix + strings.Join(c.ListenAddrs(), ","))
 	_, _ = io.Copy(io.Discard, os.Stdin)
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/perfproducer/perfproducer/arena"
+	"github.com/perfproducer/perfproducer/internal/kafkatest"
 )
 
 // logLines collects a logger's JSON lines; safe for concurrent writes.
@@ -53,7 +54,7 @@ func (l *logLines) errors(t *testing.T) []map[string]any {
 func TestCallbackPanicIsRecovered(t *testing.T) {
 	const topic, n = "t", 10
 	panicking := map[uint64]bool{3: true, 7: true}
-	c := newCluster(t, 1, topic, 1)
+	c := kafkatest.NewCluster(t, 1, topic, 1)
 	var logs logLines
 	p := newTestProducer(t, c, func(cfg *Config) {
 		cfg.Linger = time.Hour // one batch, sent by the Flush below
@@ -137,7 +138,7 @@ func TestRunCallbacksAllocatesNothing(t *testing.T) {
 // instead of deadlocking; a Send that needs no wait still works there.
 func TestCallsFromACallback(t *testing.T) {
 	const topic, batchSize = "t", 16384
-	c := newCluster(t, 1, topic, 1)
+	c := kafkatest.NewCluster(t, 1, topic, 1)
 	p := newTestProducer(t, c, func(cfg *Config) {
 		cfg.BatchSize = batchSize
 		cfg.BufferMemory = 2 * batchSize

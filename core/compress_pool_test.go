@@ -7,11 +7,13 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"slices"
 	"testing"
 
 	"github.com/perfproducer/perfproducer/arena"
 	"github.com/perfproducer/perfproducer/core/wire"
+	"github.com/perfproducer/perfproducer/internal/kafkatest"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -23,7 +25,7 @@ func TestCompressionPoolKeepsEveryRecord(t *testing.T) {
 	const topic, partitions, records = "pooled", 48, 30_000
 	for _, codec := range []Compression{CompressionLZ4, CompressionZstd} {
 		t.Run(codec.String(), func(t *testing.T) {
-			c := newCluster(t, 3, topic, partitions)
+			c := kafkatest.NewCluster(t, 3, topic, partitions)
 			p := newTestProducer(t, c, func(cfg *Config) {
 				cfg.Compression = codec
 				cfg.Linger = 0
@@ -33,7 +35,7 @@ func TestCompressionPoolKeepsEveryRecord(t *testing.T) {
 			if n := p.Stats().BatchesSent; n < partitions {
 				t.Fatalf("%d batches sent for %d partitions: the pool was never busy", n, partitions)
 			}
-			got := consume(t, c, topic, records)
+			got := kafkatest.Consume(t, c, topic, records)
 			for _, r := range got {
 				if r.Attrs.CompressionType() != uint8(codec) {
 					t.Fatalf("record %d arrived in a batch with codec %d, want %d (%s)",
@@ -179,6 +181,10 @@ func TestBatchesWithThePoolOutliveExpiryAndForcedClose(t *testing.T) {
 	}
 }
 
+// batchCRCFrom is where the bytes a RecordBatch v2's CRC32C covers begin:
+// after base offset, length, leader epoch, magic and the CRC itself.
+const batchCRCFrom = 8 + 4 + 4 + 1 + 4
+
 // TestPooledBatchIsSealedWhenDrained: a batch with the pool is not
 // sendable, and its partition waits for it even when a later batch is
 // back; once back, the batch is sealed at drain time under its producer id
@@ -204,11 +210,14 @@ func TestPooledBatchIsSealedWhenDrained(t *testing.T) {
 		}
 		p.queue = p.queue[1:]
 		first := slices.Clone(b.wireBytes)
-		got, _, err := wire.ReadBatch(b.wireBytes)
-		if err != nil {
+		var got kmsg.RecordBatch
+		if err := got.ReadFrom(b.wireBytes); err != nil {
 			t.Fatalf("batch %d: %v", i, err)
 		}
-		h := got.Header
+		if crc := int32(crc32.Checksum(b.wireBytes[batchCRCFrom:], crc32.MakeTable(crc32.Castagnoli))); crc != got.CRC {
+			t.Fatalf("batch %d: crc %#x, computed %#x", i, got.CRC, crc)
+		}
+		h := wire.BatchHeader{Attributes: got.Attributes, ProducerID: got.ProducerID, BaseSequence: got.FirstSequence, RecordCount: got.NumRecords}
 		if h.Codec() != wire.CodecLZ4 || h.ProducerID != 7 || h.BaseSequence != want || h.RecordCount != poolRecordsPerBatch {
 			t.Fatalf("batch %d sealed with codec %v, producer id %d, base sequence %d, %d records; want lz4, 7, %d, %d",
 				i, h.Codec(), h.ProducerID, h.BaseSequence, h.RecordCount, want, poolRecordsPerBatch)
@@ -246,7 +255,7 @@ func TestPooledBatchIsSealedWhenDrained(t *testing.T) {
 // buffer is whole again (Close reports a span never freed).
 func TestForcedCloseWithCompression(t *testing.T) {
 	const topic, partitions, records = "forced", 24, 5_000
-	c := newCluster(t, 1, topic, partitions)
+	c := kafkatest.NewCluster(t, 1, topic, partitions)
 	p := newTestProducer(t, c, func(cfg *Config) {
 		cfg.Compression = CompressionLZ4
 		cfg.Linger = 0
@@ -306,7 +315,7 @@ func TestForcedCloseWithCompression(t *testing.T) {
 		t.Fatal("no record failed: the forced Close found nothing to fail")
 	}
 	least, most := readBackBounds(sent)
-	verifyReadBack(t, sent, consumeBetween(t, c, topic, least, most), partitions, true)
+	verifyReadBack(t, sent, kafkatest.ConsumeBetween(t, c, topic, least, most), partitions, true)
 }
 
 // BenchmarkCompressPoolRoundTrip hands one full default-sized batch of

@@ -7,8 +7,10 @@ import (
 )
 
 // The producer's errors. Every error the producer returns or hands to a
-// callback wraps one of these (or a broker's error code) with %w, so callers
-// test the kind with errors.Is and read the details in the message.
+// callback wraps one of these, or a broker's error code (a *KafkaError, with
+// a sentinel such as ErrNotLeaderOrFollower for each code a producer meets),
+// with %w, so callers test the kind with errors.Is and read the details in
+// the message. Neither needs an import of the protocol package.
 var (
 	// ErrInvalidConfig: a configuration property is unknown, malformed, out
 	// of range, or contradicts another property. Errors of this kind are

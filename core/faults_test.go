@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/perfproducer/perfproducer/core/wire"
+	"github.com/perfproducer/perfproducer/internal/kafkatest"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -158,7 +159,7 @@ func produceThroughFault(t *testing.T, ft faultTest, profile func(*Config)) *fau
 	if ft.opts != nil {
 		opts = ft.opts()
 	}
-	c := newCluster(t, faultBrokers, topic, faultPartitions, opts...)
+	c := kafkatest.NewCluster(t, faultBrokers, topic, faultPartitions, opts...)
 	env := &faultEnv{next: make(chan struct{}, 1)}
 	stop := make(chan struct{})
 	env.stop = stop
@@ -240,7 +241,7 @@ func produceThroughFault(t *testing.T, ft faultTest, profile func(*Config)) *fau
 		}
 	}
 	least, most := readBackBounds(sent)
-	got := consumeBetween(t, c, topic, least, most)
+	got := kafkatest.ConsumeBetween(t, c, topic, least, most)
 	verifyReadBack(t, sent, got, faultPartitions, true)
 	run.maybeWrittenFound = len(got) - least
 	return run

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/perfproducer/perfproducer/internal/kafkatest"
 )
 
 // TestFlushWaitsOnlyForEarlierRecords flushes while other goroutines keep
@@ -13,7 +15,7 @@ import (
 // (Java's flush), not wait for a producer that never goes idle.
 func TestFlushWaitsOnlyForEarlierRecords(t *testing.T) {
 	const topic = "flush"
-	c := newCluster(t, 1, topic, 2)
+	c := kafkatest.NewCluster(t, 1, topic, 2)
 	p := newTestProducer(t, c, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
 	defer cancel()
@@ -69,7 +71,7 @@ func TestFlushOnceCloseHasBegun(t *testing.T) {
 	defer cancel()
 
 	t.Run("after Close", func(t *testing.T) {
-		p := newTestProducer(t, newCluster(t, 1, "t", 1), nil)
+		p := newTestProducer(t, kafkatest.NewCluster(t, 1, "t", 1), nil)
 		if err := p.Close(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -79,7 +81,7 @@ func TestFlushOnceCloseHasBegun(t *testing.T) {
 	})
 
 	t.Run("while Close runs", func(t *testing.T) {
-		c := newCluster(t, 1, "t", 1)
+		c := kafkatest.NewCluster(t, 1, "t", 1)
 		silenceProduce(c) // Close cannot finish while the record is unanswered
 		p := newTestProducer(t, c, nil)
 		outcome := make(chan error, 1)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/perfproducer/perfproducer/core/wire"
+	"github.com/perfproducer/perfproducer/internal/kafkatest"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -49,7 +50,7 @@ func produceErrorResponse(req kmsg.Request, code int16) *kmsg.ProduceResponse {
 
 func TestUnknownProducerIDBumpsEpoch(t *testing.T) {
 	const topic, n = "bump", 20_000
-	c := newCluster(t, 1, topic, 3)
+	c := kafkatest.NewCluster(t, 1, topic, 3)
 	inits := countRequests(c, kmsg.InitProducerID)
 	failProduceOnce(c, 5, 59 /* UNKNOWN_PRODUCER_ID */)
 	p := newTestProducer(t, c, func(cfg *Config) { cfg.RetryBackoff = time.Millisecond })
@@ -57,12 +58,12 @@ func TestUnknownProducerIDBumpsEpoch(t *testing.T) {
 	if got := inits.Load(); got != 2 {
 		t.Fatalf("%d InitProducerId requests, want 2 (the first, and the epoch bump)", got)
 	}
-	verifyReadBack(t, sent, consume(t, c, topic, n), 3, true)
+	verifyReadBack(t, sent, kafkatest.Consume(t, c, topic, n), 3, true)
 }
 
 func TestDuplicateSequenceIsSuccess(t *testing.T) {
 	const topic = "dup"
-	c := newCluster(t, 1, topic, 1)
+	c := kafkatest.NewCluster(t, 1, topic, 1)
 	failProduceOnce(c, 1, 46 /* DUPLICATE_SEQUENCE_NUMBER */)
 	p := newTestProducer(t, c, nil)
 	r := Record{Topic: topic, Value: []byte("already there")}
@@ -73,7 +74,7 @@ func TestDuplicateSequenceIsSuccess(t *testing.T) {
 
 func TestNonRetriableErrorFailsTheRecords(t *testing.T) {
 	const topic = "denied"
-	c := newCluster(t, 1, topic, 1)
+	c := kafkatest.NewCluster(t, 1, topic, 1)
 	failProduceOnce(c, 1, 29 /* TOPIC_AUTHORIZATION_FAILED */)
 	p := newTestProducer(t, c, nil)
 	r := Record{Topic: topic, Value: []byte("x")}
@@ -87,14 +88,14 @@ func TestNonRetriableErrorFailsTheRecords(t *testing.T) {
 	if _, err := p.SendSync(context.Background(), &r); err != nil {
 		t.Fatalf("the record after a failed one: %v", err)
 	}
-	got := consume(t, c, topic, 1)
+	got := kafkatest.Consume(t, c, topic, 1)
 	if string(got[0].Value) != "y" {
 		t.Fatalf("read back %q, want only the second record", got[0].Value)
 	}
 }
 
 func TestDeliveryTimeoutFailsRecordsABrokerNeverAnswers(t *testing.T) {
-	c := newCluster(t, 1, "t", 1)
+	c := kafkatest.NewCluster(t, 1, "t", 1)
 	silenceProduce(c)
 	var o outcomes
 	p := newTestProducer(t, c, func(cfg *Config) {
@@ -130,7 +131,7 @@ func TestDeliveryTimeoutFailsRecordsABrokerNeverAnswers(t *testing.T) {
 // silent broker) fails then, not when the request gives up; its memory
 // comes back once the request ends.
 func TestDeliveryTimeoutBoundsBatchesInFlight(t *testing.T) {
-	c := newCluster(t, 1, "t", 1)
+	c := kafkatest.NewCluster(t, 1, "t", 1)
 	silenceProduce(c)
 	var o outcomes
 	p := newTestProducer(t, c, func(cfg *Config) {
@@ -173,7 +174,7 @@ func errorsIsCode(err error, code int16) bool {
 // the others keep theirs, and every record arrives once, in order.
 func TestUnknownProducerIDRestartsOnlyItsPartition(t *testing.T) {
 	const topic, partitions, n, lost = "lost-state", 4, 20_000, 2
-	c := newCluster(t, 1, topic, partitions)
+	c := kafkatest.NewCluster(t, 1, topic, partitions)
 	inits := countRequests(c, kmsg.InitProducerID)
 	var sent atomic.Int64
 	fault := c.Fault(kfake.Fault{
@@ -186,7 +187,7 @@ func TestUnknownProducerIDRestartsOnlyItsPartition(t *testing.T) {
 		sent.Add(1)
 		return mk(i)
 	})
-	got := consume(t, c, topic, n)
+	got := kafkatest.Consume(t, c, topic, n)
 	verifyReadBack(t, records, got, partitions, true)
 	if fault.Hits() != 1 || inits.Load() != 2 || p.Stats().SequenceRestarts != 1 {
 		t.Fatalf("%d faults, %d InitProducerId requests, %d sequence restarts; want 1, 2 (the first id, the restart's) and 1",
@@ -215,7 +216,7 @@ func TestUnknownProducerIDRestartsOnlyItsPartition(t *testing.T) {
 // neighbours arrive, in order, with consecutive offsets.
 func TestRecordAboveMaxMessageBytesFailsAlone(t *testing.T) {
 	const topic, n, big = "limited", 21, 10
-	c := newCluster(t, 1, topic, 1)
+	c := kafkatest.NewCluster(t, 1, topic, 1)
 	setTopicConfig(t, c, topic, "max.message.bytes", "2000")
 	p := newTestProducer(t, c, func(cfg *Config) { cfg.Linger = time.Second })
 	out := make([]sentRecord, n)
@@ -257,5 +258,5 @@ func TestRecordAboveMaxMessageBytesFailsAlone(t *testing.T) {
 	if p.Stats().BatchSplits == 0 {
 		t.Fatal("no batch was split")
 	}
-	verifyReadBack(t, out, consume(t, c, topic, n-1), 1, true)
+	verifyReadBack(t, out, kafkatest.Consume(t, c, topic, n-1), 1, true)
 }

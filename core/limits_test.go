@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/perfproducer/perfproducer/arena"
+	"github.com/perfproducer/perfproducer/internal/kafkatest"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -48,7 +49,7 @@ func (o *outcomes) callback(md RecordMetadata, err error) {
 }
 
 func TestFullBufferBlocksThenTimesOut(t *testing.T) {
-	c := newCluster(t, 1, "t", 1)
+	c := kafkatest.NewCluster(t, 1, "t", 1)
 	silenceProduce(c)
 	var o outcomes
 	p := newTestProducer(t, c, func(cfg *Config) {
@@ -105,7 +106,7 @@ func TestFullBufferBlocksThenTimesOut(t *testing.T) {
 }
 
 func TestCloseFlushesRecordsInFlight(t *testing.T) {
-	c := newCluster(t, 3, "t", 8)
+	c := kafkatest.NewCluster(t, 3, "t", 8)
 	var o outcomes
 	p := newTestProducer(t, c, func(cfg *Config) { cfg.Linger = time.Hour })
 	const n = 5000
@@ -123,7 +124,7 @@ func TestCloseFlushesRecordsInFlight(t *testing.T) {
 	if len(o.calls) != n || len(o.errs) != 0 {
 		t.Fatalf("after Close: %d callbacks, %d errors; want %d and none", len(o.calls), len(o.errs), n)
 	}
-	consume(t, c, "t", n)
+	kafkatest.Consume(t, c, "t", n)
 }
 
 // TestNoGoroutineLeftAfterClose: Close ends the sender and, with
@@ -131,7 +132,7 @@ func TestCloseFlushesRecordsInFlight(t *testing.T) {
 func TestNoGoroutineLeftAfterClose(t *testing.T) {
 	for _, codec := range []Compression{CompressionNone, CompressionZstd} {
 		t.Run(codec.String(), func(t *testing.T) {
-			c := newCluster(t, 1, "t", 2)
+			c := kafkatest.NewCluster(t, 1, "t", 2)
 			defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 			cfg := DefaultConfig()
 			cfg.BootstrapServers = c.ListenAddrs()
@@ -153,7 +154,7 @@ func TestNoGoroutineLeftAfterClose(t *testing.T) {
 }
 
 func TestBadInput(t *testing.T) {
-	c := newCluster(t, 1, "t", 3)
+	c := kafkatest.NewCluster(t, 1, "t", 3)
 	p := newTestProducer(t, c, func(cfg *Config) {
 		cfg.MaxBlock = 300 * time.Millisecond
 		cfg.MaxRequestSize = 10_000
@@ -203,7 +204,7 @@ func TestBadInput(t *testing.T) {
 // TestNilRecord: Send and SendSync refuse a nil record with an error, not a
 // panic, and leave nothing behind.
 func TestNilRecord(t *testing.T) {
-	c := newCluster(t, 1, "t", 1)
+	c := kafkatest.NewCluster(t, 1, "t", 1)
 	p := newTestProducer(t, c, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
 	defer cancel()
@@ -232,7 +233,7 @@ func TestNilRecord(t *testing.T) {
 // rather than with the arena's error.
 func TestRecordLargerThanTheArena(t *testing.T) {
 	const batchSize = 16384
-	c := newCluster(t, 1, "t", 1)
+	c := kafkatest.NewCluster(t, 1, "t", 1)
 	p := newTestProducer(t, c, func(cfg *Config) {
 		cfg.BatchSize = batchSize
 		cfg.BufferMemory = 2*batchSize + batchSize/2 // two slots
@@ -277,7 +278,7 @@ func TestRecordLargerThanTheArena(t *testing.T) {
 // remainingWaitMs), as the error reports.
 func TestMaxBlockCoversMetadataAndMemory(t *testing.T) {
 	const batchSize, maxBlock = 16384, 3 * time.Second
-	c := newCluster(t, 1, "t", 1, kfake.SeedTopics(1, "late"))
+	c := kafkatest.NewCluster(t, 1, "t", 1, kfake.SeedTopics(1, "late"))
 	// Produce requests for "t" fail with a retriable error for good, so
 	// the batches keep their memory; the broker denies knowing "late" in
 	// its first two Metadata answers.

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/perfproducer/perfproducer/internal/kafkatest"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -19,7 +20,7 @@ func TestLeaderMoveDoesNotReorder(t *testing.T) {
 			const topic = "moving"
 			// Partition 1 stays on broker 1, so the producer has a free
 			// connection there for metadata while broker 0 holds a request.
-			c := newCluster(t, 2, topic, 2)
+			c := kafkatest.NewCluster(t, 2, topic, 2)
 			if err := c.MoveTopicPartition(topic, 0, 0); err != nil {
 				t.Fatal(err)
 			}

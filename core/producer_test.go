@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/perfproducer/perfproducer/internal/kafkatest"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -83,10 +84,10 @@ func sendAll(t *testing.T, p *Producer, n int, mk func(i int) Record) []sentReco
 
 func TestProduceAndReadBack(t *testing.T) {
 	const topic, partitions, n = "orders", 4, 2000
-	c := newCluster(t, 1, topic, partitions)
+	c := kafkatest.NewCluster(t, 1, topic, partitions)
 	p := newTestProducer(t, c, nil)
 	sent := sendAll(t, p, n, mixedRecord(topic, 16))
-	verifyReadBack(t, sent, consume(t, c, topic, n), partitions, true)
+	verifyReadBack(t, sent, kafkatest.Consume(t, c, topic, n), partitions, true)
 }
 
 // mixedRecord makes record i: its index in the first 8 bytes of a value of
@@ -197,7 +198,7 @@ func TestProduceMatrix(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			const topic = "matrix"
-			c := newCluster(t, tc.brokers, topic, tc.partitions)
+			c := kafkatest.NewCluster(t, tc.brokers, topic, tc.partitions)
 			p := newTestProducer(t, c, func(cfg *Config) {
 				cfg.Acks = tc.acks
 				cfg.Compression = tc.compression
@@ -206,14 +207,14 @@ func TestProduceMatrix(t *testing.T) {
 				}
 			})
 			sent := sendAll(t, p, tc.records, mixedRecord(topic, tc.valueSize))
-			verifyReadBack(t, sent, consume(t, c, topic, tc.records), tc.partitions, tc.acks != AcksNone)
+			verifyReadBack(t, sent, kafkatest.Consume(t, c, topic, tc.records), tc.partitions, tc.acks != AcksNone)
 		})
 	}
 }
 
 func TestRecordSizes(t *testing.T) {
 	const topic = "sizes"
-	c := newCluster(t, 1, topic, 1, kfake.BrokerConfigs(map[string]string{"message.max.bytes": "4194304"}))
+	c := kafkatest.NewCluster(t, 1, topic, 1, kfake.BrokerConfigs(map[string]string{"message.max.bytes": "4194304"}))
 	p := newTestProducer(t, c, func(cfg *Config) { cfg.MaxRequestSize = 2 << 20 })
 	sizes := []int{0, 1, 7, 100, 16 << 10, 16<<10 + 1, 256 << 10, 1 << 20}
 	// Records of exactly these value sizes; the index lives in the key.
@@ -226,7 +227,7 @@ func TestRecordSizes(t *testing.T) {
 		}
 		sent = append(sent, sentRecord{rec: r, md: md})
 	}
-	got := consume(t, c, topic, len(sizes))
+	got := kafkatest.Consume(t, c, topic, len(sizes))
 	for _, g := range got {
 		i := int(binary.BigEndian.Uint64(g.Key))
 		if !bytes.Equal(g.Value, sent[i].rec.Value) || g.Offset != sent[i].md.Offset {
@@ -239,7 +240,7 @@ func TestRecordSizes(t *testing.T) {
 // partition a broker leads go to it in one Produce request.
 func TestOneProduceRequestPerBroker(t *testing.T) {
 	const topic, partitions = "grouped", 12
-	c := newCluster(t, 3, topic, partitions)
+	c := kafkatest.NewCluster(t, 3, topic, partitions)
 	var mu sync.Mutex
 	perBroker := map[int32][]int32{} // broker → partitions in its requests
 	requests := 0

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/perfproducer/perfproducer/core/wire"
+	"github.com/perfproducer/perfproducer/internal/kafkatest"
 )
 
 // TestReadyListListsEachPartitionOnce: partitions listed from many
@@ -73,7 +74,7 @@ func TestReadyListKeepsAPartitionWithABatch(t *testing.T) {
 // at every partition the producer knows.
 func TestSenderLooksOnlyAtBusyPartitions(t *testing.T) {
 	const topic, partitions, records = "wide", 1000, 2000
-	c := newCluster(t, 1, topic, partitions)
+	c := kafkatest.NewCluster(t, 1, topic, partitions)
 	p := newTestProducer(t, c, func(cfg *Config) { cfg.Linger = 0 })
 	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
 	defer cancel()
@@ -93,7 +94,7 @@ func TestSenderLooksOnlyAtBusyPartitions(t *testing.T) {
 	if perLoop := float64(s.visits) / float64(s.loops); perLoop > 2 {
 		t.Fatalf("the sender looked at %.1f partitions per loop (%d over %d loops), want about 1 of %d", perLoop, s.visits, s.loops, partitions)
 	}
-	got := consume(t, c, topic, records)
+	got := kafkatest.Consume(t, c, topic, records)
 	for _, rec := range got {
 		if rec.Partition != 7 {
 			t.Fatalf("record in partition %d, want 7", rec.Partition)
@@ -113,7 +114,7 @@ func TestFullBatchIsReadyAtOnce(t *testing.T) {
 	for i := range int32(perBatch) {
 		size += wire.RecordSizeFor(payload, i, 0)
 	}
-	c := newCluster(t, 1, topic, 1)
+	c := kafkatest.NewCluster(t, 1, topic, 1)
 	p := newTestProducer(t, c, func(cfg *Config) { cfg.Linger, cfg.BatchSize = time.Hour, size })
 	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
 	defer cancel()
@@ -135,7 +136,7 @@ func TestFullBatchIsReadyAtOnce(t *testing.T) {
 			t.Fatalf("the full batch of %d bytes waited for linger.ms", size)
 		}
 	}
-	got := consume(t, c, topic, perBatch)
+	got := kafkatest.Consume(t, c, topic, perBatch)
 	for i, rec := range got {
 		if rec.Offset != int64(i) || !rec.Timestamp.Equal(ts) || len(rec.Value) != len(value) {
 			t.Fatalf("record %d: offset %d, timestamp %v, %d bytes", i, rec.Offset, rec.Timestamp, len(rec.Value))

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/perfproducer/perfproducer/internal/kafkatest"
 	"github.com/twmb/franz-go/pkg/kfake"
-	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -270,10 +270,7 @@ func TestFaultBrokerOutage(t *testing.T) {
 // independent client.
 func topicMetadata(t *testing.T, c *kfake.Cluster, topic string) *kmsg.MetadataResponse {
 	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...))
-	if err != nil {
-		t.Fatalf("kgo client: %v", err)
-	}
+	cl := kafkatest.NewClient(t, c)
 	defer cl.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
 	defer cancel()

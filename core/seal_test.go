@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"sync"
 	"testing"
+
+	"github.com/perfproducer/perfproducer/internal/kafkatest"
 )
 
 // TestCompressionWhileMemoryIsShort: with a buffer of a few batches and
@@ -16,7 +18,7 @@ func TestCompressionWhileMemoryIsShort(t *testing.T) {
 	const topic, partitions, senders, perSender = "squeezed", 4, 4, 20_000
 	for _, codec := range []Compression{CompressionGzip, CompressionSnappy, CompressionLZ4, CompressionZstd} {
 		t.Run(codec.String(), func(t *testing.T) {
-			c := newCluster(t, 1, topic, partitions)
+			c := kafkatest.NewCluster(t, 1, topic, partitions)
 			p := newTestProducer(t, c, func(cfg *Config) {
 				cfg.Compression = codec
 				cfg.BufferMemory = 6 * int64(cfg.BatchSize)
@@ -62,7 +64,7 @@ func TestCompressionWhileMemoryIsShort(t *testing.T) {
 			if !waited {
 				t.Fatal("no Send ever waited for memory: the buffer was never short")
 			}
-			got := consume(t, c, topic, len(sent))
+			got := kafkatest.Consume(t, c, topic, len(sent))
 			for _, r := range got {
 				if r.Attrs.CompressionType() != uint8(codec) {
 					t.Fatalf("record %d arrived in a batch with codec %d, want %d (%s)",

@@ -9,10 +9,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/twmb/franz-go/pkg/kfake"
-	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/perfproducer/perfproducer/internal/kafkatest"
 )
 
 // finalLine is kafka-producer-perf-test's closing line.
@@ -63,11 +61,7 @@ func TestParseArgs(t *testing.T) {
 // start, with --payload-seq and keys, and reads every record back.
 func TestRunAgainstCluster(t *testing.T) {
 	const topic, n, size = "cli", 20_000, 50
-	c, err := kfake.NewCluster(kfake.NumBrokers(3), kfake.SeedTopics(6, topic))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := kafkatest.NewCluster(t, 3, topic, 6)
 	var stdout, stderr bytes.Buffer
 	code := run(context.Background(), []string{
 		"--topic", topic, "--num-records", "20000", "--record-size", "50", "--throughput", "-1",
@@ -82,35 +76,21 @@ func TestRunAgainstCluster(t *testing.T) {
 		t.Fatalf("no final line for 20000 records in:\n%s", stdout.String())
 	}
 
-	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...), kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
 	seen := make([]bool, n)
 	last := map[int32]uint64{}
-	for got := 0; got < n; {
-		fs := cl.PollFetches(ctx)
-		if ctx.Err() != nil {
-			t.Fatalf("read back %d of %d records", got, n)
+	for _, r := range kafkatest.Consume(t, c, topic, n) {
+		if len(r.Value) != size || len(r.Key) != 8 {
+			t.Fatalf("record with %d-byte value and %d-byte key, want %d and 8", len(r.Value), len(r.Key), size)
 		}
-		for _, r := range fs.Records() {
-			if len(r.Value) != size || len(r.Key) != 8 {
-				t.Fatalf("record with %d-byte value and %d-byte key, want %d and 8", len(r.Value), len(r.Key), size)
-			}
-			i := binary.BigEndian.Uint64(r.Value)
-			if i >= n || seen[i] {
-				t.Fatalf("record %d duplicated or out of range", i)
-			}
-			seen[i] = true
-			if prev, ok := last[r.Partition]; ok && i < prev {
-				t.Fatalf("partition %d: record %d after %d", r.Partition, i, prev)
-			}
-			last[r.Partition] = i
-			got++
+		i := binary.BigEndian.Uint64(r.Value)
+		if i >= n || seen[i] {
+			t.Fatalf("record %d duplicated or out of range", i)
 		}
+		seen[i] = true
+		if prev, ok := last[r.Partition]; ok && i < prev {
+			t.Fatalf("partition %d: record %d after %d", r.Partition, i, prev)
+		}
+		last[r.Partition] = i
 	}
 }
 
@@ -148,11 +128,7 @@ func TestRunUsageError(t *testing.T) {
 
 func TestRunPayloadFile(t *testing.T) {
 	const topic = "payloads"
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, topic))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := kafkatest.NewCluster(t, 1, topic, 2)
 	path := t.TempDir() + "/payloads.txt"
 	if err := os.WriteFile(path, []byte("alpha|beta|gamma|"), 0o600); err != nil {
 		t.Fatal(err)
@@ -163,23 +139,9 @@ func TestRunPayloadFile(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d; stderr:\n%s", code, stderr.String())
 	}
-	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...), kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
 	counts := map[string]int{}
-	for n := 0; n < 300; {
-		fs := cl.PollFetches(ctx)
-		if ctx.Err() != nil {
-			t.Fatalf("read back %d of 300 records", n)
-		}
-		for _, r := range fs.Records() {
-			counts[string(r.Value)]++
-			n++
-		}
+	for _, r := range kafkatest.Consume(t, c, topic, 300) {
+		counts[string(r.Value)]++
 	}
 	if len(counts) != 3 || counts["alpha"] == 0 || counts["beta"] == 0 || counts["gamma"] == 0 {
 		t.Fatalf("values read back: %v, want only alpha, beta and gamma, each at least once", counts)

@@ -14,12 +14,12 @@ type APIVersionsRequest struct {
 func (*APIVersionsRequest) APIKey() APIKey { return APIKeyAPIVersions }
 
 func (q *APIVersionsRequest) appendBody(dst []byte, version int16) []byte {
+	flexible := IsFlexible(APIKeyAPIVersions, version)
 	if version >= 3 {
-		dst = AppendCompactString(dst, q.ClientSoftwareName)
-		dst = AppendCompactString(dst, q.ClientSoftwareVersion)
-		dst = AppendEmptyTaggedFields(dst)
+		dst = appendStringAs(dst, q.ClientSoftwareName, flexible)
+		dst = appendStringAs(dst, q.ClientSoftwareVersion, flexible)
 	}
-	return dst
+	return appendTagsAs(dst, flexible)
 }
 
 // APIVersionsKey is one API a broker speaks and the versions it speaks of
@@ -43,9 +43,6 @@ type APIVersionsResponse struct {
 	DecodedVersion int16
 }
 
-// APIKey returns APIKeyAPIVersions.
-func (*APIVersionsResponse) APIKey() APIKey { return APIKeyAPIVersions }
-
 // Decode reads an ApiVersions response to a request sent at version. A
 // broker that does not speak that version answers UNSUPPORTED_VERSION with a
 // v0 body; Decode reads such an answer as v0 and says so in DecodedVersion.
@@ -62,7 +59,7 @@ func (p *APIVersionsResponse) Decode(body []byte, version int16) error {
 }
 
 func (p *APIVersionsResponse) decodeAt(body []byte, version int16) error {
-	flexible := version >= 3
+	flexible := IsFlexible(APIKeyAPIVersions, version)
 	r := NewReader(body)
 	p.DecodedVersion = version
 	p.ErrorCode = r.Int16("ApiVersionsResponse.ErrorCode")

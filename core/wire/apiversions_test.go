@@ -59,9 +59,9 @@ func TestAPIVersionsResponseMatchesKmsg(t *testing.T) {
 			t.Run(fmt.Sprintf("%dkeys/v%d", keys, v), func(t *testing.T) {
 				want := kmsgAPIVersionsResponse(v, keys)
 				var got APIVersionsResponse
-				corr, err := ReadResponse(responseFrame(APIKeyAPIVersions, v, 1, want.AppendTo(nil)), v, &got)
+				corr, err := readResponse(responseFrame(APIKeyAPIVersions, v, 1, want.AppendTo(nil)), APIKeyAPIVersions, v, &got)
 				if err != nil || corr != 1 {
-					t.Fatalf("ReadResponse: corr %d, %v", corr, err)
+					t.Fatalf("readResponse: corr %d, %v", corr, err)
 				}
 				wantThrottle := int32(0)
 				if v >= 1 {

@@ -12,9 +12,6 @@ import "encoding/binary"
 // and the compact one (unsigned varint of length+1, 0 for null) used by
 // flexible versions, which also end every structure with tagged fields.
 
-// AppendInt8 appends v as one byte.
-func AppendInt8(dst []byte, v int8) []byte { return append(dst, byte(v)) }
-
 // AppendBool appends v as one byte, 1 for true.
 func AppendBool(dst []byte, v bool) []byte {
 	if v {
@@ -34,9 +31,6 @@ func AppendInt64(dst []byte, v int64) []byte { return binary.BigEndian.AppendUin
 
 // AppendUvarint appends v as an unsigned varint (Kafka's UNSIGNED_VARINT).
 func AppendUvarint(dst []byte, v uint32) []byte { return binary.AppendUvarint(dst, uint64(v)) }
-
-// AppendVarint appends v zig-zag encoded (Kafka's VARINT and VARLONG).
-func AppendVarint(dst []byte, v int64) []byte { return binary.AppendVarint(dst, v) }
 
 // AppendUUID appends a 16-byte UUID (topic ids).
 func AppendUUID(dst []byte, id [16]byte) []byte { return append(dst, id[:]...) }
@@ -72,19 +66,6 @@ func AppendCompactNullableString(dst []byte, s *string) []byte {
 	return AppendCompactString(dst, *s)
 }
 
-// AppendBytes appends b with an int32 length (BYTES).
-func AppendBytes(dst, b []byte) []byte {
-	dst = AppendInt32(dst, int32(len(b)))
-	return append(dst, b...)
-}
-
-// AppendCompactBytes appends b with an unsigned varint length+1
-// (COMPACT_BYTES).
-func AppendCompactBytes(dst, b []byte) []byte {
-	dst = AppendUvarint(dst, uint32(len(b))+1)
-	return append(dst, b...)
-}
-
 // AppendArrayLen appends an int32 element count (ARRAY); n < 0 means null.
 func AppendArrayLen(dst []byte, n int) []byte {
 	if n < 0 {
@@ -106,14 +87,6 @@ func AppendCompactArrayLen(dst []byte, n int) []byte {
 // which ends every structure of a flexible version this client writes.
 func AppendEmptyTaggedFields(dst []byte) []byte { return append(dst, 0) }
 
-// AppendTaggedField appends one tagged field: its tag, its size and its
-// bytes. The caller first appends the number of tagged fields that follow.
-func AppendTaggedField(dst []byte, tag uint32, value []byte) []byte {
-	dst = AppendUvarint(dst, tag)
-	dst = AppendUvarint(dst, uint32(len(value)))
-	return append(dst, value...)
-}
-
 // The helpers below pick the fixed or the compact encoding, so message
 // encoders read as one list of fields whatever the version.
 
@@ -129,13 +102,6 @@ func appendNullableStringAs(dst []byte, s *string, flexible bool) []byte {
 		return AppendCompactNullableString(dst, s)
 	}
 	return AppendNullableString(dst, s)
-}
-
-func appendBytesAs(dst, b []byte, flexible bool) []byte {
-	if flexible {
-		return AppendCompactBytes(dst, b)
-	}
-	return AppendBytes(dst, b)
 }
 
 // appendLenAs appends the count of an array, or the length of a byte string

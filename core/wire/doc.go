@@ -1,9 +1,9 @@
 // Package wire is Kafka's binary protocol as a producer speaks it.
 //
 // It encodes requests and decodes responses for ApiVersions, Metadata,
-// Produce, InitProducerId, SaslHandshake and SaslAuthenticate, in both the
-// flexible (compact, tagged-field) and the older fixed encodings, and picks
-// the highest version a broker and this client share for each API.
+// Produce and InitProducerId, in both the flexible (compact, tagged-field)
+// and the older fixed encodings, and picks the highest version a broker and
+// this client share for each API.
 //
 // It also builds RecordBatch v2 (magic 2) batches into a byte slice the caller
 // owns, so batches can be written in place in arena memory. Appending records

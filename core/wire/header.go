@@ -2,7 +2,6 @@ package wire
 
 import (
 	"encoding/binary"
-	"fmt"
 )
 
 // Every Kafka frame is an int32 size followed by that many bytes. A request
@@ -77,19 +76,6 @@ func AppendRequest(dst []byte, body RequestBody, version int16, correlationID in
 	return dst, nil
 }
 
-// ReadFrameSize reads the size at the start of a frame: how many bytes
-// follow it. A negative size fails with ErrInvalidLength.
-func ReadFrameSize(prefix []byte) (int, error) {
-	if len(prefix) < FrameSizeLen {
-		return 0, fmt.Errorf("decoding frame size: %w", ErrTruncated)
-	}
-	n := int32(binary.BigEndian.Uint32(prefix))
-	if n < 0 {
-		return 0, fmt.Errorf("decoding frame size %d: %w", n, ErrInvalidLength)
-	}
-	return int(n), nil
-}
-
 // ReadCorrelationID returns the correlation id that starts every response
 // frame (the bytes after the frame size), which tells the caller which
 // request, and so which API and version, the rest of the frame answers.
@@ -112,24 +98,4 @@ func ReadResponseHeader(frame []byte, key APIKey, version int16) (correlationID 
 		return 0, nil, err
 	}
 	return correlationID, frame[r.off:], nil
-}
-
-// ResponseBody is a response message this package decodes into a struct the
-// caller owns and reuses.
-type ResponseBody interface {
-	// APIKey is the API the message belongs to.
-	APIKey() APIKey
-	// Decode reads the body of a response to version, replacing the
-	// receiver's content and reusing its slices.
-	Decode(body []byte, version int16) error
-}
-
-// ReadResponse reads a whole response frame (the bytes after the frame
-// size) to version of into's API into into, and returns its correlation id.
-func ReadResponse(frame []byte, version int16, into ResponseBody) (correlationID int32, err error) {
-	correlationID, body, err := ReadResponseHeader(frame, into.APIKey(), version)
-	if err != nil {
-		return 0, err
-	}
-	return correlationID, into.Decode(body, version)
 }

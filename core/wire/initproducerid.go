@@ -22,7 +22,7 @@ type InitProducerIDRequest struct {
 func (*InitProducerIDRequest) APIKey() APIKey { return APIKeyInitProducerID }
 
 func (q *InitProducerIDRequest) appendBody(dst []byte, version int16) []byte {
-	flexible := version >= 2
+	flexible := IsFlexible(APIKeyInitProducerID, version)
 	dst = appendNullableStringAs(dst, q.TransactionalID, flexible)
 	dst = AppendInt32(dst, q.TransactionTimeoutMillis)
 	if version >= 3 {
@@ -40,9 +40,6 @@ type InitProducerIDResponse struct {
 	ProducerEpoch  int16
 }
 
-// APIKey returns APIKeyInitProducerID.
-func (*InitProducerIDResponse) APIKey() APIKey { return APIKeyInitProducerID }
-
 // Err returns the response's error as a *KafkaError, or nil.
 func (p *InitProducerIDResponse) Err() error { return ErrorForCode(p.ErrorCode) }
 
@@ -57,7 +54,7 @@ func (p *InitProducerIDResponse) Decode(body []byte, version int16) error {
 	p.ErrorCode = r.Int16("InitProducerIdResponse.ErrorCode")
 	p.ProducerID = r.Int64("InitProducerIdResponse.ProducerId")
 	p.ProducerEpoch = r.Int16("InitProducerIdResponse.ProducerEpoch")
-	if version >= 2 {
+	if IsFlexible(APIKeyInitProducerID, version) {
 		r.SkipTaggedFields("InitProducerIdResponse.TaggedFields")
 	}
 	return r.Err()

@@ -33,8 +33,8 @@ func TestInitProducerIDMatchesKmsg(t *testing.T) {
 				want.ThrottleMillis, want.ErrorCode, want.ProducerID, want.ProducerEpoch = 5, ErrConcurrentTransactions.Code, 123456789, 3
 				want.UnknownTags.Set(3, []byte("t"))
 				var resp InitProducerIDResponse
-				if corr, err := ReadResponse(responseFrame(APIKeyInitProducerID, v, 8, want.AppendTo(nil)), v, &resp); err != nil || corr != 8 {
-					t.Fatalf("ReadResponse: %d, %v", corr, err)
+				if corr, err := readResponse(responseFrame(APIKeyInitProducerID, v, 8, want.AppendTo(nil)), APIKeyInitProducerID, v, &resp); err != nil || corr != 8 {
+					t.Fatalf("readResponse: %d, %v", corr, err)
 				}
 				if resp != (InitProducerIDResponse{5, ErrConcurrentTransactions.Code, 123456789, 3}) {
 					t.Errorf("response = %+v", resp)

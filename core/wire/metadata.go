@@ -15,7 +15,7 @@ type MetadataRequest struct {
 func (*MetadataRequest) APIKey() APIKey { return APIKeyMetadata }
 
 func (q *MetadataRequest) appendBody(dst []byte, version int16) []byte {
-	flexible := version >= 9
+	flexible := IsFlexible(APIKeyMetadata, version)
 	n := len(q.Topics)
 	if q.Topics == nil {
 		n = -1
@@ -86,15 +86,12 @@ type MetadataPartition struct {
 // Err returns the partition's error as a *KafkaError, or nil.
 func (p *MetadataPartition) Err() error { return ErrorForCode(p.ErrorCode) }
 
-// APIKey returns APIKeyMetadata.
-func (*MetadataResponse) APIKey() APIKey { return APIKeyMetadata }
-
 // Decode reads the body of a response to a Metadata request sent at version.
 func (m *MetadataResponse) Decode(body []byte, version int16) error {
 	if err := checkVersion(APIKeyMetadata, version); err != nil {
 		return err
 	}
-	flexible := version >= 9
+	flexible := IsFlexible(APIKeyMetadata, version)
 	r := NewReader(body)
 	m.ThrottleMillis = r.Int32("MetadataResponse.ThrottleTimeMs")
 	m.Brokers = decodeBrokers(&r, m.Brokers, flexible)
@@ -121,7 +118,7 @@ func (m *MetadataResponse) Decode(body []byte, version int16) error {
 }
 
 func decodeMetadataTopic(r *Reader, t *MetadataTopic, version int16) {
-	flexible := version >= 9
+	flexible := IsFlexible(APIKeyMetadata, version)
 	t.ErrorCode = r.Int16("MetadataResponse.Topics.ErrorCode")
 	r.StringInto("MetadataResponse.Topics.Name", flexible, &t.Name)
 	t.ID = [16]byte{}

@@ -147,9 +147,9 @@ func TestMetadataResponseMatchesKmsg(t *testing.T) {
 			t.Run(fmt.Sprintf("%dx%d/v%d", shape.topics, shape.partitions, v), func(t *testing.T) {
 				want := kmsgMetadataResponse(v, shape.topics, shape.partitions)
 				var got MetadataResponse
-				corr, err := ReadResponse(responseFrame(APIKeyMetadata, v, 11, want.AppendTo(nil)), v, &got)
+				corr, err := readResponse(responseFrame(APIKeyMetadata, v, 11, want.AppendTo(nil)), APIKeyMetadata, v, &got)
 				if err != nil || corr != 11 {
-					t.Fatalf("ReadResponse: corr %d, %v", corr, err)
+					t.Fatalf("readResponse: corr %d, %v", corr, err)
 				}
 				checkMetadataResponse(t, v, want, &got)
 				if err := got.Decode(want.AppendTo(nil), v); err != nil {

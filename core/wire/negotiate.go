@@ -31,9 +31,6 @@ func (e *VersionMismatchError) Error() string {
 // Unwrap returns ErrNoCommonVersion.
 func (e *VersionMismatchError) Unwrap() error { return ErrNoCommonVersion }
 
-// maxAPIKey bounds the keys Versions can hold: the largest key in apiSpecs.
-const maxAPIKey = APIKeySASLAuthenticate
-
 // Versions holds, for one broker, the version to use of each API this
 // package implements. The zero value holds none.
 type Versions struct {

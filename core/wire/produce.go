@@ -82,7 +82,7 @@ func (q *ProduceRequest) AppendSegments(scratch []byte, segs [][]byte, version i
 // resumes after them; encodeBody returns where the last, still open,
 // segment of dst starts.
 func (q *ProduceRequest) encodeBody(dst []byte, version int16, segs [][]byte, cutFrom int) ([]byte, [][]byte, int) {
-	flexible := version >= 9
+	flexible := IsFlexible(APIKeyProduce, version)
 	dst = appendNullableStringAs(dst, q.TransactionalID, flexible)
 	dst = AppendInt16(dst, q.Acks)
 	dst = AppendInt32(dst, q.TimeoutMillis)

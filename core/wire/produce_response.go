@@ -58,15 +58,12 @@ type LeaderIDAndEpoch struct {
 	LeaderEpoch int32
 }
 
-// APIKey returns APIKeyProduce.
-func (*ProduceResponse) APIKey() APIKey { return APIKeyProduce }
-
 // Decode reads the body of a response to a Produce request sent at version.
 func (p *ProduceResponse) Decode(body []byte, version int16) error {
 	if err := checkVersion(APIKeyProduce, version); err != nil {
 		return err
 	}
-	flexible := version >= 9
+	flexible := IsFlexible(APIKeyProduce, version)
 	r := NewReader(body)
 	// A topic is at least a name or an id and a partition count.
 	minTopic := 2
@@ -112,7 +109,7 @@ func (p *ProduceResponse) Decode(body []byte, version int16) error {
 }
 
 func decodeProducePartition(r *Reader, p *ProducePartitionResponse, version int16) {
-	flexible := version >= 9
+	flexible := IsFlexible(APIKeyProduce, version)
 	p.Partition = r.Int32("ProduceResponse.PartitionResponses.Index")
 	p.ErrorCode = r.Int16("ProduceResponse.PartitionResponses.ErrorCode")
 	p.BaseOffset = r.Int64("ProduceResponse.PartitionResponses.BaseOffset")

@@ -231,9 +231,9 @@ func TestProduceResponseMatchesKmsg(t *testing.T) {
 			t.Run(fmt.Sprintf("%dp/v%d", partitions, v), func(t *testing.T) {
 				want := kmsgProduceResponse(v, partitions)
 				var got ProduceResponse
-				corr, err := ReadResponse(responseFrame(APIKeyProduce, v, 5, want.AppendTo(nil)), v, &got)
+				corr, err := readResponse(responseFrame(APIKeyProduce, v, 5, want.AppendTo(nil)), APIKeyProduce, v, &got)
 				if err != nil || corr != 5 {
-					t.Fatalf("ReadResponse: corr %d, %v", corr, err)
+					t.Fatalf("readResponse: corr %d, %v", corr, err)
 				}
 				checkProduceResponse(t, v, want, &got)
 

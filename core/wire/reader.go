@@ -58,46 +58,33 @@ func (r *Reader) take(field string, n int) []byte {
 	return nil
 }
 
-// Int8 reads one byte.
-func (r *Reader) Int8(field string) int8 {
-	if b := r.take(field, 1); b != nil {
-		return int8(b[0])
+// fixed returns the next n bytes (at most 8) of a fixed-size integer, or n
+// zero bytes after recording ErrTruncated, so that decoding them yields 0.
+func (r *Reader) fixed(field string, n int) []byte {
+	if n <= len(r.src)-r.off {
+		r.off += n
+		return r.src[r.off-n : r.off]
 	}
-	return 0
+	r.Fail(field, ErrTruncated)
+	return zeros[:n]
 }
+
+var zeros [8]byte
+
+// Int8 reads one byte.
+func (r *Reader) Int8(field string) int8 { return int8(r.fixed(field, 1)[0]) }
 
 // Bool reads one byte; anything but 0 is true.
 func (r *Reader) Bool(field string) bool { return r.Int8(field) != 0 }
 
 // Int16 reads a big-endian int16.
-func (r *Reader) Int16(field string) int16 {
-	if len(r.src)-r.off >= 2 {
-		r.off += 2
-		return int16(binary.BigEndian.Uint16(r.src[r.off-2:]))
-	}
-	r.Fail(field, ErrTruncated)
-	return 0
-}
+func (r *Reader) Int16(field string) int16 { return int16(binary.BigEndian.Uint16(r.fixed(field, 2))) }
 
 // Int32 reads a big-endian int32.
-func (r *Reader) Int32(field string) int32 {
-	if len(r.src)-r.off >= 4 {
-		r.off += 4
-		return int32(binary.BigEndian.Uint32(r.src[r.off-4:]))
-	}
-	r.Fail(field, ErrTruncated)
-	return 0
-}
+func (r *Reader) Int32(field string) int32 { return int32(binary.BigEndian.Uint32(r.fixed(field, 4))) }
 
 // Int64 reads a big-endian int64.
-func (r *Reader) Int64(field string) int64 {
-	if len(r.src)-r.off >= 8 {
-		r.off += 8
-		return int64(binary.BigEndian.Uint64(r.src[r.off-8:]))
-	}
-	r.Fail(field, ErrTruncated)
-	return 0
-}
+func (r *Reader) Int64(field string) int64 { return int64(binary.BigEndian.Uint64(r.fixed(field, 8))) }
 
 // UUID reads 16 bytes.
 func (r *Reader) UUID(field string) (id [16]byte) {
@@ -136,45 +123,15 @@ func (r *Reader) uvarintLong(field string) uint32 {
 	return uint32(v)
 }
 
-// Varint reads a zig-zag varint of at most 64 bits.
-func (r *Reader) Varint(field string) int64 {
-	if r.failKind != nil {
-		return 0
-	}
-	v, n := binary.Varint(r.src[r.off:])
-	switch {
-	case n == 0:
-		r.Fail(field, ErrTruncated)
-		return 0
-	case n < 0:
-		r.Fail(field, ErrCorrupt)
-		return 0
-	}
-	r.off += n
-	return v
-}
-
-// Span returns the next n bytes without copying them.
-func (r *Reader) Span(field string, n int) []byte {
-	if n < 0 {
-		r.Fail(field, ErrInvalidLength)
-		return nil
-	}
-	return r.take(field, n)
-}
-
-// length reads a length prefix: int16 or int32 when fixed, uvarint length+1
-// when compact. It returns -1 for null and fails on a length below -1 or
-// beyond the bytes that remain.
-func (r *Reader) length(field string, flexible, int16Length bool) int {
+// stringLength reads a string's length prefix: int16 when fixed, uvarint
+// length+1 when compact. It returns -1 for null and fails on a length below
+// -1 or beyond the bytes that remain.
+func (r *Reader) stringLength(field string, flexible bool) int {
 	var n int
-	switch {
-	case flexible:
+	if flexible {
 		n = int(r.Uvarint(field)) - 1
-	case int16Length:
+	} else {
 		n = int(r.Int16(field))
-	default:
-		n = int(r.Int32(field))
 	}
 	if r.failKind != nil {
 		return -1
@@ -189,21 +146,11 @@ func (r *Reader) length(field string, flexible, int16Length bool) int {
 // StringBytes reads a STRING or NULLABLE_STRING (COMPACT_ when flexible) and
 // returns its bytes without copying; null is reported as ok false.
 func (r *Reader) StringBytes(field string, flexible bool) (b []byte, ok bool) {
-	n := r.length(field, flexible, true)
+	n := r.stringLength(field, flexible)
 	if n < 0 {
 		return nil, false
 	}
 	return r.take(field, n), true
-}
-
-// BytesView reads a BYTES or NULLABLE_BYTES (COMPACT_ when flexible) and
-// returns its bytes without copying; null is reported as nil.
-func (r *Reader) BytesView(field string, flexible bool) []byte {
-	n := r.length(field, flexible, false)
-	if n < 0 {
-		return nil
-	}
-	return r.take(field, n)
 }
 
 // StringInto reads a string into *dst. It allocates only when the value
@@ -233,17 +180,6 @@ func (r *Reader) NullableStringInto(field string, flexible bool, dst **string) {
 	}
 	s := string(b)
 	*dst = &s
-}
-
-// BytesInto reads a byte string into *dst, reusing its capacity; null reads
-// as nil.
-func (r *Reader) BytesInto(field string, flexible bool, dst *[]byte) {
-	b := r.BytesView(field, flexible)
-	if b == nil {
-		*dst = nil
-		return
-	}
-	*dst = append((*dst)[:0], b...)
 }
 
 // ArrayLen reads an array count and returns -1 for null. Each element takes

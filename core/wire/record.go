@@ -7,18 +7,6 @@ type Header struct {
 	Value []byte
 }
 
-// RecordSize is the exact number of bytes EncodeRecord writes for this record,
-// its leading length varint included. A producer reserves this many bytes in a
-// batch before encoding into them. The size depends on offsetDelta's varint
-// width (one byte below 64, two below 8192, three below 2^20), so a
-// reservation that hands out offset deltas must size the record for the
-// delta it hands out, e.g. by compare-and-swap on a word packing the record
-// count and the bytes used; RecordPayloadSize and RecordSizeFor let such a
-// loop size the record's fixed part once.
-func RecordSize(offsetDelta int32, timestampDelta int64, key, value []byte, headers []Header) int {
-	return RecordSizeFor(RecordPayloadSize(key, value, headers), offsetDelta, timestampDelta)
-}
-
 // RecordPayloadSize is the part of a record's encoded size that does not
 // depend on its deltas: attributes, key, value and headers.
 func RecordPayloadSize(key, value []byte, headers []Header) int {
@@ -33,18 +21,24 @@ func RecordPayloadSize(key, value []byte, headers []Header) int {
 	return n
 }
 
-// RecordSizeFor is RecordSize for a record whose RecordPayloadSize is
-// payload.
+// RecordSizeFor is the exact number of bytes EncodeRecord writes for a
+// record whose RecordPayloadSize is payload, its leading length varint
+// included. A producer reserves this many bytes in a batch before encoding
+// into them. The size depends on offsetDelta's varint width (one byte below
+// 64, two below 8192, three below 2^20), so a reservation that hands out
+// offset deltas must size the record for the delta it hands out, e.g. by
+// compare-and-swap on a word packing the record count and the bytes used;
+// such a loop computes RecordPayloadSize once.
 func RecordSizeFor(payload int, offsetDelta int32, timestampDelta int64) int {
 	body := payload + varintSize(timestampDelta) + varintSize(int64(offsetDelta))
 	return varintSize(int64(body)) + body
 }
 
 // EncodeRecord writes one record in RecordBatch v2 format into the front of
-// dst and returns the bytes written, which equal RecordSize for the same
-// arguments. A nil key or value is written as null (length -1), an empty one
-// as length 0. It returns ErrNoRoom, writing nothing, when dst is shorter than
-// the record; it never allocates.
+// dst and returns the bytes written: RecordSizeFor of the record's
+// RecordPayloadSize and deltas. A nil key or value is written as null
+// (length -1), an empty one as length 0. It returns ErrNoRoom, writing
+// nothing, when dst is shorter than the record; it never allocates.
 func EncodeRecord(dst []byte, offsetDelta int32, timestampDelta int64, key, value []byte, headers []Header) (int, error) {
 	return EncodeRecordSized(dst, RecordPayloadSize(key, value, headers), offsetDelta, timestampDelta, key, value, headers)
 }

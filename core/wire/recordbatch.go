@@ -118,24 +118,3 @@ func putBatchHeader(b []byte, h *BatchHeader) {
 	be.PutUint32(b[batchBaseSequenceOffset:], uint32(h.BaseSequence))
 	be.PutUint32(b[batchRecordCountOffset:], uint32(h.RecordCount))
 }
-
-// readBatchHeader reads the 61 header bytes at the front of b as they are.
-func readBatchHeader(b []byte) BatchHeader {
-	_ = b[BatchHeaderSize-1]
-	be := binary.BigEndian
-	return BatchHeader{
-		BaseOffset:           int64(be.Uint64(b[batchBaseOffsetOffset:])),
-		BatchLength:          int32(be.Uint32(b[batchLengthOffset:])),
-		PartitionLeaderEpoch: int32(be.Uint32(b[batchLeaderEpochOffset:])),
-		Magic:                int8(b[batchMagicOffset]),
-		CRC:                  be.Uint32(b[batchCRCOffset:]),
-		Attributes:           int16(be.Uint16(b[batchAttributesOffset:])),
-		LastOffsetDelta:      int32(be.Uint32(b[batchLastOffsetDeltaOffset:])),
-		BaseTimestamp:        int64(be.Uint64(b[batchBaseTimestampOffset:])),
-		MaxTimestamp:         int64(be.Uint64(b[batchMaxTimestampOffset:])),
-		ProducerID:           int64(be.Uint64(b[batchProducerIDOffset:])),
-		ProducerEpoch:        int16(be.Uint16(b[batchProducerEpochOffset:])),
-		BaseSequence:         int32(be.Uint32(b[batchBaseSequenceOffset:])),
-		RecordCount:          int32(be.Uint32(b[batchRecordCountOffset:])),
-	}
-}

@@ -18,15 +18,15 @@ var (
 )
 
 // BenchmarkEncodeRecord encodes one 100-byte record: "ours" as a producer
-// does (RecordSize to reserve, then EncodeRecord), "ours-encode-only"
-// without the separate RecordSize, and franz-go's kmsg.
+// does (its size to reserve, then EncodeRecord), "ours-encode-only"
+// without the separate size, and franz-go's kmsg.
 func BenchmarkEncodeRecord(b *testing.B) {
 	dst := make([]byte, 256)
 	b.Run("ours", func(b *testing.B) {
 		b.ReportAllocs()
 		for i := range b.N {
 			delta := int32(i & 1023)
-			size := RecordSize(delta, 3, benchKey, benchValue, nil)
+			size := recordSize(delta, 3, benchKey, benchValue, nil)
 			if _, err := EncodeRecord(dst[:size], delta, 3, benchKey, benchValue, nil); err != nil {
 				b.Fatal(err)
 			}

@@ -109,7 +109,7 @@ func buildBatch(t testing.TB, c batchCase, codec Codec) []byte {
 	t.Helper()
 	size := BatchHeaderSize
 	for i, r := range c.records {
-		size += RecordSize(int32(i), r.timestamp-c.base, r.key, r.value, r.headers)
+		size += recordSize(int32(i), r.timestamp-c.base, r.key, r.value, r.headers)
 	}
 	var b BatchBuilder
 	b.Reset(make([]byte, size), c.base)
@@ -119,7 +119,7 @@ func buildBatch(t testing.TB, c batchCase, codec Codec) []byte {
 		}
 	}
 	if b.Size() != size {
-		t.Fatalf("batch size %d, RecordSize predicted %d", b.Size(), size)
+		t.Fatalf("batch size %d, predicted %d", b.Size(), size)
 	}
 	if codec == CodecNone {
 		batch, err := b.Seal(producerHeader())

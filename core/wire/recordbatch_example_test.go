@@ -8,7 +8,8 @@ import (
 )
 
 // A batch is built in memory the caller owns, sealed, optionally compressed
-// into a second buffer, and read back.
+// into a second buffer, and its records read back, as a producer does to
+// split a batch the broker refused as too large.
 func Example() {
 	slot := make([]byte, 16<<10) // an arena slot, in the producer
 	var b wire.BatchBuilder
@@ -25,26 +26,24 @@ func Example() {
 		ProducerEpoch:        wire.NoProducerEpoch,
 		BaseSequence:         wire.NoSequence,
 	}
-	comp, err := wire.NewCompressor(wire.CodecLZ4, wire.DefaultLZ4Level)
+	codec := wire.CodecLZ4
+	comp, err := wire.NewCompressor(codec, wire.DefaultLZ4Level)
 	if err != nil {
 		panic(err)
 	}
-	batch, err := comp.CompressBatch(make([]byte, 16<<10), b.Records(), b.Complete(h))
+	h = b.Complete(h)
+	batch, err := comp.CompressBatch(make([]byte, 16<<10), b.Records(), h)
 	if err != nil {
 		// ErrNoRoom: send the batch uncompressed with b.Seal(h) instead.
 		panic(err)
 	}
 
-	parsed, _, err := wire.ReadBatch(batch)
-	if err != nil {
-		panic(err)
-	}
-	records, err := wire.NewDecompressor(1<<20).Decompress(parsed.Header.Codec(), parsed.Records)
+	records, err := wire.NewDecompressor(1<<20).Decompress(codec, batch[wire.BatchHeaderSize:])
 	if err != nil {
 		panic(err)
 	}
 	var rr wire.RecordReader
-	rr.Reset(records, parsed.Header.RecordCount)
+	rr.Reset(records, h.RecordCount)
 	for {
 		var rec wire.Record
 		if err := rr.Next(&rec); err == io.EOF {
@@ -52,7 +51,7 @@ func Example() {
 		} else if err != nil {
 			panic(err)
 		}
-		fmt.Printf("%s %d %s=%s %s\n", parsed.Header.Codec(), rec.OffsetDelta, rec.Key, rec.Value, rec.Headers[0].Value)
+		fmt.Printf("%s %d %s=%s %s\n", codec, rec.OffsetDelta, rec.Key, rec.Value, rec.Headers[0].Value)
 	}
 	// Output:
 	// lz4 0 key=value 0

@@ -185,7 +185,7 @@ func TestKmsgBatchDecodes(t *testing.T) {
 // record out of the reader's reused memory.
 func decodeAll(t *testing.T, d *Decompressor, batch []byte) []Record {
 	t.Helper()
-	b, n, err := ReadBatch(batch)
+	b, n, err := readBatch(batch)
 	if err != nil {
 		t.Fatalf("read batch: %v", err)
 	}

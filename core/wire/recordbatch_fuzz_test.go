@@ -41,7 +41,7 @@ func FuzzReadBatch(f *testing.F) {
 				binary.BigEndian.PutUint32(data[batchCRCOffset:], batchCRC(data[:size]))
 			}
 		}
-		b, n, err := ReadBatch(data)
+		b, n, err := readBatch(data)
 		if err != nil {
 			return
 		}
@@ -70,7 +70,7 @@ func FuzzReadBatch(f *testing.F) {
 // FuzzRecordReader walks arbitrary bytes as an uncompressed records section.
 func FuzzRecordReader(f *testing.F) {
 	for _, s := range fuzzBatchSeeds(f) {
-		if b, _, err := ReadBatch(s); err == nil && b.Header.Codec() == CodecNone {
+		if b, _, err := readBatch(s); err == nil && b.Header.Codec() == CodecNone {
 			f.Add(b.Records, b.Header.RecordCount)
 		}
 	}
@@ -114,7 +114,7 @@ func checkDecompressed(t *testing.T, d *Decompressor, out []byte) {
 // real records sections.
 func fuzzDecompress(f *testing.F, codec Codec) {
 	for _, s := range fuzzBatchSeeds(f) {
-		if b, _, err := ReadBatch(s); err == nil && b.Header.Codec() == codec {
+		if b, _, err := readBatch(s); err == nil && b.Header.Codec() == codec {
 			f.Add(b.Records)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/perfproducer/perfproducer/internal/kafkatest"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -18,14 +19,10 @@ import (
 func TestBrokerRoundTrip(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "t"),
+	cluster := kafkatest.NewCluster(t, 1, "t", 1,
 		// The large-value case is a 1 MiB record; Kafka's default limit
 		// is just over 1 MiB for the whole batch.
 		kfake.BrokerConfigs(map[string]string{"message.max.bytes": "4194304"}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cluster.Close()
 
 	var cases []batchCase
 	for _, c := range batchCases() {
@@ -33,10 +30,7 @@ func TestBrokerRoundTrip(t *testing.T) {
 			cases = append(cases, c)
 		}
 	}
-	producer, err := kgo.NewClient(kgo.SeedBrokers(cluster.ListenAddrs()...))
-	if err != nil {
-		t.Fatal(err)
-	}
+	producer := kafkatest.NewClient(t, cluster)
 	defer producer.Close()
 	topicID := metadataTopicID(ctx, t, producer, "t")
 
@@ -63,24 +57,7 @@ func TestBrokerRoundTrip(t *testing.T) {
 		}
 	}
 
-	consumer, err := kgo.NewClient(
-		kgo.SeedBrokers(cluster.ListenAddrs()...),
-		kgo.ConsumeTopics("t"),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
-		kgo.FetchMaxPartitionBytes(8<<20),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer consumer.Close()
-	var got []*kgo.Record
-	for len(got) < len(want) {
-		fetches := consumer.PollFetches(ctx)
-		if err := fetches.Err(); err != nil {
-			t.Fatalf("after %d of %d records: %v", len(got), len(want), err)
-		}
-		fetches.EachRecord(func(r *kgo.Record) { got = append(got, r) })
-	}
+	got := kafkatest.Consume(t, cluster, "t", len(want))
 	if len(got) != len(want) {
 		t.Fatalf("consumed %d records, produced %d", len(got), len(want))
 	}

@@ -43,7 +43,7 @@ func TestReadBatchRejects(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if _, _, err := ReadBatch(c.batch); !errors.Is(err, c.want) {
+			if _, _, err := readBatch(c.batch); !errors.Is(err, c.want) {
 				t.Errorf("got %v, want %v", err, c.want)
 			}
 		})
@@ -54,11 +54,11 @@ func TestReadBatchSpansOneBatch(t *testing.T) {
 	first := buildBatch(t, batchCases()[1], CodecNone)
 	second := buildBatch(t, batchCases()[3], CodecLZ4)
 	both := append(append([]byte(nil), first...), second...)
-	b, n, err := ReadBatch(both)
+	b, n, err := readBatch(both)
 	if err != nil || n != len(first) || b.Header.RecordCount != 1 {
 		t.Fatalf("first: %d bytes, %v, header %+v", n, err, b.Header)
 	}
-	b, m, err := ReadBatch(both[n:])
+	b, m, err := readBatch(both[n:])
 	if err != nil || m != len(second) || b.Header.Codec() != CodecLZ4 {
 		t.Fatalf("second: %d bytes, %v, header %+v", m, err, b.Header)
 	}
@@ -78,7 +78,7 @@ func TestSealBatchKeepsHeaderFields(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _, err := ReadBatch(sealed)
+	b, _, err := readBatch(sealed)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func TestSealBatchKeepsHeaderFields(t *testing.T) {
 
 func TestBatchBuilderStopsWhenFull(t *testing.T) {
 	value := bytes.Repeat([]byte("v"), 100)
-	size := RecordSize(0, 0, nil, value, nil)
+	size := recordSize(0, 0, nil, value, nil)
 	buf := make([]byte, BatchHeaderSize+3*size+size/2)
 	var b BatchBuilder
 	b.Reset(buf, testBase)

@@ -10,12 +10,10 @@ type APIKey int16
 
 // The APIs a producer speaks.
 const (
-	APIKeyProduce          APIKey = 0
-	APIKeyMetadata         APIKey = 3
-	APIKeySASLHandshake    APIKey = 17
-	APIKeyAPIVersions      APIKey = 18
-	APIKeyInitProducerID   APIKey = 22
-	APIKeySASLAuthenticate APIKey = 36
+	APIKeyProduce        APIKey = 0
+	APIKeyMetadata       APIKey = 3
+	APIKeyAPIVersions    APIKey = 18
+	APIKeyInitProducerID APIKey = 22
 )
 
 // VersionRange is an inclusive range of versions of one API.
@@ -28,15 +26,19 @@ func (r VersionRange) Contains(v int16) bool { return r.Min <= v && v <= r.Max }
 
 // apiSpec is what this package implements of one API.
 type apiSpec struct {
-	key      APIKey
+	// name is Kafka's name for the API; "" for an API this package does
+	// not implement.
 	name     string
 	versions VersionRange
 	// flexibleFrom is the first version using compact encodings and tagged
-	// fields (request header v2, response header v1); -1 when none does.
+	// fields (request header v2, response header v1): the "flexibleVersions"
+	// of the API's message definitions in Kafka's
+	// clients/src/main/resources/common/message. Every API here has one.
 	flexibleFrom int16
 }
 
-// apiSpecs lists the implemented versions and why they stop where they do:
+// apiSpecs holds, at each API key, the implemented versions, and why they
+// stop where they do:
 //
 //   - Produce 3-13: v3 is the first version carrying RecordBatch v2 (the
 //     only format this producer writes) and the transactional id; v9 turns
@@ -47,29 +49,26 @@ type apiSpec struct {
 //     broker's choice cannot be expressed; v7 adds leader epochs, v9 turns
 //     flexible, v10 topic ids, v12 nullable topic names, v13 (KIP-1102) a
 //     top-level error code.
-//   - SaslHandshake 0-1: v1 hands the exchange to SaslAuthenticate.
 //   - ApiVersions 0-4: v3 sends the client software name and version and
 //     turns flexible. v5 (KIP-1242) only adds the cluster and node the client
 //     expects, for rebootstrapping, which this producer does not do yet.
 //   - InitProducerId 0-5: v2 turns flexible, v3 lets a producer bump its
 //     epoch, v4-v5 only widen the errors the broker may answer with.
-//   - SaslAuthenticate 0-2: v1 adds the session lifetime, v2 turns flexible.
 var apiSpecs = [...]apiSpec{
-	{APIKeyProduce, "Produce", VersionRange{3, 13}, 9},
-	{APIKeyMetadata, "Metadata", VersionRange{4, 13}, 9},
-	{APIKeySASLHandshake, "SaslHandshake", VersionRange{0, 1}, -1},
-	{APIKeyAPIVersions, "ApiVersions", VersionRange{0, 4}, 3},
-	{APIKeyInitProducerID, "InitProducerId", VersionRange{0, 5}, 2},
-	{APIKeySASLAuthenticate, "SaslAuthenticate", VersionRange{0, 2}, 2},
+	APIKeyProduce:        {"Produce", VersionRange{3, 13}, 9},
+	APIKeyMetadata:       {"Metadata", VersionRange{4, 13}, 9},
+	APIKeyAPIVersions:    {"ApiVersions", VersionRange{0, 4}, 3},
+	APIKeyInitProducerID: {"InitProducerId", VersionRange{0, 5}, 2},
 }
 
+// maxAPIKey is the largest key this package implements.
+const maxAPIKey = APIKey(len(apiSpecs) - 1)
+
 func specOf(key APIKey) (*apiSpec, bool) {
-	for i := range apiSpecs {
-		if apiSpecs[i].key == key {
-			return &apiSpecs[i], true
-		}
+	if key < 0 || key > maxAPIKey || apiSpecs[key].name == "" {
+		return nil, false
 	}
-	return nil, false
+	return &apiSpecs[key], true
 }
 
 // String returns the API's name as Kafka spells it, or its number.
@@ -89,19 +88,10 @@ func Supported(key APIKey) (VersionRange, bool) {
 	return s.versions, true
 }
 
-// SupportedAPIs returns every API key this package implements.
-func SupportedAPIs() []APIKey {
-	keys := make([]APIKey, len(apiSpecs))
-	for i := range apiSpecs {
-		keys[i] = apiSpecs[i].key
-	}
-	return keys
-}
-
 // IsFlexible reports whether version of key uses the flexible encoding.
 func IsFlexible(key APIKey, version int16) bool {
 	s, ok := specOf(key)
-	return ok && s.flexibleFrom >= 0 && version >= s.flexibleFrom
+	return ok && version >= s.flexibleFrom
 }
 
 // checkVersion fails with ErrUnsupportedVersion unless this package
