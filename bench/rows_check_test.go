@@ -2,7 +2,7 @@ package bench
 
 import "testing"
 
-// TestMatrixRows pins the names scripts and notes select rows by, and checks
+// TestMatrixRows pins the names scripts and BENCHMARKS.md select rows by, and checks
 // that no two rows of a matrix share a name.
 func TestMatrixRows(t *testing.T) {
 	const wantBaseline = "size=100/parts=12/brokers=1/acks=1/codec=none/keys=0"
