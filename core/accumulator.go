@@ -61,8 +61,12 @@ type partition struct {
 	// is leaderVersion-1 (0: none looked up yet); see leader.
 	leaderNode    int32
 	leaderVersion uint64
-	inFlight      int   // batches of this partition in Produce requests
-	inFlightNode  int32 // the broker those requests went to
+	// lingerUntil, when not zero, is the due time of the partition's entry
+	// in sender.lingering: its only batch is open and lingering. An entry
+	// whose due time differs is stale.
+	lingerUntil  int64
+	inFlight     int   // batches of this partition in Produce requests
+	inFlightNode int32 // the broker those requests went to
 	// retrying counts the partition's batches that failed an attempt and
 	// wait for, or are in, another. While any does, the partition sends
 	// one batch at a time (see sendable).
@@ -103,6 +107,7 @@ func (a *accumulator) append(ctx context.Context, p *partition, r *Record, ts, m
 		tail := p.tail.Load()
 		if ok, ready := tail.tryAppend(r, ts, mono, payload, cb); ok {
 			if ready {
+				a.ready.list(p)
 				a.wake()
 			}
 			return false, nil

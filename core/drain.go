@@ -20,19 +20,27 @@ func (s *sender) sendReady(now int64) int64 {
 	for node, parts := range s.readyByNode {
 		s.readyByNode[node] = parts[:0] // keep the backing arrays: no allocation per loop
 	}
+	listed := len(s.active)
 	s.active = s.readyList.takeInto(s.active)
+	for _, p := range s.active[listed:] {
+		p.lingerUntil = 0 // an appender acted: its timer, if any, is stale
+	}
+	s.wakeLingering(now, drainAll)
 	kept := 0
 	for i, p := range s.active {
 		s.active[i] = nil
 		s.visits++
 		next = min(next, s.visit(p, snap, now, drainAll))
-		if len(p.queue) == 0 && p.cursor.next.Load() == nil && s.readyList.unlist(p) {
+		if len(p.queue) == 0 && s.quiet(p, drainAll) {
 			continue
 		}
 		s.active[kept] = p
 		kept++
 	}
 	s.active = s.active[:kept]
+	if len(s.lingering) > 0 {
+		next = min(next, s.lingering[0].due)
+	}
 	if s.cfg.PartitionerAdaptive && now-s.loadUpdatedNanos >= int64(loadUpdateInterval) {
 		s.loadUpdatedNanos = now
 		s.updatePartitionLoad(snap)
@@ -51,6 +59,88 @@ func (s *sender) sendReady(now int64) int64 {
 		s.sendProduce(c, parts, now)
 	}
 	return next
+}
+
+// quiet unlists p, whose queue is empty, when nothing in it needs the
+// sender before an appender acts or linger.ms passes: its chain is empty,
+// or holds one open batch, for which a timer is set. It reports whether
+// the sender should drop p from its slice (see readyList.unlist).
+func (s *sender) quiet(p *partition, drainAll bool) bool {
+	open := p.cursor.next.Load()
+	if open != nil && (drainAll || !open.open() || open.next.Load() != nil) {
+		return false
+	}
+	if !s.readyList.unlist(p, open) {
+		return false
+	}
+	if open != nil && !p.listed.Load() {
+		s.park(p, open.createdNanos+int64(s.cfg.Linger))
+	}
+	return true
+}
+
+// lingerEntry is a partition whose only batch lingers until due.
+type lingerEntry struct {
+	due int64
+	p   *partition
+}
+
+// park sets p's timer: the sender looks at p again at due, unless an
+// appender lists it first.
+func (s *sender) park(p *partition, due int64) {
+	p.lingerUntil = due
+	s.lingering = append(s.lingering, lingerEntry{due, p})
+	// Sift up: lingering is a min-heap by due.
+	for i := len(s.lingering) - 1; i > 0; {
+		parent := (i - 1) / 2
+		if s.lingering[parent].due <= s.lingering[i].due {
+			break
+		}
+		s.lingering[parent], s.lingering[i] = s.lingering[i], s.lingering[parent]
+		i = parent
+	}
+}
+
+// wakeLingering lists again the partitions whose timers are due (all of
+// them when drainAll), skipping stale entries.
+func (s *sender) wakeLingering(now int64, drainAll bool) {
+	for len(s.lingering) > 0 && (drainAll || s.lingering[0].due <= now) {
+		e := s.popLingering()
+		if e.p.lingerUntil != e.due {
+			continue
+		}
+		e.p.lingerUntil = 0
+		if e.p.listed.CompareAndSwap(false, true) {
+			s.active = append(s.active, e.p)
+		}
+		// Else an appender listed it since: it is on the stack.
+	}
+}
+
+// popLingering takes the earliest entry off the heap.
+func (s *sender) popLingering() lingerEntry {
+	h := s.lingering
+	top := h[0]
+	last := len(h) - 1
+	h[0] = h[last]
+	h[last] = lingerEntry{}
+	h = h[:last]
+	for i := 0; ; {
+		least, l, r := i, 2*i+1, 2*i+2
+		if l < len(h) && h[l].due < h[least].due {
+			least = l
+		}
+		if r < len(h) && h[r].due < h[least].due {
+			least = r
+		}
+		if least == i {
+			break
+		}
+		h[i], h[least] = h[least], h[i]
+		i = least
+	}
+	s.lingering = h
+	return top
 }
 
 // visit pulls p's ready batches into its queue, expires those past

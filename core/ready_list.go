@@ -7,13 +7,17 @@ import "sync/atomic"
 // batches, not to every partition the producer knows (thousands, with
 // wide topics).
 //
-// A partition is listed while it holds batches on its chain or in its
-// queue. An appender that opens a batch lists its partition unless it is
-// listed already (one atomic load in the common case); the sender does the
-// same for batches it puts back (retries, split halves). Listing pushes the
-// partition onto a lock-free stack the sender empties each loop into its
-// own slice (sender.active), and the sender unlists a partition once it
-// holds nothing. The listed flag makes each partition appear at most once.
+// A partition is listed while it holds batches the sender must act on. An
+// appender lists its partition when it opens a batch or makes one ready
+// (full, or its last record written), unless it is listed already (one
+// atomic load in the common case); the sender does the same for batches it
+// puts back (retries, split halves, batches back from the compression
+// pool). Listing pushes the partition onto a lock-free stack the sender
+// empties each loop into its own slice (sender.active). The sender unlists
+// a partition once it holds nothing, or only an open batch lingering for
+// linger.ms: that one waits on a timer (sender.lingering) rather than being
+// looked at every loop. The listed flag makes each partition appear at most
+// once.
 type readyList struct {
 	head atomic.Pointer[partition]
 }
@@ -46,14 +50,17 @@ func (l *readyList) takeInto(dst []*partition) []*partition {
 	return dst
 }
 
-// unlist takes p off the list once the sender finds it holding nothing,
-// and reports whether the sender should drop p from its slice. An appender
-// may open a batch meanwhile: if it saw p still listed, it left p to the
-// sender, which then keeps p (false); if it listed p anew, p is on the
-// stack and the sender drops its own entry (true).
-func (l *readyList) unlist(p *partition) (unlisted bool) {
+// unlist takes p off the list once the sender finds nothing to do in it
+// until an appender acts: its chain is empty (open is nil), or holds only
+// open, a batch still open and lingering (the sender then keeps a timer for
+// it: see sender.park). It reports whether the sender should drop p from
+// its slice. An appender may act meanwhile (link a batch, fill open): if it
+// saw p still listed, it left p to the sender, which then keeps p (false);
+// if it listed p anew, p is on the stack and the sender drops its own entry
+// (true).
+func (l *readyList) unlist(p *partition, open *batch) (unlisted bool) {
 	p.listed.Store(false)
-	if p.cursor.next.Load() == nil {
+	if first := p.cursor.next.Load(); first == open && (open == nil || open.open() && open.next.Load() == nil) {
 		return true
 	}
 	// The appender may have listed p again itself, after the Store above:

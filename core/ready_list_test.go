@@ -43,7 +43,7 @@ func TestReadyListListsEachPartitionOnce(t *testing.T) {
 			t.Fatalf("round %d: %d partitions taken, want %d", round, len(seen), partitions)
 		}
 		for _, p := range got {
-			if !l.unlist(p) {
+			if !l.unlist(p, nil) {
 				t.Fatalf("round %d: partition %d holds no batch, yet stayed listed", round, p.index)
 			}
 		}
@@ -61,7 +61,7 @@ func TestReadyListKeepsAPartitionWithABatch(t *testing.T) {
 	// list p again.
 	p.cursor.next.Store(&batch{part: p})
 	l.list(p)
-	if l.unlist(p) {
+	if l.unlist(p, nil) {
 		t.Fatal("unlist dropped a partition holding a batch that no one listed")
 	}
 	if !p.listed.Load() {
@@ -141,5 +141,70 @@ func TestFullBatchIsReadyAtOnce(t *testing.T) {
 		if rec.Offset != int64(i) || !rec.Timestamp.Equal(ts) || len(rec.Value) != len(value) {
 			t.Fatalf("record %d: offset %d, timestamp %v, %d bytes", i, rec.Offset, rec.Timestamp, len(rec.Value))
 		}
+	}
+}
+
+// TestLingeringPartitionsWaitOnTimers: partitions whose only batch lingers
+// are not looked at every loop. With linger.ms at an hour, 999 partitions
+// hold one open batch each while exactly full batches of another partition
+// keep the sender looping; each loop looks at about one partition. Flush
+// then sends the lingering batches, and every record arrives.
+func TestLingeringPartitionsWaitOnTimers(t *testing.T) {
+	const topic, partitions, perBatch, busyBatches = "lingering", 1000, 10, 200
+	ts := time.UnixMilli(1_700_000_000_000)
+	value := make([]byte, 100)
+	payload := wire.RecordPayloadSize(nil, value, nil)
+	size := wire.BatchHeaderSize
+	for i := range int32(perBatch) {
+		size += wire.RecordSizeFor(payload, i, 0)
+	}
+	c := kafkatest.NewCluster(t, 1, topic, partitions)
+	p := newTestProducer(t, c, func(cfg *Config) { cfg.Linger, cfg.BatchSize = time.Hour, size })
+	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
+	defer cancel()
+	r := Record{Topic: topic, Value: value, Timestamp: ts, PartitionSet: true}
+	for i := int32(1); i < partitions; i++ {
+		r.Partition = i
+		if err := p.Send(ctx, &r, nil); err != nil {
+			t.Fatalf("Send to partition %d: %v", i, err)
+		}
+	}
+	done := make(chan struct{}, perBatch*busyBatches)
+	r.Partition = 0
+	for range perBatch * busyBatches {
+		if err := p.Send(ctx, &r, func(RecordMetadata, error) { done <- struct{}{} }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range perBatch * busyBatches {
+		select {
+		case <-done:
+		case <-ctx.Done():
+			t.Fatal("the full batches of partition 0 did not go out")
+		}
+	}
+	if err := p.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s := p.sender
+	// Each partition is looked at when its batch opens (then it waits on
+	// its timer), and twice as Close drains it (its batch goes out; it is
+	// empty); apart from those, a loop looked at partition 0 alone. A scan
+	// of every partition would make it 1,000 per loop.
+	if perLoop := float64(s.visits-3*partitions) / float64(s.loops); perLoop > 3 {
+		t.Fatalf("the sender looked at %.1f partitions per loop (%d over %d loops) while 999 batches lingered", perLoop, s.visits, s.loops)
+	}
+	got := kafkatest.Consume(t, c, topic, partitions-1+perBatch*busyBatches)
+	per := map[int32]int{}
+	for _, rec := range got {
+		per[rec.Partition]++
+	}
+	for i := int32(1); i < partitions; i++ {
+		if per[i] != 1 {
+			t.Fatalf("partition %d holds %d records, want 1", i, per[i])
+		}
+	}
+	if per[0] != perBatch*busyBatches {
+		t.Fatalf("partition 0 holds %d records, want %d", per[0], perBatch*busyBatches)
 	}
 }

@@ -47,6 +47,9 @@ type sender struct {
 	partitions []*partition
 	readyList  *readyList
 	active     []*partition
+	// lingering is a min-heap, by due time, of the partitions taken off the
+	// active list while their only batch lingers (see quiet).
+	lingering []lingerEntry
 	// loops and visits count sender loops and the partitions they looked
 	// at (tests check the ready list with them).
 	loops, visits uint64
