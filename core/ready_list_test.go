@@ -109,11 +109,7 @@ func TestFullBatchIsReadyAtOnce(t *testing.T) {
 	const topic, perBatch = "full", 10
 	ts := time.UnixMilli(1_700_000_000_000)
 	value := make([]byte, 100)
-	payload := wire.RecordPayloadSize(nil, value, nil)
-	size := wire.BatchHeaderSize
-	for i := range int32(perBatch) {
-		size += wire.RecordSizeFor(payload, i, 0)
-	}
+	size := exactBatchSize(value, perBatch)
 	c := kafkatest.NewCluster(t, 1, topic, 1)
 	p := newTestProducer(t, c, func(cfg *Config) { cfg.Linger, cfg.BatchSize = time.Hour, size })
 	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
@@ -153,11 +149,7 @@ func TestLingeringPartitionsWaitOnTimers(t *testing.T) {
 	const topic, partitions, perBatch, busyBatches = "lingering", 1000, 10, 200
 	ts := time.UnixMilli(1_700_000_000_000)
 	value := make([]byte, 100)
-	payload := wire.RecordPayloadSize(nil, value, nil)
-	size := wire.BatchHeaderSize
-	for i := range int32(perBatch) {
-		size += wire.RecordSizeFor(payload, i, 0)
-	}
+	size := exactBatchSize(value, perBatch)
 	c := kafkatest.NewCluster(t, 1, topic, partitions)
 	p := newTestProducer(t, c, func(cfg *Config) { cfg.Linger, cfg.BatchSize = time.Hour, size })
 	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
@@ -207,4 +199,15 @@ func TestLingeringPartitionsWaitOnTimers(t *testing.T) {
 	if per[0] != perBatch*busyBatches {
 		t.Fatalf("partition 0 holds %d records, want %d", per[0], perBatch*busyBatches)
 	}
+}
+
+// exactBatchSize is the batch.size that records of value, all with one
+// timestamp, fill exactly n at a time.
+func exactBatchSize(value []byte, n int32) int {
+	payload := wire.RecordPayloadSize(nil, value, nil)
+	size := wire.BatchHeaderSize
+	for i := range n {
+		size += wire.RecordSizeFor(payload, i, 0)
+	}
+	return size
 }
