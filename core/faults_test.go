@@ -39,13 +39,18 @@ const (
 // faultProfiles are the settings every fault test runs with: Kafka's
 // defaults (linger.ms=5, retry.backoff.ms=100, batch.size=16384), as users
 // run the producer, and settings that put the most batches in flight (no
-// linger, small batches), where ordering and de-duplication bugs show.
+// linger, small batches), where ordering and de-duplication bugs show,
+// without and with compression.
 var faultProfiles = []struct {
 	name string
 	edit func(*Config)
 }{
 	{"defaults", func(*Config) {}},
 	{"linger0-batch1024", func(c *Config) { c.Linger, c.BatchSize = 0, 1024 }},
+	// Compressed batches go through the compression pool, which must hold
+	// a batch back (unsent, unexpired, unfailed) until it is compressed,
+	// whatever the broker does meanwhile.
+	{"zstd-linger0-batch1024", func(c *Config) { c.Linger, c.BatchSize, c.Compression = 0, 1024, CompressionZstd }},
 }
 
 // faultTest is one fault scenario.
