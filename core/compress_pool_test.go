@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"hash/crc32"
 	"slices"
 	"testing"
@@ -371,9 +372,11 @@ func BenchmarkCompressPoolRoundTrip(b *testing.B) {
 func benchBatch(b *testing.B, size int) *batch {
 	buf := make([]byte, size)
 	bt := newBatch(newPartition(&topicState{name: "t"}, 0), arena.Span{}, buf, 1_700_000_000_000, 0)
-	values := benchValues()
+	value := make([]byte, 0, 128)
 	for i := 0; ; i++ {
-		r := Record{Value: values[i%len(values)]}
+		value = fmt.Appendf(value[:0], "order %d customer %d amount %d.%02d EUR status shipped warehouse berlin sku %d qty %d note %-100d",
+			i, i*7919%100000, i%1000, i%100, i*31%10000, i%9+1, i)
+		r := Record{Value: value[:100]}
 		if ok, _ := bt.tryAppend(&r, bt.baseTimestamp, 0, wire.RecordPayloadSize(r.Key, r.Value, r.Headers), nil); !ok {
 			break
 		}

@@ -1,6 +1,4 @@
-//go:build linux
-
-package core
+package bench
 
 import (
 	"context"
@@ -9,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/perfproducer/perfproducer/core"
 )
 
 // sendChunk is how many records a Send benchmark appends before it stops
@@ -26,7 +26,7 @@ const sendChunk = 20_000
 // The parallel case splits each chunk among GOMAXPROCS goroutines by hand
 // rather than with b.RunParallel, which cannot stop the clock: over a long
 // run Send would then wait for buffer memory at the broker's pace, which
-// the bench module's BenchmarkMatrix measures.
+// BenchmarkMatrix measures.
 func BenchmarkSend(b *testing.B) {
 	for _, keyed := range []bool{false, true} {
 		for _, workers := range []int{1, runtime.GOMAXPROCS(0)} {
@@ -37,16 +37,18 @@ func BenchmarkSend(b *testing.B) {
 }
 
 func benchSend(b *testing.B, keyed bool, workers int) {
-	broker := startBrokerProcess(b, benchBrokers, benchPartitions, benchTopic)
-	pb, err := openPerfproducer(broker.addrs, CompressionNone)
+	// Kafka's producer defaults on a 3-broker cluster that stores records.
+	r := baseline().with(withBrokers(3), withAcksAll(true))
+	broker := startBroker(b, r.brokers, r.partitions, benchTopic, false)
+	pb, err := openPerfproducer(broker.addrs, r)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer pb.close()
 	p := pb.(*perfproducerBench)
-	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
+	ctx, cancel := context.WithTimeout(context.Background(), runDeadline)
 	defer cancel()
-	values := benchValues()
+	values := benchValues(r.valueSize)
 	keys := make([][]byte, len(values))
 	for i := range keys {
 		keys[i] = fmt.Appendf(nil, "key-%012d", i)
@@ -54,13 +56,13 @@ func benchSend(b *testing.B, keyed bool, workers int) {
 	// Each goroutine sends records first, first+workers, ... of a chunk
 	// from its own Record.
 	sendRange := func(first, end int) error {
-		r := Record{Topic: benchTopic}
+		rec := core.Record{Topic: benchTopic}
 		for i := first; i < end; i += workers {
-			r.Value = values[i%len(values)]
+			rec.Value = values[i%len(values)]
 			if keyed {
-				r.Key = keys[i%len(keys)]
+				rec.Key = keys[i%len(keys)]
 			}
-			if err := p.p.Send(ctx, &r, p.cb); err != nil {
+			if err := p.p.Send(ctx, &rec, p.cb); err != nil {
 				return fmt.Errorf("record %d: %w", i, err)
 			}
 		}
@@ -78,7 +80,7 @@ func benchSend(b *testing.B, keyed bool, workers int) {
 	}
 	flush()
 	b.ReportAllocs()
-	b.SetBytes(benchValueSize)
+	b.SetBytes(int64(r.valueSize))
 	b.ResetTimer()
 	var cpu time.Duration
 	var allocs uint64
