@@ -25,9 +25,9 @@ type accumulator struct {
 	batchSize int
 	maxBlock  time.Duration
 	clock     *monoClock
-	// ready lists partitions in which a batch was opened; wake tells the
-	// sender something new is waiting (a batch was opened or is ready). It
-	// is cheap when the sender is already awake.
+	// ready lists partitions in which a batch was opened or made ready;
+	// wake tells the sender something new is waiting. It is cheap when the
+	// sender is already awake.
 	ready *readyList
 	wake  func()
 	// closeCtx ends waits for memory when the producer closes.
@@ -107,8 +107,7 @@ func (a *accumulator) append(ctx context.Context, p *partition, r *Record, ts, m
 		tail := p.tail.Load()
 		if ok, ready := tail.tryAppend(r, ts, mono, payload, cb); ok {
 			if ready {
-				a.ready.list(p)
-				a.wake()
+				a.readyIn(p)
 			}
 			return false, nil
 		}
@@ -124,14 +123,19 @@ func (a *accumulator) append(ctx context.Context, p *partition, r *Record, ts, m
 		}
 		if tail.next.CompareAndSwap(nil, nb) {
 			p.tail.CompareAndSwap(tail, nb)
-			a.ready.list(p)
-			a.wake()
+			a.readyIn(p)
 			return true, nil
 		}
 		// Another appender linked its batch first: append there, and give
 		// this memory back, as Kafka's accumulator does.
 		a.discard(nb)
 	}
+}
+
+// readyIn tells the sender that p has a new batch or a ready one.
+func (a *accumulator) readyIn(p *partition) {
+	a.ready.list(p)
+	a.wake()
 }
 
 // openBatch takes memory for a new batch big enough for r and appends r to

@@ -91,7 +91,8 @@ func (s *sender) compressLater(b *batch) {
 }
 
 // takeCompressed takes back every batch the pool has finished: from now on
-// the sender may send, expire or fail it.
+// the sender may send, expire or fail it. Its partition needs no listing:
+// the batch stayed in the partition's queue, which kept it listed.
 func (s *sender) takeCompressed() {
 	if s.pool == nil {
 		return
@@ -99,7 +100,6 @@ func (s *sender) takeCompressed() {
 	for b := s.pool.finished.Swap(nil); b != nil; {
 		next := b.compressedNext
 		b.compressedNext, b.compressing = nil, false
-		s.readyList.list(b.part) // a no-op: its queue kept it listed
 		b = next
 	}
 }

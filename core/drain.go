@@ -86,7 +86,8 @@ type lingerEntry struct {
 }
 
 // park sets p's timer: the sender looks at p again at due, unless an
-// appender lists it first.
+// appender lists it first. The heap is kept by hand: container/heap would
+// box every entry in an interface, an allocation per park.
 func (s *sender) park(p *partition, due int64) {
 	p.lingerUntil = due
 	s.lingering = append(s.lingering, lingerEntry{due, p})
