@@ -10,7 +10,8 @@ import (
 // TryAlloc returns a span of at least n bytes if the arena can give one now,
 // else ErrFull (or ErrTooLarge, ErrInvalidSize, ErrClosed). It never waits.
 //
-// For n up to SlotSize it is lock-free and allocates nothing. Larger n needs
+// For n up to SlotSize it is lock-free and allocates nothing; with
+// Options.MinPiece, n up to half a slot gets a piece of one. Larger n needs
 // a run of contiguous slots and takes the arena's mutex.
 //
 // While callers of Alloc wait, TryAlloc returns ErrFull: memory goes to them
@@ -20,17 +21,17 @@ func (a *Arena) TryAlloc(n int) (Span, error) {
 	if err != nil {
 		return Span{}, err
 	}
-	return a.tryAlloc(count)
+	return a.tryAlloc(count, a.pieceShift(n))
 }
 
-// tryAlloc is TryAlloc for count slots.
-func (a *Arena) tryAlloc(count int) (Span, error) {
+// tryAlloc is TryAlloc for count slots, or a piece of class shift.
+func (a *Arena) tryAlloc(count, shift int) (Span, error) {
 	if a.waiting.Load() > 0 {
 		return Span{}, ErrFull
 	}
 	if count == 1 {
-		if first, ok := a.bitmap.claimOne(); ok {
-			return a.issue(first, 1), nil
+		if first, piece, ok := a.claim(1, shift, false); ok {
+			return a.issue(first, 1, shift, piece), nil
 		}
 		if a.closed.Load() {
 			return Span{}, ErrClosed
@@ -48,7 +49,7 @@ func (a *Arena) tryAllocRun(count int) (Span, error) {
 		return Span{}, ErrClosed
 	}
 	if first, ok := a.bitmap.claimRun(count); ok {
-		return a.issue(first, count), nil
+		return a.issue(first, count, 0, 0), nil
 	}
 	return Span{}, ErrFull
 }
@@ -72,11 +73,12 @@ func (a *Arena) Alloc(ctx context.Context, n int, maxBlock time.Duration) (Span,
 	if err != nil {
 		return Span{}, err
 	}
-	s, err := a.tryAlloc(count)
+	shift := a.pieceShift(n)
+	s, err := a.tryAlloc(count, shift)
 	if !errors.Is(err, ErrFull) {
 		return s, err
 	}
-	w := &waiter{count: count, ready: make(chan struct{})}
+	w := &waiter{count: count, shift: shift, ready: make(chan struct{})}
 	if done, err := a.enqueue(w); done || err != nil {
 		return w.span, err
 	}
@@ -113,8 +115,14 @@ func (a *Arena) Free(s Span) error {
 	if s.arena != a.id || s.count == 0 || int(s.first)+int(s.count) > a.slots {
 		return fmt.Errorf("%w: slots %d+%d", ErrForeignSpan, s.first, s.count)
 	}
-	if !a.generations.of(int(s.first)).CompareAndSwap(s.gen, s.gen+1) {
+	if s.shift != 0 && (int(s.shift) > a.maxShift || int(s.piece) >= 1<<s.shift) {
+		return fmt.Errorf("%w: piece %d of 1/%d of slot %d", ErrForeignSpan, s.piece, 1<<s.shift, s.first)
+	}
+	if !a.generations.of(a.unitOf(int(s.first), int(s.shift), int(s.piece))).CompareAndSwap(s.gen, s.gen+1) {
 		return fmt.Errorf("%w: slots %d+%d", ErrDoubleFree, s.first, s.count)
+	}
+	if s.shift != 0 && !a.freePiece(int(s.first), int(s.piece)) {
+		return nil
 	}
 	a.bitmap.release(int(s.first), int(s.count))
 	if a.waiting.Load() > 0 {
@@ -139,16 +147,24 @@ func (a *Arena) slotsFor(n int) (int, error) {
 	return (n + a.slotSize - 1) / a.slotSize, nil
 }
 
-// claim takes count contiguous free slots.
-func (a *Arena) claim(count int) (int, bool) {
-	if count == 1 {
-		return a.bitmap.claimOne()
+// claim takes count contiguous free slots, or for count 1 and a shift
+// above 0 a piece of that class; locked says the caller holds mu.
+func (a *Arena) claim(count, shift int, locked bool) (first, piece int, ok bool) {
+	switch {
+	case shift != 0:
+		return a.claimPiece(shift, locked)
+	case count == 1:
+		first, ok = a.bitmap.claimOne()
+	default:
+		first, ok = a.bitmap.claimRun(count)
 	}
-	return a.bitmap.claimRun(count)
+	return first, 0, ok
 }
 
-// issue makes the span of slots [first, first+count), just claimed. The
-// first slot's generation cannot change while the caller holds the claim.
-func (a *Arena) issue(first, count int) Span {
-	return Span{arena: a.id, gen: a.generations.of(first).Load(), first: uint32(first), count: uint32(count)}
+// issue makes the span just claimed: slots [first, first+count), or piece
+// of class shift in slot first. Its generation cannot change while the
+// caller holds the claim.
+func (a *Arena) issue(first, count, shift, piece int) Span {
+	gen := a.generations.of(a.unitOf(first, shift, piece)).Load()
+	return Span{arena: a.id, gen: gen, first: uint32(first), count: uint32(count), shift: uint8(shift), piece: uint8(piece)}
 }

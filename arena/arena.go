@@ -27,6 +27,13 @@ type Arena struct {
 	bitmap      slotBitmap
 	generations generationTable
 
+	// maxShift is the smallest piece's class (0: no pieces); slabs holds a
+	// state word per slot used as a slab, classes a current slab per class
+	// 1..maxShift (see pieces.go).
+	maxShift int
+	slabs    []atomic.Uint64
+	classes  []pieceClass
+
 	waiting  atomic.Int32 // len(queue), for readers without mu
 	closed   atomic.Bool
 	blocked  atomic.Int64 // nanoseconds callers spent waiting
@@ -57,19 +64,29 @@ func New(size, slotSize int, opts Options) (*Arena, error) {
 	if slots > 1<<31 {
 		return nil, fmt.Errorf("%w: %d slots, at most %d", ErrInvalidSize, slots, 1<<31)
 	}
+	maxShift := 0
+	for opts.MinPiece > 0 && 1<<(maxShift+1) <= maxPiecesPerSlot && slotSize>>(maxShift+1) >= opts.MinPiece {
+		maxShift++
+	}
 	region, err := mapRegion(size, opts)
 	if err != nil {
 		return nil, err
 	}
-	return &Arena{
+	a := &Arena{
 		region:      region,
 		slotSize:    slotSize,
 		slots:       slots,
 		id:          arenaIDs.Add(1),
 		bitmap:      newSlotBitmap(slots),
-		generations: newGenerationTable(slots),
+		generations: newGenerationTable(slots << maxShift),
+		maxShift:    maxShift,
 		onWait:      opts.OnWait,
-	}, nil
+	}
+	if maxShift > 0 {
+		a.slabs = make([]atomic.Uint64, slots)
+		a.classes = make([]pieceClass, maxShift+1)
+	}
+	return a, nil
 }
 
 // Close unmaps the region. It refuses with ErrInUse while any span is
@@ -101,16 +118,25 @@ func (a *Arena) Close() error {
 func (a *Arena) Region() []byte { return a.region }
 
 // Bytes returns the memory of a span the caller holds: Slots()*SlotSize()
-// bytes at Offset, with no spare capacity. The bytes never move while the
-// span is held; they must not be used after Free.
+// bytes at Offset, or a piece's bytes, with no spare capacity. The bytes
+// never move while the span is held; they must not be used after Free.
 func (a *Arena) Bytes(s Span) []byte {
 	off := a.Offset(s)
 	end := off + int(s.count)*a.slotSize
+	if s.shift != 0 {
+		end = off + a.pieceSize(int(s.shift))
+	}
 	return a.region[off:end:end]
 }
 
 // Offset returns where the span starts within Region.
-func (a *Arena) Offset(s Span) int { return int(s.first) * a.slotSize }
+func (a *Arena) Offset(s Span) int {
+	return int(s.first)*a.slotSize + int(s.piece)*a.pieceSize(int(s.shift))
+}
+
+// MaxSpans returns how many spans can be out at once: one per slot, or per
+// smallest piece when pieces are on.
+func (a *Arena) MaxSpans() int { return a.slots << a.maxShift }
 
 // SlotSize returns the size of one slot (batch.size).
 func (a *Arena) SlotSize() int { return a.slotSize }

@@ -20,7 +20,13 @@ import (
 // Close, at the end of the test, must succeed: every test frees what it took.
 func newTestArena(t testing.TB, slots, slotSize int) *Arena {
 	t.Helper()
-	a, err := New(slots*slotSize, slotSize, Options{})
+	return newTestArenaWith(t, slots, slotSize, Options{})
+}
+
+// newTestArenaWith is newTestArena with options.
+func newTestArenaWith(t testing.TB, slots, slotSize int, opts Options) *Arena {
+	t.Helper()
+	a, err := New(slots*slotSize, slotSize, opts)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

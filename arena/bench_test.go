@@ -32,6 +32,19 @@ var allocFreePairs = []allocFreePair{
 		}
 	}},
 	{"arena-run4", arenaTryAlloc(4 * DefaultSlotSize)},
+	// A 1 KiB piece: the slot becomes a slab and, its only piece back,
+	// returns to the bitmap, every time (the costliest path of pieces).
+	{"arena-piece", func(tb testing.TB) func() bool {
+		a := newTestArenaWith(tb, DefaultSize/DefaultSlotSize, DefaultSlotSize, Options{MinPiece: 1 << 10})
+		return func() bool {
+			s, err := a.TryAlloc(1 << 10)
+			if err != nil {
+				return false
+			}
+			a.Bytes(s)[0] = 1
+			return a.Free(s) == nil
+		}
+	}},
 	{"mutex-freelist", func(tb testing.TB) func() bool {
 		l := newMutexFreeList(DefaultSize/DefaultSlotSize, DefaultSlotSize)
 		return func() bool {

@@ -19,6 +19,13 @@ type Options struct {
 	// and the caller may retry without Lock.
 	Lock bool
 
+	// MinPiece, when positive, lets requests of at most half a slot share
+	// slots: each gets a piece, the smallest power-of-two fraction of a slot
+	// (at most 32 to a slot) no smaller than MinPiece that holds it, so
+	// buffer.memory bounds bytes rather than allocations. Zero gives every
+	// request whole slots.
+	MinPiece int
+
 	// OnWait, when set, runs each time an Alloc caller starts to wait for
 	// memory: after it has joined the queue (Waiters already counts it),
 	// outside the arena's lock, on that caller's goroutine, before its wait

@@ -3,7 +3,8 @@ package arena
 import "time"
 
 // Stats is a snapshot of the arena's accounting. Free and InUse come from
-// one count of free slots, so Free + InUse == Total in every snapshot. After
+// one count of free slots, so Free + InUse == Total in every snapshot; a
+// slot cut into pieces is in use while any of its pieces is. After
 // Close every slot counts as in use: none can be allocated.
 type Stats struct {
 	Total int64 // bytes mapped (buffer.memory)

@@ -31,35 +31,43 @@ func TestStress(t *testing.T) {
 		ops      = 10000
 		maxHeld  = 4
 	)
-	a := newTestArena(t, slots, slotSize)
-	var wg sync.WaitGroup
-	held := make([][]holding, workers)
-	for w := range workers {
-		wg.Go(func() {
-			held[w] = stressWorker(t, a, uint64(w), ops, maxHeld)
+	for name, opts := range map[string]Options{
+		"slots":  {},
+		"pieces": {MinPiece: 8}, // 32 pieces to a slot at the smallest
+	} {
+		t.Run(name, func(t *testing.T) {
+			a := newTestArenaWith(t, slots, slotSize, opts)
+			var wg sync.WaitGroup
+			held := make([][]holding, workers)
+			for w := range workers {
+				wg.Go(func() {
+					held[w] = stressWorker(t, a, uint64(w), ops, maxHeld)
+				})
+			}
+			wg.Wait()
+			if t.Failed() {
+				return
+			}
+			want := int64(0)
+			for _, hs := range held {
+				for _, h := range hs {
+					want += int64(len(a.Bytes(h.span)))
+				}
+			}
+			// A slot cut into pieces counts as in use whole.
+			if st := a.Stats(); st.InUse < want || (opts.MinPiece == 0 && st.InUse != want) || st.Waiters != 0 {
+				t.Fatalf("quiet arena: %+v; workers hold %d bytes", st, want)
+			}
+			for _, hs := range held {
+				for _, h := range hs {
+					checkMark(t, a, h)
+					mustFree(t, a, h.span)
+				}
+			}
+			if st := a.Stats(); st.FreeSlots != slots || st.InUse != 0 {
+				t.Fatalf("after freeing everything: %+v", st)
+			}
 		})
-	}
-	wg.Wait()
-	if t.Failed() {
-		return
-	}
-	want := int64(0)
-	for _, hs := range held {
-		for _, h := range hs {
-			want += int64(len(a.Bytes(h.span)))
-		}
-	}
-	if st := a.Stats(); st.InUse != want || st.Waiters != 0 {
-		t.Fatalf("quiet arena: %+v; workers hold %d bytes", st, want)
-	}
-	for _, hs := range held {
-		for _, h := range hs {
-			checkMark(t, a, h)
-			mustFree(t, a, h.span)
-		}
-	}
-	if st := a.Stats(); st.FreeSlots != slots || st.InUse != 0 {
-		t.Fatalf("after freeing everything: %+v", st)
 	}
 }
 
@@ -128,23 +136,23 @@ func checkMark(t *testing.T, a *Arena, h holding) {
 }
 
 // TestHandOffLosesNoWakeup has more goroutines than slots pass memory
-// through Alloc's queue, with TryAlloc racing it. A wakeup lost between a
-// Free and a caller joining the queue would leave that caller waiting out its
-// max.block.ms, which fails the test.
+// (pieces, slots and runs) through Alloc's queue, with TryAlloc racing it.
+// A wakeup lost between a Free and a caller joining the queue would leave
+// that caller waiting out its max.block.ms, which fails the test.
 func TestHandOffLosesNoWakeup(t *testing.T) {
 	const (
 		workers = 6
 		ops     = 2000
 	)
 	for _, slots := range []int{1, 3} {
-		a := newTestArena(t, slots, 64)
+		a := newTestArenaWith(t, slots, 64, Options{MinPiece: 16})
 		var wg sync.WaitGroup
 		for w := range workers {
 			wg.Go(func() {
 				for op := range ops {
-					s, err := a.TryAlloc(64 * (1 + op%slots))
+					s, err := a.TryAlloc(handOffSize(op, slots))
 					if errors.Is(err, ErrFull) {
-						s, err = a.Alloc(t.Context(), 64*(1+(op+w)%slots), 10*time.Second)
+						s, err = a.Alloc(t.Context(), handOffSize(op+w, slots), 10*time.Second)
 					}
 					if err != nil {
 						t.Errorf("%d slots, worker %d, op %d: %v", slots, w, op, err)
@@ -162,4 +170,16 @@ func TestHandOffLosesNoWakeup(t *testing.T) {
 			t.Fatalf("%d slots, after hand-offs: %+v", slots, st)
 		}
 	}
+}
+
+// handOffSize is the size the hand-off test asks for at step i: a quarter
+// slot, a half slot (pieces of two classes), or 1..slots whole slots.
+func handOffSize(i, slots int) int {
+	switch i % 4 {
+	case 0:
+		return 16
+	case 1:
+		return 32
+	}
+	return 64 * (1 + i%slots)
 }

@@ -1,0 +1,141 @@
+package arena
+
+import (
+	"math/bits"
+	"sync/atomic"
+)
+
+// Pieces let small allocations share a slot. With Options.MinPiece set, a
+// request for at most half a slot gets a piece: the smallest power-of-two
+// fraction of a slot (a half, a quarter, ... down to MinPiece, at most
+// maxPiecesPerSlot per slot) that holds it. A producer whose batches stay
+// small (many partitions, few records each) then fills buffer.memory with
+// bytes, not with mostly empty slots.
+//
+// Each piece size is a class with at most one current slab: a slot cut into
+// that class's pieces, whose state word (slabState) packs the pieces taken,
+// the class and an active bit. Taking a piece is a compare-and-swap on that
+// word; a full slab is retired (active bit cleared) and a fresh slot becomes
+// the class's slab. Whoever frees the last piece out of a slab retires it if
+// it was not yet and gives the slot back to the bitmap, so an idle class
+// holds no slot that a whole-slot request might wait for. No slot is ever
+// shared between classes, and the worst case (one live piece per retired
+// slab) holds no more slots than whole-slot allocations would.
+
+// maxPiecesPerSlot bounds the pieces of a slot: one occupancy bit each in the
+// low half of a slab's state word.
+const maxPiecesPerSlot = 32
+
+const (
+	occupancyMask = 1<<maxPiecesPerSlot - 1
+	classShift    = 56
+	activeBit     = 1 << 63
+)
+
+// pieceClass is one piece size's current slab.
+type pieceClass struct {
+	// current packs a version (high 32 bits), advanced at every change, and
+	// the slab's slot+1 (low 32 bits; 0: none). The version makes a stale
+	// compare-and-swap fail even when the same slot became the class's
+	// slab again meanwhile.
+	current atomic.Uint64
+	_       [56]byte // one class per cache line
+}
+
+// slabTag is the state-word bits of an active slab of class shift.
+func slabTag(shift int) uint64 { return activeBit | uint64(shift)<<classShift }
+
+// pieceShift returns the class of a request of n bytes: k for a piece of
+// slotSize>>k bytes, the smallest that holds n, or 0 for a whole slot.
+func (a *Arena) pieceShift(n int) int {
+	k := 0
+	for k < a.maxShift && a.pieceSize(k+1) >= n {
+		k++
+	}
+	return k
+}
+
+// pieceSize returns the bytes of a piece of class shift (a slot for 0).
+func (a *Arena) pieceSize(shift int) int { return a.slotSize >> shift }
+
+// claimPiece takes a piece of class shift: from the class's current slab if
+// it has one free, else from a fresh slot. locked says the caller holds mu
+// (serving waiters). It is lock-free otherwise and allocates nothing.
+func (a *Arena) claimPiece(shift int, locked bool) (slot, piece int, ok bool) {
+	c := &a.classes[shift]
+	tag := slabTag(shift)
+	full := uint64(1)<<(1<<shift) - 1
+	for {
+		cur := c.current.Load()
+		if s := int(uint32(cur)); s != 0 {
+			st := &a.slabs[s-1]
+			for old := st.Load(); old&^occupancyMask == tag; old = st.Load() {
+				free := ^old & full
+				if free == 0 {
+					// Full: retire it. Its last piece freed gives it back.
+					st.CompareAndSwap(old, old&^activeBit)
+					continue
+				}
+				if low := free & -free; st.CompareAndSwap(old, old|low) {
+					return s - 1, bits.TrailingZeros64(low), true
+				}
+			}
+			// Retired: whoever sees it first makes room for a fresh slab.
+			c.current.CompareAndSwap(cur, nextVersion(cur, 0))
+			continue
+		}
+		s, ok := a.bitmap.claimOne()
+		if !ok {
+			return 0, 0, false
+		}
+		a.slabs[s].Store(tag | 1)
+		if c.current.CompareAndSwap(cur, nextVersion(cur, s+1)) {
+			return s, 0, true
+		}
+		// Another caller installed its slab first; this one is still
+		// private, so it goes straight back.
+		a.slabs[s].Store(0)
+		a.releaseSlot(s, locked)
+	}
+}
+
+// nextVersion returns the class word that follows cur with slot+1 = s.
+func nextVersion(cur uint64, s int) uint64 {
+	return (cur>>32+1)<<32 | uint64(uint32(s))
+}
+
+// freePiece gives back piece of the slab at slot. It reports whether that
+// freed the whole slot: it was the slab's last piece out, and the slab is
+// retired now.
+func (a *Arena) freePiece(slot, piece int) bool {
+	st := &a.slabs[slot]
+	for {
+		old := st.Load()
+		left := old &^ (1 << piece)
+		if left&occupancyMask == 0 {
+			left &^= activeBit
+		}
+		if st.CompareAndSwap(old, left) {
+			return left&occupancyMask == 0
+		}
+	}
+}
+
+// releaseSlot gives one slot back to the bitmap and, unless the caller
+// already holds mu, serves waiters with it.
+func (a *Arena) releaseSlot(slot int, locked bool) {
+	a.bitmap.release(slot, 1)
+	if !locked && a.waiting.Load() > 0 {
+		a.mu.Lock()
+		a.serve()
+		a.mu.Unlock()
+	}
+}
+
+// unitOf returns the generation-table index of a span: pieces of every
+// class are numbered in units of the smallest piece, so a piece and the
+// slot or larger piece that starts where it does share a generation, and
+// any two spans out at once have different ones.
+func (a *Arena) unitOf(first, shift, piece int) int {
+	return first<<a.maxShift + piece<<(a.maxShift-shift)
+}

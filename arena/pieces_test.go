@@ -1,0 +1,169 @@
+//go:build linux
+
+package arena
+
+import (
+	"errors"
+	"testing"
+	"time"
+)
+
+func TestPieceSizes(t *testing.T) {
+	const slotSize = 16 << 10
+	a := newTestArenaWith(t, 4, slotSize, Options{MinPiece: 1 << 10})
+	for _, tc := range []struct {
+		n, want int
+	}{
+		{1, 1 << 10},
+		{1 << 10, 1 << 10},
+		{1<<10 + 1, 2 << 10},
+		{3 << 10, 4 << 10},
+		{8 << 10, 8 << 10},
+		{8<<10 + 1, slotSize},
+		{slotSize, slotSize},
+		{slotSize + 1, 2 * slotSize},
+	} {
+		s, err := a.TryAlloc(tc.n)
+		if err != nil {
+			t.Fatalf("TryAlloc(%d): %v", tc.n, err)
+		}
+		if got := len(a.Bytes(s)); got != tc.want || s.Piece() != (tc.want < slotSize) {
+			t.Errorf("TryAlloc(%d): %d bytes, piece %v; want %d", tc.n, got, s.Piece(), tc.want)
+		}
+		mustFree(t, a, s)
+	}
+}
+
+func TestPiecesShareASlot(t *testing.T) {
+	const slots, slotSize, minPiece = 3, 1 << 10, 32 // 32 pieces to a slot
+	a := newTestArenaWith(t, slots, slotSize, Options{MinPiece: minPiece})
+	if got, want := a.MaxSpans(), slots*slotSize/minPiece; got != want {
+		t.Fatalf("MaxSpans = %d; want %d", got, want)
+	}
+	region := a.Region()
+	owner := make([]int, len(region))
+	var spans []Span
+	for i := range a.MaxSpans() {
+		s, err := a.TryAlloc(minPiece)
+		if err != nil {
+			t.Fatalf("piece %d of %d: %v", i, a.MaxSpans(), err)
+		}
+		spans = append(spans, s)
+		b := a.Bytes(s)
+		if len(b) != minPiece || cap(b) != minPiece || &b[0] != &region[a.Offset(s)] {
+			t.Fatalf("piece %+v: len %d cap %d at offset %d", s, len(b), cap(b), a.Offset(s))
+		}
+		for j := a.Offset(s); j < a.Offset(s)+len(b); j++ {
+			if owner[j] != 0 {
+				t.Fatalf("piece %d overlaps span %d at byte %d", len(spans), owner[j], j)
+			}
+			owner[j] = len(spans)
+		}
+	}
+	if _, err := a.TryAlloc(minPiece); !errors.Is(err, ErrFull) {
+		t.Fatalf("TryAlloc with every piece out = %v; want ErrFull", err)
+	}
+	if st := a.Stats(); st.FreeSlots != 0 {
+		t.Fatalf("every piece out: %+v", st)
+	}
+	// Freeing a full slab's pieces gives its slot back with the last one.
+	mustFree(t, a, spans[:31]...)
+	if st := a.Stats(); st.FreeSlots != 0 {
+		t.Fatalf("one piece of the first slab still out: %+v", st)
+	}
+	mustFree(t, a, spans[31])
+	if st := a.Stats(); st.FreeSlots != 1 {
+		t.Fatalf("first slab's pieces all back: %+v; want one free slot", st)
+	}
+	// The freed slot serves a whole-slot request.
+	whole, err := a.TryAlloc(slotSize)
+	if err != nil {
+		t.Fatalf("TryAlloc of a slot after its pieces came back: %v", err)
+	}
+	mustFree(t, a, whole)
+	mustFree(t, a, spans[32:]...)
+}
+
+func TestPieceFreeIsChecked(t *testing.T) {
+	a := newTestArenaWith(t, 2, 1<<10, Options{MinPiece: 64})
+	s, err := a.TryAlloc(64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustFree(t, a, s)
+	again, err := a.TryAlloc(64) // the same piece, issued again
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Offset(again) != a.Offset(s) {
+		t.Fatalf("reissued piece at %d; want the freed one's offset %d", a.Offset(again), a.Offset(s))
+	}
+	if err := a.Free(s); !errors.Is(err, ErrDoubleFree) {
+		t.Fatalf("stale copy of a reissued piece: Free = %v; want ErrDoubleFree", err)
+	}
+	forged := again
+	forged.piece = 16 // a slot has at most 1<<shift pieces
+	if err := a.Free(forged); !errors.Is(err, ErrForeignSpan) {
+		t.Fatalf("piece past its slot: Free = %v; want ErrForeignSpan", err)
+	}
+	other := newTestArenaWith(t, 2, 1<<10, Options{MinPiece: 64})
+	if err := other.Free(again); !errors.Is(err, ErrForeignSpan) {
+		t.Fatalf("piece of another arena: Free = %v; want ErrForeignSpan", err)
+	}
+	mustFree(t, a, again)
+}
+
+func TestPieceWaiterIsServedWhenASlotFrees(t *testing.T) {
+	a := newTestArenaWith(t, 1, 1<<10, Options{MinPiece: 64})
+	whole, err := a.TryAlloc(1 << 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan error, 1)
+	var piece Span
+	go func() {
+		var err error
+		piece, err = a.Alloc(t.Context(), 100, time.Minute)
+		got <- err
+	}()
+	waitUntil(t, "the piece request to wait", func() bool { return a.Waiters() == 1 })
+	mustFree(t, a, whole)
+	if err := <-got; err != nil {
+		t.Fatalf("Alloc of a piece: %v", err)
+	}
+	if len(a.Bytes(piece)) != 128 {
+		t.Fatalf("piece of %d bytes; want 128", len(a.Bytes(piece)))
+	}
+	mustFree(t, a, piece)
+}
+
+func TestCloseRetiresIdleSlabs(t *testing.T) {
+	a, err := New(4<<10, 1<<10, Options{MinPiece: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := a.TryAlloc(64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Close(); !errors.Is(err, ErrInUse) {
+		t.Fatalf("Close with a piece out = %v; want ErrInUse", err)
+	}
+	mustFree(t, a, s)
+	if err := a.Close(); err != nil {
+		t.Fatalf("Close with every piece back: %v", err)
+	}
+}
+
+func TestPiecePathAllocatesNothing(t *testing.T) {
+	a := newTestArenaWith(t, 4, 1<<10, Options{MinPiece: 64})
+	if n := testing.AllocsPerRun(100, func() {
+		s, err := a.TryAlloc(100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustFree(t, a, s)
+	}); n != 0 {
+		t.Errorf("TryAlloc+Free of a piece: %v allocations; want 0", n)
+	}
+}
