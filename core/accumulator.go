@@ -77,6 +77,40 @@ type partition struct {
 	// (see idempotence.sendable).
 	staleUntil int64
 	seq        sequences
+	// batchHint is the memory the partition's next batch asks for: twice
+	// what its last batch filled, up to batch.size (see learnBatchSize). A
+	// partition whose batches stay small (many partitions, few records each)
+	// then takes a piece of a slot per batch, not a whole slot, so
+	// buffer.memory bounds the bytes waiting rather than the batches.
+	// Written by the sender, read by appenders.
+	batchHint atomic.Int32
+}
+
+// minBatchMemory is the smallest piece of arena memory a batch takes: room
+// for a batch header and a few small records.
+const minBatchMemory = 512
+
+// firstBatchMemory is what the first batch of each of a topic's partitions
+// asks for: batch.size, as Java's producer gives every batch, unless the
+// topic has so many partitions that their first batches alone would
+// overfill buffer.memory; then the largest half, quarter, ... of batch.size
+// (the arena's piece sizes) within one partition's share of the buffer.
+// Later batches ask what learnBatchSize says.
+func firstBatchMemory(cfg *Config, partitions int) int {
+	share := int(cfg.BufferMemory) / max(partitions, 1)
+	n := cfg.BatchSize
+	for n > share && n/2 >= minBatchMemory {
+		n /= 2
+	}
+	return n
+}
+
+// learnBatchSize sets the memory the partition's next batch asks for from
+// the bytes its last batch filled: twice that, so a batch that filled its
+// memory gets twice as much next time and a partition under steady load
+// reaches batch.size in a few batches.
+func (p *partition) learnBatchSize(filled, batchSize int) {
+	p.batchHint.Store(int32(min(2*filled, batchSize)))
 }
 
 func newPartition(t *topicState, index int32) *partition {
@@ -117,7 +151,7 @@ func (a *accumulator) append(ctx context.Context, p *partition, r *Record, ts, m
 			p.tail.CompareAndSwap(tail, next)
 			continue
 		}
-		nb, err := a.openBatch(ctx, p, r, ts, mono, payload, cb, waited)
+		nb, err := a.openBatch(ctx, p, tail, r, ts, mono, payload, cb, waited)
 		if err != nil {
 			return false, err
 		}
@@ -139,9 +173,16 @@ func (a *accumulator) readyIn(p *partition) {
 }
 
 // openBatch takes memory for a new batch big enough for r and appends r to
-// it while it is still private, so the append cannot fail.
-func (a *accumulator) openBatch(ctx context.Context, p *partition, r *Record, ts, mono int64, payload int, cb Callback, waited *blockedTime) (*batch, error) {
-	size := max(a.batchSize, wire.BatchHeaderSize+wire.RecordSizeFor(payload, 0, 0))
+// it while it is still private, so the append cannot fail. The memory is
+// what the partition's batchHint asks, or twice prev's when r found prev
+// (the batch before) full: a partition whose load grows gets bigger batches
+// at once, without waiting for the sender to learn from prev.
+func (a *accumulator) openBatch(ctx context.Context, p *partition, prev *batch, r *Record, ts, mono int64, payload int, cb Callback, waited *blockedTime) (*batch, error) {
+	need := wire.BatchHeaderSize + wire.RecordSizeFor(payload, 0, 0)
+	size := max(int(p.batchHint.Load()), need)
+	if end, _, _ := unpackReservation(prev.reservation.Load()); len(prev.buf)-end < need-wire.BatchHeaderSize {
+		size = max(size, min(2*len(prev.buf), a.batchSize))
+	}
 	span, err := a.arena.TryAlloc(size)
 	if errors.Is(err, arena.ErrFull) {
 		start := a.clock.now() // only a Send that waits reads the clock for it

@@ -24,9 +24,9 @@ import (
 // out in drain order.
 type compressPool struct {
 	// jobs holds batches handed over and not yet taken by a worker. Its
-	// capacity is the arena's slot count: every batch handed over holds
-	// arena memory until it is handed back, so the sender never blocks
-	// handing one over.
+	// capacity is how many spans the arena can have out: every batch handed
+	// over holds arena memory until it is handed back, so the sender never
+	// blocks handing one over.
 	jobs chan *batch
 	// finished is a lock-free stack, linked through batch.compressedNext,
 	// of the batches workers have finished: workers push, the sender takes

@@ -92,7 +92,7 @@ func newPoolBench(t *testing.T, batches int) *poolBench {
 		t.Fatal(err)
 	}
 	s.compressor = compressors[0]
-	s.pool = newCompressPool(ar.Size()/ar.SlotSize(), func() {})
+	s.pool = newCompressPool(ar.MaxSpans(), func() {})
 	pb := &poolBench{s: s, part: newPartition(&topicState{name: "t"}, 0), arena: ar, worker: compressors[1]}
 	s.partitions = []*partition{pb.part}
 	acc := accumulator{arena: ar, batchSize: cfg.BatchSize, clock: s.clock, ready: s.readyList, wake: func() {},

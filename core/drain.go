@@ -255,13 +255,14 @@ func (s *sender) pull(p *partition, now int64, drainAll bool) int64 {
 			}
 			b.close()
 		}
-		settled, count, _ := b.settled()
+		settled, count, end := b.settled()
 		if !settled {
 			// An appender is still copying its record in; it wakes the
 			// sender when it is done (see batch.tryAppend).
 			return now + int64(time.Hour)
 		}
 		p.cursor = b
+		p.learnBatchSize(end, s.cfg.BatchSize)
 		if count == 0 {
 			b.releaseFlushWaiters()
 			s.p.acc.discard(b)

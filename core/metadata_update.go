@@ -121,6 +121,7 @@ func (s *sender) topicMetaFrom(mt *wire.MetadataTopic, prev *topicMeta) *topicMe
 	}
 	for len(st.parts) < n {
 		p := newPartition(st, int32(len(st.parts)))
+		p.batchHint.Store(int32(firstBatchMemory(s.cfg, n)))
 		st.parts = append(st.parts, p)
 		s.partitions = append(s.partitions, p)
 	}

@@ -127,10 +127,12 @@ func NewProducer(cfg Config) (*Producer, error) {
 		readyList:   new(readyList),
 		ctx:         context.Background(),
 	}
-	// The arena holds whole batch.size slots; a Send that has to wait for
-	// one wakes the sender once it is queued, so the sender sees it waiting.
+	// The arena holds batch.size slots, cut into pieces for partitions
+	// whose batches stay small (see partition.batchHint); a Send that has to
+	// wait for memory wakes the sender once it is queued, so the sender sees
+	// it waiting.
 	size := int(cfg.BufferMemory) / cfg.BatchSize * cfg.BatchSize
-	ar, err := arena.New(size, cfg.BatchSize, arena.Options{OnWait: s.wake})
+	ar, err := arena.New(size, cfg.BatchSize, arena.Options{OnWait: s.wake, MinPiece: minBatchMemory})
 	if err != nil {
 		net.Close()
 		return nil, fmt.Errorf("buffer.memory=%d batch.size=%d: %w", cfg.BufferMemory, cfg.BatchSize, err)
@@ -148,7 +150,7 @@ func NewProducer(cfg Config) (*Producer, error) {
 			return nil, &ConfigError{Key: "compression.type", Value: cfg.Compression.String(), Reason: err.Error()}
 		}
 		s.compressor = compressors[0]
-		s.pool = newCompressPool(ar.Size()/ar.SlotSize(), s.wake)
+		s.pool = newCompressPool(ar.MaxSpans(), s.wake)
 		s.pool.start(compressors[1:])
 	}
 	p.meta = newMetadata(s.wake, &p.senderG)

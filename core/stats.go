@@ -30,10 +30,12 @@ type Stats struct {
 	// ProduceResponses counts Produce responses received; Retries counts
 	// batches put back for another attempt.
 	ProduceResponses, Retries int64
-	// Buffer* describe the arena (buffer.memory): bytes in all, free, and
-	// Sends waiting for memory.
+	// Buffer* describe the arena (buffer.memory): bytes in all, free
+	// (slots not in use; a slot shared by small batches counts as in use),
+	// Sends waiting for memory now, and Sends that ever had to wait.
 	BufferTotal, BufferFree int64
 	BufferWaiters           int
+	BufferWaits             uint64
 	// MetadataVersion counts metadata updates.
 	MetadataVersion uint64
 	// BatchSplits counts batches split in two after the broker refused
@@ -59,6 +61,7 @@ func (p *Producer) Stats() Stats {
 		BufferTotal:      int64(a.Total),
 		BufferFree:       int64(a.Free),
 		BufferWaiters:    a.Waiters,
+		BufferWaits:      a.Waits,
 		MetadataVersion:  p.meta.snapshot.Load().version,
 		BatchSplits:      p.stats.splits.Load(),
 		SequenceRestarts: p.stats.sequenceRestarts.Load(),
