@@ -26,8 +26,9 @@ func (s *sender) onProduce(c *brokerConn, r *request, body []byte, now int64) {
 		return
 	}
 	s.p.stats.requests.Add(1)
+	answers := answerFinder{resp: resp, version: r.version}
 	for _, b := range r.batches {
-		pr := findPartition(resp, b, r.version)
+		pr := answers.find(b)
 		if pr == nil {
 			s.batchFailed(b, fmt.Errorf("%w: the broker's answer left out %s-%d", wire.ErrNetworkException, b.part.topic.name, b.part.index), now)
 			continue
@@ -46,21 +47,54 @@ func (s *sender) onProduce(c *brokerConn, r *request, body []byte, now int64) {
 	}
 }
 
-// findPartition finds b's answer in resp.
-func findPartition(resp *wire.ProduceResponse, b *batch, version int16) *wire.ProducePartitionResponse {
-	t := b.part.topic
-	for i := range resp.Topics {
-		rt := &resp.Topics[i]
-		if version >= 13 && rt.ID != t.id || version < 13 && rt.Name != t.name {
+// answerFinder finds batches' answers in a Produce response. Brokers answer
+// partitions in the order the request named them, which is the order of
+// its batches, so it looks first right after the answer it found last: a
+// response for n partitions costs O(n), not O(n²) (a request may carry a
+// batch for each of 10,000 partitions). Answers in any other order are
+// still found, by a search.
+type answerFinder struct {
+	resp    *wire.ProduceResponse
+	version int16
+	// topic and next: where the answer after the last one found is.
+	topic, next int
+}
+
+// find returns b's answer, or nil when the response has none.
+func (f *answerFinder) find(b *batch) *wire.ProducePartitionResponse {
+	topics := f.resp.Topics
+	if f.topic < len(topics) && f.next == len(topics[f.topic].Partitions) {
+		f.topic, f.next = f.topic+1, 0
+	}
+	if f.topic < len(topics) {
+		rt := &topics[f.topic]
+		if f.names(rt, b.part.topic) && f.next < len(rt.Partitions) && rt.Partitions[f.next].Partition == b.part.index {
+			f.next++
+			return &rt.Partitions[f.next-1]
+		}
+	}
+	for i := range topics {
+		rt := &topics[i]
+		if !f.names(rt, b.part.topic) {
 			continue
 		}
 		for j := range rt.Partitions {
 			if rt.Partitions[j].Partition == b.part.index {
+				f.topic, f.next = i, j+1
 				return &rt.Partitions[j]
 			}
 		}
 	}
 	return nil
+}
+
+// names reports whether rt is t's answer: by topic id from Produce v13 on,
+// by name before.
+func (f *answerFinder) names(rt *wire.ProduceTopicResponse, t *topicState) bool {
+	if f.version >= 13 {
+		return rt.ID == t.id
+	}
+	return rt.Name == t.name
 }
 
 // batchWritten completes a batch in flight that the broker acknowledged.
