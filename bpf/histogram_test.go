@@ -50,3 +50,14 @@ func TestHistogramPercentile(t *testing.T) {
 		t.Errorf("p50 of an empty histogram = %d, want 0", got)
 	}
 }
+
+func TestLatencyPercentileIsAtMostMax(t *testing.T) {
+	c := Calls{Count: 3, Max: 100}
+	c.Latency[4], c.Latency[6] = 2, 1 // 16..31 and 64..127
+	if got := c.LatencyPercentile(50); got != 31 {
+		t.Errorf("p50 = %d, want the bucket bound 31", got)
+	}
+	if got := c.LatencyPercentile(99); got != 100 {
+		t.Errorf("p99 = %d, want the max 100, below the bucket bound 127", got)
+	}
+}

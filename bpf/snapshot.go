@@ -17,9 +17,9 @@ type Calls struct {
 }
 
 // LatencyPercentile is an upper bound of the p-th percentile of the calls'
-// latency, as Histogram.Percentile.
+// latency: Histogram.Percentile's bucket bound, or Max where that is lower.
 func (c *Calls) LatencyPercentile(p float64) time.Duration {
-	return time.Duration(min(c.Latency.Percentile(p), uint64(1<<63-1)))
+	return time.Duration(min(c.Latency.Percentile(p), uint64(c.Max)))
 }
 
 // Syscall is one syscall's row of the syscall table.
