@@ -10,6 +10,3 @@ type Options struct {
 	// syscall table is not filtered by port.
 	Ports []uint16
 }
-
-// maxPorts is the size of the kernel's port filter.
-const maxPorts = 64

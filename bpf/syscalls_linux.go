@@ -30,9 +30,9 @@ var tracedSyscalls = append([]tracedSyscall{
 	tracedSyscall{"futex", unix.SYS_FUTEX},
 )...)
 
-// Sizes shared with tracer.c.
-const (
-	numSlots     = 16
-	maxSyscallNr = 1024
-	tcpSendSlot  = 0
-)
+// tcpSendSlot is the slot of Snapshot.TCPSend in the kernel's stats map
+// (TCP_SEND_SLOT in tracer.c), whose NUM_SLOTS leaves room for the syscalls.
+const tcpSendSlot = 0
+
+// maxPorts is the size of the kernel's port filter (the ports map).
+const maxPorts = 64

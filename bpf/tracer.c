@@ -12,10 +12,10 @@
 
 /* Log2 histogram buckets: bucket i counts values v with 2^i <= v < 2^(i+1)
  * (bucket 0 also counts 0); the last bucket counts everything above. Must
- * match numBuckets in Go. */
+ * match NumBuckets in Go. */
 #define NUM_BUCKETS 40
 /* Stats slots: slot 0 is TCP sends, slots 1.. are the syscalls user space
- * maps in syscall_slots. Must match numSlots in Go. */
+ * maps in syscall_slots. Must match tcpSendSlot and hold tracedSyscalls in Go. */
 #define NUM_SLOTS 16
 #define TCP_SEND_SLOT 0
 #define IPPROTO_TCP 6

@@ -184,6 +184,10 @@ func (t *Tracer) Snapshot() (Snapshot, error) {
 	return s, nil
 }
 
+// The kernel's histograms are Histograms: a NUM_BUCKETS in tracer.c other
+// than NumBuckets fails to compile here.
+var _ Histogram = tracerCallStats{}.LatencyHist
+
 // calls sums slot's per-CPU counters.
 func (t *Tracer) calls(slot uint32) (Calls, error) {
 	perCPU := make([]tracerCallStats, t.numCPUs)
