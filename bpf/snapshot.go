@@ -3,9 +3,11 @@ package bpf
 import "time"
 
 // Calls is what the probes counted of one kind of call (a syscall, or a
-// TCP send). Latency is a histogram of nanoseconds; Bytes and BytesHist
-// count the bytes of the calls that succeeded (the returned length), and
-// Errors the calls that returned an error.
+// TCP send). Latency is a histogram of nanoseconds. Errors counts the calls
+// that returned an error; Bytes and BytesHist sum and histogram the return
+// values of the others: bytes for the send and receive syscalls, and what the
+// return value means for the rest (ready events for epoll, threads woken for
+// futex).
 type Calls struct {
 	Count     uint64
 	Errors    uint64

@@ -21,7 +21,8 @@ func printTables(w io.Writer, s bpf.Snapshot) {
 	}
 	callsRow(tw, "tcp send", &s.TCPSend)
 	tw.Flush()
-	fmt.Fprintln(w, "(tcp send: from a send syscall's entry to TCP's sendmsg returning, sockets that pass --port)")
+	fmt.Fprintln(w, "(bytes: the sum of what successful calls returned, bytes for sends and receives, events for epoll, threads woken for futex;")
+	fmt.Fprintln(w, " tcp send: from a send syscall's entry to TCP's sendmsg returning, on sockets that pass --port)")
 
 	fmt.Fprintln(w)
 	if len(s.Conns) == 0 {
