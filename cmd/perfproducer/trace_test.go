@@ -3,10 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"net"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/perfproducer/perfproducer/internal/kafkatest"
 )
 
 func TestTraceBadCommandLine(t *testing.T) {
@@ -48,19 +52,34 @@ func TestParseTraceArgs(t *testing.T) {
 	}
 }
 
-// TestTraceCommand traces this process briefly and checks that the tables
-// are printed; it needs root, as the bpf package's tests do.
-func TestTraceCommand(t *testing.T) {
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("CI must run the eBPF tests: loading eBPF probes needs root")
-		}
-		t.Skip("loading eBPF probes needs root")
+// requireTracing skips a test that loads eBPF probes where it cannot: not
+// root, or (given the command's stderr) a system without eBPF tracing. CI,
+// root on a kernel with BTF, fails instead.
+func requireTracing(t *testing.T, stderr string) {
+	t.Helper()
+	reason := ""
+	switch {
+	case os.Geteuid() != 0:
+		reason = "loading eBPF probes needs root"
+	case strings.Contains(stderr, "not supported"):
+		reason = stderr
+	default:
+		return
 	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("CI must run the eBPF tests: %s", reason)
+	}
+	t.Skip(reason)
+}
+
+// TestTraceCommand traces this process briefly and checks that the tables
+// are printed.
+func TestTraceCommand(t *testing.T) {
+	requireTracing(t, "")
 	var stdout, stderr bytes.Buffer
 	code := run(context.Background(), []string{"trace", "--pid", strconv.Itoa(os.Getpid()), "--duration", "1ms"}, &stdout, &stderr)
-	if code == exitFailed && strings.Contains(stderr.String(), "not supported") && os.Getenv("CI") != "true" {
-		t.Skip(stderr.String())
+	if code == exitFailed {
+		requireTracing(t, stderr.String())
 	}
 	if code != exitOK {
 		t.Fatalf("exit code %d, stderr %q", code, stderr.String())
@@ -68,6 +87,42 @@ func TestTraceCommand(t *testing.T) {
 	for _, want := range []string{"syscall", "writev", "epoll_pwait", "tcp send"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("tables lack %q:\n%s", want, stdout.String())
+		}
+	}
+}
+
+// writevRow is the writev row of the syscall table, with its call count.
+var writevRow = regexp.MustCompile(`(?m)^\s*writev\s+(\d+)\s`)
+
+// TestRunWithTrace runs the benchmark with --trace and checks that the
+// tables follow the final line, with the producer's writevs and its
+// connections to the brokers.
+func TestRunWithTrace(t *testing.T) {
+	requireTracing(t, "")
+	const topic = "traced"
+	c := kafkatest.NewCluster(t, 2, topic, 4)
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"--topic", topic, "--num-records", "2000", "--trace",
+		"--bootstrap-server", strings.Join(c.ListenAddrs(), ",")}, &stdout, &stderr)
+	if code == exitFailed {
+		requireTracing(t, stderr.String())
+	}
+	if code != exitOK {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr.String())
+	}
+	out := stdout.String()
+	final := finalLine.FindStringIndex(out)
+	m := writevRow.FindStringSubmatchIndex(out)
+	if final == nil || m == nil || m[0] < final[1] {
+		t.Fatalf("want the final line, then a writev row:\n%s", out)
+	}
+	if calls := out[m[2]:m[3]]; calls == "0" {
+		t.Errorf("no writev counted:\n%s", out)
+	}
+	for _, addr := range c.ListenAddrs() {
+		_, port, _ := net.SplitHostPort(addr)
+		if !regexp.MustCompile(`(?m)^\s*\d+\s+` + port + `\s`).MatchString(out) {
+			t.Errorf("no connection to broker port %s in the TCP table:\n%s", port, out)
 		}
 	}
 }
