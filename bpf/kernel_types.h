@@ -17,6 +17,8 @@ struct sock_common {
 	__u16 skc_num;
 } __attribute__((preserve_access_index));
 
+/* sk_protocol is a plain field from Linux 5.6 (a bitfield before); its only
+ * reader, the sock_send_length probe, needs 6.3 anyway. */
 struct sock {
 	struct sock_common __sk_common;
 	__u16 sk_protocol;
