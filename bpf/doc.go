@@ -1,12 +1,22 @@
-// Package bpf holds the eBPF probes that measure the kernel side of the
-// producer's send path: syscall latency of writev and epoll_wait, and how long
-// bytes wait in socket queues.
+// Package bpf holds the eBPF probes that measure the kernel side of one
+// process's send path, whatever Kafka client it runs: the count, latency and
+// bytes of its send, receive, poll and futex syscalls; the time of its TCP
+// sends; and per TCP connection the smoothed RTT, the send-queue depth and
+// retransmits.
 //
-// C sources sit beside their generated Go (bpf2go, committed). Loading needs
-// BTF and the privileges to attach tracepoints and kprobes; where either is
-// missing, the loader returns an error that matches ErrNotSupported.
+// Attach loads the probes for one process; Tracer.Snapshot reads what they
+// counted. The C sources sit beside their generated Go (bpf2go, committed;
+// scripts/generate rebuilds them) and read kernel structures through CO-RE,
+// so one object runs on any kernel with BTF. The probes are raw tracepoints
+// only (raw_syscalls, sock_send_length, tcp_retransmit_skb): they need no
+// tracefs and no kprobes, but sock_send_length needs Linux 6.3. Loading needs
+// BTF and the privileges to load tracing programs (root, or CAP_BPF with
+// CAP_PERFMON); where the kernel or the build lacks
+// them, Attach returns an error that matches ErrNotSupported, and where
+// privileges are missing one that matches ErrPermission.
 //
-// Status: not built yet.
+// Processes are named by their thread group id as the kernel's initial PID
+// namespace sees it, the pid that ps shows on the host.
 //
 // This package imports no other package of the project.
 package bpf

@@ -47,6 +47,14 @@ func benchmark(ctx context.Context, o *options, stdout, stderr io.Writer) (resul
 	if err != nil {
 		return result{}, err
 	}
+	if o.trace {
+		tr, err := traceSelf(ctx, props["bootstrap.servers"])
+		if err != nil {
+			return result{}, err
+		}
+		defer tr.Close()
+		defer printSelfTrace(stdout, stderr, tr)
+	}
 	p, err := core.NewProducer(cfg)
 	if err != nil {
 		return result{}, err

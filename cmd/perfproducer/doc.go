@@ -15,7 +15,13 @@
 // record a random N-byte key (keyed partitioning). It prints a line every
 // five seconds and a final line with the 50th, 95th, 99th and 99.9th
 // percentiles, in the Java tool's words, and exits non-zero if any record
-// failed.
+// failed. --trace also traces the run with eBPF (the bpf package) and prints
+// its syscall and TCP tables at the end.
+//
+//	perfproducer trace --pid N [--port 9092] [--duration 30s]
+//
+// prints the same tables for any process, a Kafka client of any kind, so a
+// perf lab can compare clients' syscall behaviour. Bad flags exit 2.
 //
 // It runs on Linux only, as the producer does; elsewhere it exits non-zero
 // with an error saying so.

@@ -26,6 +26,9 @@ const (
 
 // run is the whole command, separated from main for tests.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "trace" {
+		return runTrace(ctx, args[1:], stdout, stderr)
+	}
 	o, err := parseArgs(args)
 	if err != nil {
 		if err != errUsage {

@@ -30,8 +30,8 @@ func TestParseArgs(t *testing.T) {
 			return o.topic == "t" && o.numRecords == 10 && o.recordSize == 20 && o.throughput == 5.5 &&
 				o.producerProps["acks"] == "1" && o.producerProps["linger.ms"] == "7" && o.printMetrics
 		}, ""},
-		{"our flags", []string{"--payload-seq", "--key-size", "16", "--bootstrap-server", "h:1"}, func(o *options) bool {
-			return o.payloadSeq && o.keySize == 16 && o.bootstrapServer == "h:1"
+		{"our flags", []string{"--payload-seq", "--key-size", "16", "--bootstrap-server", "h:1", "--trace"}, func(o *options) bool {
+			return o.payloadSeq && o.keySize == 16 && o.bootstrapServer == "h:1" && o.trace
 		}, ""},
 		{"unknown flag", []string{"--nope"}, nil, "unknown flag --nope"},
 		{"missing value", []string{"--topic"}, nil, "--topic needs a value"},

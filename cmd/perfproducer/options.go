@@ -22,6 +22,7 @@ type options struct {
 	bootstrapServer  string
 	payloadSeq       bool
 	keySize          int
+	trace            bool
 }
 
 // errUsage marks a command line the tool cannot run.
@@ -50,6 +51,13 @@ const usage = `Usage: perfproducer [flags]
   --key-size BYTES                 random keys of this size (keyed partitioning); 0 for none
   --bootstrap-server HOST:PORT     brokers; none starts an embedded 3-broker cluster
   --print-metrics                  print producer metrics at the end
+  --trace                          trace this run with eBPF (root, Linux 6.3, BTF) and print
+                                   its syscall and TCP tables at the end; TCP is filtered to
+                                   the bootstrap servers' ports, and the embedded cluster's
+                                   own syscalls count too
+
+       perfproducer trace --pid N [--port P] [--duration D]
+                                   the same tables for any process (trace --help)
 `
 
 // parseArgs reads the command line. Flags take "--name value" or
@@ -122,6 +130,8 @@ func parseArgs(args []string) (*options, error) {
 			o.payloadSeq = true
 		case "print-metrics":
 			o.printMetrics = true
+		case "trace":
+			o.trace = true
 		case "bootstrap-server":
 			o.bootstrapServer, err = next()
 		case "help", "h":

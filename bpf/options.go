@@ -1,0 +1,12 @@
+package bpf
+
+// Options say what Attach traces.
+type Options struct {
+	// PID is the thread group id of the process to trace; every thread of
+	// it is traced. Required.
+	PID int
+	// Ports, when not empty, limits the TCP tables to connections whose
+	// remote port is one of these (a broker's listener, e.g. 9092). The
+	// syscall table is not filtered by port.
+	Ports []uint16
+}

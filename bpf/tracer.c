@@ -1,0 +1,255 @@
+//go:build ignore
+
+// SPDX-License-Identifier: GPL-2.0 OR Apache-2.0
+/* Probes of one process's send path: syscall latency and bytes by syscall,
+ * the time of TCP sends, and per TCP connection the smoothed RTT, send-queue
+ * depth and retransmits. Filtered in the kernel to the thread group
+ * target_tgid, so other processes cost one comparison per event. Only raw
+ * tracepoints are used: they need neither tracefs nor kprobes, and exist on
+ * kernels built without either. */
+#include "kernel_types.h"
+#include "helpers.h"
+
+/* Log2 histogram buckets: bucket i counts values v with 2^i <= v < 2^(i+1)
+ * (bucket 0 also counts 0); the last bucket counts everything above. Must
+ * match NumBuckets in Go. */
+#define NUM_BUCKETS 40
+/* Stats slots: slot 0 is TCP sends, slots 1.. are the syscalls user space
+ * maps in syscall_slots. Must match tcpSendSlot and hold tracedSyscalls in Go. */
+#define NUM_SLOTS 16
+#define TCP_SEND_SLOT 0
+#define IPPROTO_TCP 6
+#define MAX_SYSCALL_NR 1024
+
+const volatile __u32 target_tgid = 0;
+/* When set, TCP probes count only sockets whose remote port is in ports. */
+const volatile __u8 filter_ports = 0;
+
+struct call_stats {
+	__u64 count;
+	__u64 errors;
+	__u64 total_ns;
+	__u64 max_ns;
+	__u64 bytes;
+	__u64 latency_hist[NUM_BUCKETS];
+	__u64 bytes_hist[NUM_BUCKETS];
+};
+
+struct conn_key {
+	__u16 local_port;
+	__u16 remote_port;
+};
+
+struct conn_stats {
+	__u64 sends;
+	__u64 send_ns;
+	__u64 send_max_ns;
+	__u64 send_bytes;
+	__u64 retransmits;
+	__u32 srtt_us;
+	__u32 send_queue;
+	__u32 max_send_queue;
+	__u32 pad;
+};
+
+struct inflight_syscall {
+	__u64 start_ns;
+	__u32 slot;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NUM_SLOTS);
+	__type(key, __u32);
+	__type(value, struct call_stats);
+} stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MAX_SYSCALL_NR);
+	__type(key, __u32);
+	__type(value, __u32);
+} syscall_slots SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u16);
+	__type(value, __u8);
+} ports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct conn_key);
+	__type(value, struct conn_stats);
+} conns SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct inflight_syscall);
+} inflight_syscalls SEC(".maps");
+
+static __always_inline __u32 log2_bucket(__u64 v)
+{
+	__u32 r = 0;
+	if (v >> 32) { v >>= 32; r += 32; }
+	if (v >> 16) { v >>= 16; r += 16; }
+	if (v >> 8) { v >>= 8; r += 8; }
+	if (v >> 4) { v >>= 4; r += 4; }
+	if (v >> 2) { v >>= 2; r += 2; }
+	if (v >> 1) { r += 1; }
+	return r < NUM_BUCKETS ? r : NUM_BUCKETS - 1;
+}
+
+/* record adds one call to a per-CPU slot: no atomics are needed, user space
+ * sums the CPUs. */
+static __always_inline void record(__u32 slot, __u64 ns, __s64 ret)
+{
+	struct call_stats *s = bpf_map_lookup_elem(&stats, &slot);
+	if (!s)
+		return;
+	s->count++;
+	s->total_ns += ns;
+	if (ns > s->max_ns)
+		s->max_ns = ns;
+	s->latency_hist[log2_bucket(ns)]++;
+	if (ret < 0) {
+		s->errors++;
+		return;
+	}
+	s->bytes += ret;
+	s->bytes_hist[log2_bucket(ret)]++;
+}
+
+static __always_inline int traced(__u64 pid_tgid)
+{
+	return (__u32)(pid_tgid >> 32) == target_tgid;
+}
+
+/* raw_syscalls: args are (struct pt_regs *regs, long id) at entry and
+ * (struct pt_regs *regs, long ret) at exit. Raw tracepoints need no tracefs. */
+SEC("raw_tracepoint/sys_enter")
+int sys_enter(__u64 *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	if (!traced(pid_tgid))
+		return 0;
+	__s64 nr = ctx[1];
+	if (nr < 0 || nr >= MAX_SYSCALL_NR)
+		return 0;
+	__u32 key = nr;
+	__u32 *slot = bpf_map_lookup_elem(&syscall_slots, &key);
+	if (!slot || *slot == 0)
+		return 0;
+	__u32 tid = pid_tgid;
+	struct inflight_syscall in = { .start_ns = bpf_ktime_get_ns(), .slot = *slot };
+	bpf_map_update_elem(&inflight_syscalls, &tid, &in, BPF_ANY);
+	return 0;
+}
+
+SEC("raw_tracepoint/sys_exit")
+int sys_exit(__u64 *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	if (!traced(pid_tgid))
+		return 0;
+	__u32 tid = pid_tgid;
+	struct inflight_syscall *in = bpf_map_lookup_elem(&inflight_syscalls, &tid);
+	if (!in)
+		return 0;
+	__u64 ns = bpf_ktime_get_ns() - in->start_ns;
+	__u32 slot = in->slot;
+	bpf_map_delete_elem(&inflight_syscalls, &tid);
+	record(slot, ns, (__s64)ctx[1]);
+	return 0;
+}
+
+static __always_inline int read_conn(struct sock *sk, struct conn_key *key)
+{
+	__be16 dport = 0;
+	READ(key->local_port, sk->__sk_common.skc_num);
+	READ(dport, sk->__sk_common.skc_dport);
+	key->remote_port = __builtin_bswap16(dport);
+	if (filter_ports && !bpf_map_lookup_elem(&ports, &key->remote_port))
+		return 0;
+	return 1;
+}
+
+/* sock_send_length(struct sock *sk, int ret, int flags) fires as the socket
+ * layer's sendmsg returns, on the sending thread: for a TCP socket, right
+ * after tcp_sendmsg. The time since the send syscall's entry is the send's
+ * time in the kernel up to then; the connection's RTT and send queue are
+ * sampled with the bytes just queued. */
+SEC("raw_tracepoint/sock_send_length")
+int sock_send(__u64 *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	if (!traced(pid_tgid))
+		return 0;
+	struct sock *sk = (struct sock *)ctx[0];
+	__u16 protocol = 0;
+	READ(protocol, sk->sk_protocol);
+	if (protocol != IPPROTO_TCP)
+		return 0;
+	struct conn_key key = {};
+	if (!read_conn(sk, &key))
+		return 0;
+	__s64 ret = (int)ctx[1];
+	__u32 tid = pid_tgid;
+	__u64 ns = 0;
+	struct inflight_syscall *in = bpf_map_lookup_elem(&inflight_syscalls, &tid);
+	if (in) {
+		ns = bpf_ktime_get_ns() - in->start_ns;
+		record(TCP_SEND_SLOT, ns, ret);
+	}
+	struct tcp_sock *tp = (struct tcp_sock *)sk;
+	__u32 srtt = 0, write_seq = 0, snd_una = 0;
+	READ(srtt, tp->srtt_us);
+	READ(write_seq, tp->write_seq);
+	READ(snd_una, tp->snd_una);
+	struct conn_stats *c = bpf_map_lookup_elem(&conns, &key);
+	if (!c) {
+		struct conn_stats zero = {};
+		bpf_map_update_elem(&conns, &key, &zero, BPF_NOEXIST);
+		c = bpf_map_lookup_elem(&conns, &key);
+		if (!c)
+			return 0;
+	}
+	/* srtt_us holds eight times the smoothed RTT (RFC 6298's SRTT << 3). */
+	c->srtt_us = srtt >> 3;
+	c->send_queue = write_seq - snd_una;
+	if (c->send_queue > c->max_send_queue)
+		c->max_send_queue = c->send_queue;
+	__sync_fetch_and_add(&c->sends, 1);
+	__sync_fetch_and_add(&c->send_ns, ns);
+	if (ns > c->send_max_ns)
+		c->send_max_ns = ns;
+	if (ret > 0)
+		__sync_fetch_and_add(&c->send_bytes, ret);
+	return 0;
+}
+
+/* tcp_retransmit_skb(const struct sock *sk, const struct sk_buff *skb, ...)
+ * fires from timers and softirqs, in no process's context: the connection
+ * table, filled only from the traced process, is the filter. */
+SEC("raw_tracepoint/tcp_retransmit_skb")
+int tcp_retransmit(__u64 *ctx)
+{
+	struct conn_key key = {};
+	struct sock *sk = (struct sock *)ctx[0];
+	READ(key.local_port, sk->__sk_common.skc_num);
+	__be16 dport = 0;
+	READ(dport, sk->__sk_common.skc_dport);
+	key.remote_port = __builtin_bswap16(dport);
+	struct conn_stats *c = bpf_map_lookup_elem(&conns, &key);
+	if (c)
+		__sync_fetch_and_add(&c->retransmits, 1);
+	return 0;
+}
+
+/* The kernel lets only GPL-compatible programs call bpf_probe_read_kernel. */
+char LICENSE[] SEC("license") = "GPL";

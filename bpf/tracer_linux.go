@@ -1,0 +1,210 @@
+//go:build linux
+
+package bpf
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/btf"
+	"github.com/cilium/ebpf/link"
+	"github.com/cilium/ebpf/rlimit"
+	"golang.org/x/sys/unix"
+)
+
+// Tracer is the probes attached to one process. Its methods are safe for
+// concurrent use.
+type Tracer struct {
+	mu      sync.Mutex
+	objs    *tracerObjects
+	links   []link.Link
+	numCPUs int
+}
+
+// Attach loads the probes and attaches them to the process o.PID; they count
+// from then until Close. ctx bounds the setup only.
+func Attach(ctx context.Context, o Options) (*Tracer, error) {
+	if o.PID <= 0 {
+		return nil, fmt.Errorf("bpf: Options.PID must be a process id, not %d", o.PID)
+	}
+	if len(o.Ports) > maxPorts {
+		return nil, fmt.Errorf("bpf: at most %d ports can be filtered on, not %d", maxPorts, len(o.Ports))
+	}
+	if err := unix.Kill(o.PID, 0); errors.Is(err, unix.ESRCH) {
+		return nil, fmt.Errorf("bpf: no process has pid %d: %w", o.PID, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	// Kernels before 5.11 charge BPF maps to RLIMIT_MEMLOCK.
+	if err := rlimit.RemoveMemlock(); err != nil {
+		return nil, classify("raising the locked-memory limit", err)
+	}
+	spec, err := loadTracer()
+	if err != nil {
+		return nil, fmt.Errorf("bpf: reading the embedded probes: %w", err)
+	}
+	if err := spec.Variables[tracerVarTargetTgid].Set(uint32(o.PID)); err != nil {
+		return nil, fmt.Errorf("bpf: setting the traced pid: %w", err)
+	}
+	if len(o.Ports) > 0 {
+		if err := spec.Variables[tracerVarFilterPorts].Set(uint8(1)); err != nil {
+			return nil, fmt.Errorf("bpf: setting the port filter: %w", err)
+		}
+	}
+	objs := new(tracerObjects)
+	if err := spec.LoadAndAssign(objs, nil); err != nil {
+		return nil, classify("loading the probes", err)
+	}
+	t := &Tracer{objs: objs, numCPUs: ebpf.MustPossibleCPU()}
+	if err := t.configure(o); err != nil {
+		t.Close()
+		return nil, err
+	}
+	if err := t.attach(ctx); err != nil {
+		t.Close()
+		return nil, err
+	}
+	return t, nil
+}
+
+// configure fills the maps the probes read: which syscalls to time, in which
+// slot, and the port filter.
+func (t *Tracer) configure(o Options) error {
+	for i, sc := range tracedSyscalls {
+		if err := t.objs.SyscallSlots.Put(uint32(sc.nr), uint32(i+1)); err != nil {
+			return fmt.Errorf("bpf: configuring syscall %s: %w", sc.name, err)
+		}
+	}
+	for _, p := range o.Ports {
+		if err := t.objs.Ports.Put(p, uint8(1)); err != nil {
+			return fmt.Errorf("bpf: configuring port %d: %w", p, err)
+		}
+	}
+	return nil
+}
+
+func (t *Tracer) attach(ctx context.Context) error {
+	raw := []struct {
+		name string
+		prog *ebpf.Program
+	}{
+		{"sys_enter", t.objs.SysEnter},
+		{"sys_exit", t.objs.SysExit},
+		{"sock_send_length", t.objs.SockSend},
+		{"tcp_retransmit_skb", t.objs.TcpRetransmit},
+	}
+	for _, r := range raw {
+		l, err := link.AttachRawTracepoint(link.RawTracepointOptions{Name: r.name, Program: r.prog})
+		if err != nil {
+			return classify("attaching to tracepoint "+r.name, err)
+		}
+		t.links = append(t.links, l)
+	}
+	return ctx.Err()
+}
+
+// classify wraps err, from doing what, in ErrPermission or ErrNotSupported
+// when it is one of those.
+func classify(what string, err error) error {
+	switch {
+	case errors.Is(err, unix.EPERM):
+		return fmt.Errorf("%w: %s: %w", ErrPermission, what, err)
+	case errors.Is(err, ebpf.ErrNotSupported), errors.Is(err, btf.ErrNotSupported),
+		errors.Is(err, os.ErrNotExist), errors.Is(err, unix.EOPNOTSUPP):
+		return fmt.Errorf("%w: %s: %w", ErrNotSupported, what, err)
+	}
+	return fmt.Errorf("bpf: %s: %w", what, err)
+}
+
+// Close detaches the probes and frees their maps.
+func (t *Tracer) Close() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.objs == nil {
+		return nil
+	}
+	var errs []error
+	for _, l := range t.links {
+		errs = append(errs, l.Close())
+	}
+	errs = append(errs, t.objs.Close())
+	t.objs, t.links = nil, nil
+	return errors.Join(errs...)
+}
+
+// Snapshot reads what the probes have counted since Attach. Each counter is
+// read atomically, the snapshot as a whole is not: a call that ends while it
+// is read may be in one table and not yet another.
+func (t *Tracer) Snapshot() (Snapshot, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.objs == nil {
+		return Snapshot{}, ErrClosed
+	}
+	var s Snapshot
+	var err error
+	if s.TCPSend, err = t.calls(tcpSendSlot); err != nil {
+		return Snapshot{}, err
+	}
+	for i, sc := range tracedSyscalls {
+		c, err := t.calls(uint32(i + 1))
+		if err != nil {
+			return Snapshot{}, err
+		}
+		s.Syscalls = append(s.Syscalls, Syscall{Name: sc.name, Calls: c})
+	}
+	var k tracerConnKey
+	var v tracerConnStats
+	it := t.objs.Conns.Iterate()
+	for it.Next(&k, &v) {
+		s.Conns = append(s.Conns, Conn{
+			LocalPort:    k.LocalPort,
+			RemotePort:   k.RemotePort,
+			Sends:        v.Sends,
+			SendTotal:    time.Duration(v.SendNs),
+			SendMax:      time.Duration(v.SendMaxNs),
+			SendBytes:    v.SendBytes,
+			Retransmits:  v.Retransmits,
+			SRTT:         time.Duration(v.SrttUs) * time.Microsecond,
+			SendQueue:    v.SendQueue,
+			MaxSendQueue: v.MaxSendQueue,
+		})
+	}
+	if err := it.Err(); err != nil {
+		return Snapshot{}, fmt.Errorf("bpf: reading the connection table: %w", err)
+	}
+	sort.Slice(s.Conns, func(i, j int) bool { return s.Conns[i].LocalPort < s.Conns[j].LocalPort })
+	return s, nil
+}
+
+// The kernel's histograms are Histograms: a NUM_BUCKETS in tracer.c other
+// than NumBuckets fails to compile here.
+var _ Histogram = tracerCallStats{}.LatencyHist
+
+// calls sums slot's per-CPU counters.
+func (t *Tracer) calls(slot uint32) (Calls, error) {
+	perCPU := make([]tracerCallStats, t.numCPUs)
+	if err := t.objs.Stats.Lookup(slot, &perCPU); err != nil {
+		return Calls{}, fmt.Errorf("bpf: reading the stats of slot %d: %w", slot, err)
+	}
+	var c Calls
+	for _, p := range perCPU {
+		c.Count += p.Count
+		c.Errors += p.Errors
+		c.Total += time.Duration(p.TotalNs)
+		c.Max = max(c.Max, time.Duration(p.MaxNs))
+		c.Bytes += p.Bytes
+		for i := range NumBuckets {
+			c.Latency[i] += p.LatencyHist[i]
+			c.BytesHist[i] += p.BytesHist[i]
+		}
+	}
+	return c, nil
+}

@@ -1,0 +1,51 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/perfproducer/perfproducer/bpf"
+)
+
+// printTables prints what the probes counted: a row per syscall, a row of
+// TCP sends, and a row per TCP connection. Percentiles come from log2
+// histograms and are bucket upper bounds (within a factor of two above the
+// true value); "≤" says so.
+func printTables(w io.Writer, s bpf.Snapshot) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "syscall\tcalls\terrors\ttotal\tp50 ≤\tp99 ≤\tmax\tbytes\tbytes p50 ≤\t")
+	for _, sc := range s.Syscalls {
+		callsRow(tw, sc.Name, &sc.Calls)
+	}
+	callsRow(tw, "tcp send", &s.TCPSend)
+	tw.Flush()
+	fmt.Fprintln(w, "(bytes: the sum of what successful calls returned, bytes for sends and receives, events for epoll, threads woken for futex;")
+	fmt.Fprintln(w, " tcp send: from a send syscall's entry to TCP's sendmsg returning, on sockets that pass --port)")
+
+	fmt.Fprintln(w)
+	if len(s.Conns) == 0 {
+		fmt.Fprintln(w, "no TCP connection sent data")
+		return
+	}
+	fmt.Fprintln(tw, "local port\tremote port\tsends\tbytes\tavg send\tmax send\tsrtt\tsend-q\tmax send-q\tretransmits\t")
+	for _, c := range s.Conns {
+		var avg time.Duration
+		if c.Sends > 0 {
+			avg = c.SendTotal / time.Duration(c.Sends)
+		}
+		fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%v\t%v\t%v\t%d\t%d\t%d\t\n",
+			c.LocalPort, c.RemotePort, c.Sends, c.SendBytes, avg, c.SendMax, c.SRTT, c.SendQueue, c.MaxSendQueue, c.Retransmits)
+	}
+	tw.Flush()
+}
+
+func callsRow(w io.Writer, name string, c *bpf.Calls) {
+	if c.Count == 0 {
+		fmt.Fprintf(w, "%s\t0\t-\t-\t-\t-\t-\t-\t-\t\n", name)
+		return
+	}
+	fmt.Fprintf(w, "%s\t%d\t%d\t%v\t%v\t%v\t%v\t%d\t%d\t\n", name, c.Count, c.Errors, c.Total,
+		c.LatencyPercentile(50), c.LatencyPercentile(99), c.Max, c.Bytes, c.BytesHist.Percentile(50))
+}

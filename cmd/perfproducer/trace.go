@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/perfproducer/perfproducer/bpf"
+)
+
+// traceOptions are the command line of `perfproducer trace`.
+type traceOptions struct {
+	pid      int
+	ports    []uint16
+	duration time.Duration
+}
+
+const traceUsage = `Usage: perfproducer trace --pid N [--port P]... [--duration D]
+
+Traces any process, a Kafka client of any kind, with eBPF and prints its
+syscall table (calls, latency, bytes of writev, sendmsg, read, epoll_wait,
+futex, ...) and its TCP table (per connection: sends, srtt, send queue,
+retransmits). Needs root (or CAP_BPF and CAP_PERFMON), Linux 6.3 and BTF.
+
+  --pid N          the process to trace, every thread of it (its pid on the host)
+  --port P         only TCP connections to remote port P, e.g. 9092; repeat or
+                   give P,Q,... for several (default: every connection)
+  --duration D     how long to trace, e.g. 30s or 5m (default: until Ctrl-C)
+`
+
+// parseTraceArgs reads the command line after "trace", in the same flag
+// style as the benchmark's.
+func parseTraceArgs(args []string) (*traceOptions, error) {
+	o := &traceOptions{}
+	for i := 0; i < len(args); i++ {
+		arg := args[i]
+		if !strings.HasPrefix(arg, "--") {
+			return nil, fmt.Errorf("%w: unexpected argument %q", errUsage, arg)
+		}
+		name, value, hasValue := strings.Cut(arg[2:], "=")
+		if name == "help" || name == "h" {
+			return nil, errUsage
+		}
+		if !hasValue {
+			if i+1 >= len(args) {
+				return nil, fmt.Errorf("%w: --%s needs a value", errUsage, name)
+			}
+			i++
+			value = args[i]
+		}
+		switch name {
+		case "pid":
+			pid, err := strconv.Atoi(value)
+			if err != nil || pid <= 0 {
+				return nil, fmt.Errorf("%w: --pid %q is not a process id", errUsage, value)
+			}
+			o.pid = pid
+		case "port":
+			for p := range strings.SplitSeq(value, ",") {
+				port, err := strconv.ParseUint(p, 10, 16)
+				if err != nil || port == 0 {
+					return nil, fmt.Errorf("%w: --port %q is not a TCP port", errUsage, p)
+				}
+				o.ports = append(o.ports, uint16(port))
+			}
+		case "duration":
+			d, err := time.ParseDuration(value)
+			if err != nil || d <= 0 {
+				return nil, fmt.Errorf("%w: --duration %q is not a positive duration such as 30s", errUsage, value)
+			}
+			o.duration = d
+		default:
+			return nil, fmt.Errorf("%w: unknown flag --%s for trace", errUsage, name)
+		}
+	}
+	if o.pid == 0 {
+		return nil, fmt.Errorf("%w: trace needs --pid, the process to trace", errUsage)
+	}
+	return o, nil
+}
+
+// runTrace is `perfproducer trace`: attach, wait for --duration or ctx, and
+// print the tables.
+func runTrace(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	o, err := parseTraceArgs(args)
+	if err != nil {
+		if err != errUsage {
+			fmt.Fprintln(stderr, "perfproducer trace:", err)
+		}
+		fmt.Fprint(stderr, traceUsage)
+		return exitUsage
+	}
+	tr, err := bpf.Attach(ctx, bpf.Options{PID: o.pid, Ports: o.ports})
+	if err != nil {
+		fmt.Fprintln(stderr, "perfproducer trace:", err)
+		return exitFailed
+	}
+	defer tr.Close()
+	if o.duration > 0 {
+		fmt.Fprintf(stderr, "perfproducer trace: tracing pid %d for %v (Ctrl-C prints the tables sooner)\n", o.pid, o.duration)
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.duration)
+		defer cancel()
+	} else {
+		fmt.Fprintf(stderr, "perfproducer trace: tracing pid %d; Ctrl-C prints the tables\n", o.pid)
+	}
+	<-ctx.Done()
+	s, err := tr.Snapshot()
+	if err != nil {
+		fmt.Fprintln(stderr, "perfproducer trace:", err)
+		return exitFailed
+	}
+	printTables(stdout, s)
+	return exitOK
+}
+
+// traceSelf attaches the probes to this process for --trace, with TCP
+// filtered to the ports of servers (bootstrap.servers): the brokers of a
+// cluster usually share one.
+func traceSelf(ctx context.Context, servers string) (*bpf.Tracer, error) {
+	var ports []uint16
+	for server := range strings.SplitSeq(servers, ",") {
+		_, port, err := net.SplitHostPort(strings.TrimSpace(server))
+		if err != nil {
+			continue // core.ParseProperties has already said what is wrong
+		}
+		if n, err := strconv.ParseUint(port, 10, 16); err == nil && !slices.Contains(ports, uint16(n)) {
+			ports = append(ports, uint16(n))
+		}
+	}
+	tr, err := bpf.Attach(ctx, bpf.Options{PID: os.Getpid(), Ports: ports})
+	if err != nil {
+		return nil, fmt.Errorf("--trace: %w", err)
+	}
+	return tr, nil
+}
+
+// printSelfTrace prints --trace's tables at the end of the run.
+func printSelfTrace(stdout, stderr io.Writer, tr *bpf.Tracer) {
+	s, err := tr.Snapshot()
+	if err != nil {
+		fmt.Fprintln(stderr, "perfproducer: --trace:", err)
+		return
+	}
+	fmt.Fprintln(stdout)
+	printTables(stdout, s)
+}

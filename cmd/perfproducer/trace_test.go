@@ -1,0 +1,128 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/perfproducer/perfproducer/internal/kafkatest"
+)
+
+func TestTraceBadCommandLine(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no pid", []string{"trace"}, "trace needs --pid"},
+		{"pid not a number", []string{"trace", "--pid", "x"}, `--pid "x" is not a process id`},
+		{"pid zero", []string{"trace", "--pid=0"}, "is not a process id"},
+		{"pid without value", []string{"trace", "--pid"}, "--pid needs a value"},
+		{"bad port", []string{"trace", "--pid", "1", "--port", "9092,70000"}, `--port "70000" is not a TCP port`},
+		{"bad duration", []string{"trace", "--pid", "1", "--duration", "5"}, `--duration "5" is not a positive duration`},
+		{"negative duration", []string{"trace", "--pid", "1", "--duration", "-1s"}, "is not a positive duration"},
+		{"unknown flag", []string{"trace", "--pid", "1", "--topic", "t"}, "unknown flag --topic for trace"},
+		{"stray argument", []string{"trace", "1"}, `unexpected argument "1"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(context.Background(), tc.args, &stdout, &stderr)
+			if code != exitUsage {
+				t.Errorf("exit code %d, want %d", code, exitUsage)
+			}
+			if !strings.Contains(stderr.String(), tc.want) || !strings.Contains(stderr.String(), "Usage: perfproducer trace") {
+				t.Errorf("stderr %q, want %q and the trace usage", stderr.String(), tc.want)
+			}
+		})
+	}
+}
+
+func TestParseTraceArgs(t *testing.T) {
+	o, err := parseTraceArgs([]string{"--pid", "42", "--port", "9092,9093", "--port=9094", "--duration=30s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.pid != 42 || len(o.ports) != 3 || o.ports[0] != 9092 || o.ports[2] != 9094 || o.duration.String() != "30s" {
+		t.Fatalf("parsed %+v", o)
+	}
+}
+
+// requireTracing skips a test that loads eBPF probes where it cannot: not
+// root, or (given the command's stderr) a system without eBPF tracing. CI,
+// root on a kernel with BTF, fails instead.
+func requireTracing(t *testing.T, stderr string) {
+	t.Helper()
+	reason := ""
+	switch {
+	case os.Geteuid() != 0:
+		reason = "loading eBPF probes needs root"
+	case strings.Contains(stderr, "not supported"):
+		reason = stderr
+	default:
+		return
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("CI must run the eBPF tests: %s", reason)
+	}
+	t.Skip(reason)
+}
+
+// TestTraceCommand traces this process briefly and checks that the tables
+// are printed.
+func TestTraceCommand(t *testing.T) {
+	requireTracing(t, "")
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"trace", "--pid", strconv.Itoa(os.Getpid()), "--duration", "1ms"}, &stdout, &stderr)
+	if code == exitFailed {
+		requireTracing(t, stderr.String())
+	}
+	if code != exitOK {
+		t.Fatalf("exit code %d, stderr %q", code, stderr.String())
+	}
+	for _, want := range []string{"syscall", "writev", "epoll_pwait", "tcp send"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("tables lack %q:\n%s", want, stdout.String())
+		}
+	}
+}
+
+// writevRow is the writev row of the syscall table, with its call count.
+var writevRow = regexp.MustCompile(`(?m)^\s*writev\s+(\d+)\s`)
+
+// TestRunWithTrace runs the benchmark with --trace and checks that the
+// tables follow the final line, with the producer's writevs and its
+// connections to the brokers.
+func TestRunWithTrace(t *testing.T) {
+	requireTracing(t, "")
+	const topic = "traced"
+	c := kafkatest.NewCluster(t, 2, topic, 4)
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"--topic", topic, "--num-records", "2000", "--trace",
+		"--bootstrap-server", strings.Join(c.ListenAddrs(), ",")}, &stdout, &stderr)
+	if code == exitFailed {
+		requireTracing(t, stderr.String())
+	}
+	if code != exitOK {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr.String())
+	}
+	out := stdout.String()
+	final := finalLine.FindStringIndex(out)
+	m := writevRow.FindStringSubmatchIndex(out)
+	if final == nil || m == nil || m[0] < final[1] {
+		t.Fatalf("want the final line, then a writev row:\n%s", out)
+	}
+	if calls := out[m[2]:m[3]]; calls == "0" {
+		t.Errorf("no writev counted:\n%s", out)
+	}
+	for _, addr := range c.ListenAddrs() {
+		_, port, _ := net.SplitHostPort(addr)
+		if !regexp.MustCompile(`(?m)^\s*\d+\s+` + port + `\s`).MatchString(out) {
+			t.Errorf("no connection to broker port %s in the TCP table:\n%s", port, out)
+		}
+	}
+}
