@@ -21,9 +21,12 @@ type metadata struct {
 
 	mu     sync.Mutex
 	wanted map[string]struct{} // every topic a Send has asked about
-	// refresh asks the sender for a Metadata request soon.
-	refresh atomic.Bool
-	wake    func()
+	// refresh asks the sender for a Metadata request soon; newTopic says a
+	// topic never asked about is among those wanted, which skips
+	// retry.backoff.ms (see sender.maybeUpdateMetadata).
+	refresh  atomic.Bool
+	newTopic atomic.Bool
+	wake     func()
 	// sender tells when a Send comes from a Callback: it must not wait
 	// for metadata that only the sender goroutine it runs on can fetch.
 	sender *senderGoroutine
@@ -151,6 +154,7 @@ func (m *metadata) want(name string) {
 	}
 	m.mu.Unlock()
 	if !known {
+		m.newTopic.Store(true)
 		m.requestRefresh()
 	}
 }

@@ -12,13 +12,19 @@ import (
 
 // maybeUpdateMetadata sends a Metadata request when one is due: asked for
 // (unknown topic, leader lost, NOT_LEADER...), or older than
-// metadata.max.age.ms. Requests after a failure wait retry.backoff.ms. It
-// returns when it next needs to look.
+// metadata.max.age.ms. An update asked for waits retry.backoff.ms after the
+// last attempt, except the producer's first and one for a topic never asked
+// about, which go at once (Java's Metadata.requestUpdateForNewTopics lets
+// such an update through the same way): the first Send to a topic waits for
+// one round trip, not for the backoff. It returns when it next needs to look.
 func (s *sender) maybeUpdateMetadata(now int64) int64 {
 	maxAge := int64(s.cfg.MetadataMaxAge)
 	due := s.metadataAtNanos + maxAge
 	if s.meta.refresh.Load() || s.metadataAtNanos == 0 {
 		due = s.metadataAttemptNanos + int64(s.cfg.RetryBackoff)
+		if !s.metadataAttempted || s.meta.newTopic.Load() {
+			due = now
+		}
 	}
 	if s.metadataInFlight {
 		return now + maxAge
@@ -31,13 +37,16 @@ func (s *sender) maybeUpdateMetadata(now int64) int64 {
 		return now + int64(s.cfg.RetryBackoff)
 	}
 	version, _ := c.versions.Version(wire.APIKeyMetadata)
+	// Cleared before the wanted topics are read: a topic wanted meanwhile
+	// sets it again and gets its own request at once.
+	s.meta.newTopic.Store(false)
 	s.wantedScratch = s.meta.wantedTopics(s.wantedScratch[:0])
 	req := wire.MetadataRequest{Topics: s.wantedScratch, AllowAutoTopicCreation: true}
 	if req.Topics == nil {
 		req.Topics = []string{} // brokers only: nil would ask for every topic
 	}
 	s.meta.refresh.Store(false)
-	s.metadataAttemptNanos = now
+	s.metadataAttemptNanos, s.metadataAttempted = now, true
 	r := s.newRequest(wire.APIKeyMetadata, version)
 	if s.send(c, r, &req, now) {
 		s.metadataInFlight = true

@@ -58,6 +58,7 @@ type sender struct {
 	metadataInFlight     bool
 	metadataAtNanos      int64 // last successful update
 	metadataAttemptNanos int64
+	metadataAttempted    bool // a Metadata request has been sent
 	wantedScratch        []string
 	metadataResponse     wire.MetadataResponse
 
