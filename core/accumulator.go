@@ -134,16 +134,17 @@ type blockedTime struct {
 }
 
 // append encodes r into the partition's open batch, opening a new batch when
-// needed (and saying so). It blocks only for arena memory, at most what
-// waited says is left of max.block.ms, and adds the time it waits there.
-func (a *accumulator) append(ctx context.Context, p *partition, r *Record, ts, mono int64, payload int, cb Callback, waited *blockedTime) (newBatch bool, err error) {
+// needed. It reports whether the batch r went into is full (see
+// batch.tryAppend). It blocks only for arena memory, at most what waited
+// says is left of max.block.ms, and adds the time it waits there.
+func (a *accumulator) append(ctx context.Context, p *partition, r *Record, ts, mono int64, payload int, cb Callback, waited *blockedTime) (full bool, err error) {
 	for {
 		tail := p.tail.Load()
-		if ok, ready := tail.tryAppend(r, ts, mono, payload, cb); ok {
+		if ok, ready, full := tail.tryAppend(r, ts, mono, payload, cb); ok {
 			if ready {
 				a.readyIn(p)
 			}
-			return false, nil
+			return full, nil
 		}
 		if next := tail.next.Load(); next != nil {
 			// Someone linked a new batch but has not moved the tail yet:
@@ -151,14 +152,14 @@ func (a *accumulator) append(ctx context.Context, p *partition, r *Record, ts, m
 			p.tail.CompareAndSwap(tail, next)
 			continue
 		}
-		nb, err := a.openBatch(ctx, p, tail, r, ts, mono, payload, cb, waited)
+		nb, full, err := a.openBatch(ctx, p, tail, r, ts, mono, payload, cb, waited)
 		if err != nil {
 			return false, err
 		}
 		if tail.next.CompareAndSwap(nil, nb) {
 			p.tail.CompareAndSwap(tail, nb)
 			a.readyIn(p)
-			return true, nil
+			return full, nil
 		}
 		// Another appender linked its batch first: append there, and give
 		// this memory back, as Kafka's accumulator does.
@@ -177,7 +178,7 @@ func (a *accumulator) readyIn(p *partition) {
 // what the partition's batchHint asks, or twice prev's when r found prev
 // (the batch before) full: a partition whose load grows gets bigger batches
 // at once, without waiting for the sender to learn from prev.
-func (a *accumulator) openBatch(ctx context.Context, p *partition, prev *batch, r *Record, ts, mono int64, payload int, cb Callback, waited *blockedTime) (*batch, error) {
+func (a *accumulator) openBatch(ctx context.Context, p *partition, prev *batch, r *Record, ts, mono int64, payload int, cb Callback, waited *blockedTime) (b *batch, full bool, err error) {
 	need := wire.BatchHeaderSize + wire.RecordSizeFor(payload, 0, 0)
 	size := max(int(p.batchHint.Load()), need)
 	if end, _, _ := unpackReservation(prev.reservation.Load()); len(prev.buf)-end < need-wire.BatchHeaderSize {
@@ -191,7 +192,7 @@ func (a *accumulator) openBatch(ctx context.Context, p *partition, prev *batch, 
 		waited.memory += time.Duration(mono - start)
 	}
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	buf := a.arena.Bytes(span)
 	if limit := int(p.topic.batchLimit.Load()); limit > 0 {
@@ -199,12 +200,13 @@ func (a *accumulator) openBatch(ctx context.Context, p *partition, prev *batch, 
 		// never too small for this record.
 		buf = buf[:min(len(buf), max(limit, wire.BatchHeaderSize+wire.RecordSizeFor(payload, 0, 0)))]
 	}
-	b := newBatch(p, span, buf, ts, mono)
-	if ok, _ := b.tryAppend(r, ts, mono, payload, cb); !ok {
+	b = newBatch(p, span, buf, ts, mono)
+	ok, _, full := b.tryAppend(r, ts, mono, payload, cb)
+	if !ok {
 		a.discard(b)
-		return nil, fmt.Errorf("%w: record does not fit a fresh %d-byte batch", ErrRecordTooLarge, size)
+		return nil, false, fmt.Errorf("%w: record does not fit a fresh %d-byte batch", ErrRecordTooLarge, size)
 	}
-	return b, nil
+	return b, full, nil
 }
 
 // discard gives a batch that never went out back to the arena.

@@ -138,19 +138,21 @@ func maxRecordsIn(n int) int {
 // smallest record closes the batch itself (Java's ProducerBatch.isFull), so
 // an exactly full batch is ready at once, not at the next append or after
 // linger.ms. The appender that writes the last record of a closed batch
-// reports it ready, so the sender never polls for a copy in progress.
-func (b *batch) tryAppend(r *Record, ts, mono int64, payload int, cb Callback) (ok, ready bool) {
+// reports it ready, so the sender never polls for a copy in progress. full
+// says the batch has less room left than r took: the next record like it
+// opens another batch (the sticky partitioner's batch boundary).
+func (b *batch) tryAppend(r *Record, ts, mono int64, payload int, cb Callback) (ok, ready, full bool) {
 	tsDelta := ts - b.baseTimestamp
 	for {
 		cur := b.reservation.Load()
 		end, count, closed := unpackReservation(cur)
 		if closed {
-			return false, false
+			return false, false, false
 		}
 		size := wire.RecordSizeFor(payload, count, tsDelta)
 		if end+size > len(b.buf) || int(count) >= b.completions.capacity() {
 			b.close()
-			return false, false
+			return false, false, false
 		}
 		next := packReservation(end+size, count+1)
 		if len(b.buf)-(end+size) < smallestRecord || int(count)+1 >= b.completions.capacity() {
@@ -169,7 +171,7 @@ func (b *batch) tryAppend(r *Record, ts, mono int64, payload int, cb Callback) (
 		}
 		written := b.written.Add(1)
 		_, reserved, closed := unpackReservation(b.reservation.Load())
-		return true, closed && written == reserved
+		return true, closed && written == reserved, len(b.buf)-(end+size) < size
 	}
 }
 

@@ -377,7 +377,7 @@ func benchBatch(b *testing.B, size int) *batch {
 		value = fmt.Appendf(value[:0], "order %d customer %d amount %d.%02d EUR status shipped warehouse berlin sku %d qty %d note %-100d",
 			i, i*7919%100000, i%1000, i%100, i*31%10000, i%9+1, i)
 		r := Record{Value: value[:100]}
-		if ok, _ := bt.tryAppend(&r, bt.baseTimestamp, 0, wire.RecordPayloadSize(r.Key, r.Value, r.Headers), nil); !ok {
+		if ok, _, _ := bt.tryAppend(&r, bt.baseTimestamp, 0, wire.RecordPayloadSize(r.Key, r.Value, r.Headers), nil); !ok {
 			break
 		}
 	}

@@ -233,15 +233,19 @@ func (p *Producer) Send(ctx context.Context, r *Record, cb Callback) error {
 		return ErrClosed
 	}
 	waited := blockedTime{metadata: metadataWait}
-	newBatch, err := p.acc.append(ctx, part, r, ts, mono, payload, cb, &waited)
+	full, err := p.acc.append(ctx, part, r, ts, mono, payload, cb, &waited)
 	if err != nil {
 		p.recordsDone(1)
 		return err
 	}
 	if sticky {
 		// The record's bytes, not the batch header: the partitioner moves on
-		// once a batch's worth of records has gone to one partition.
-		t.state.sticky.recordAppended(part.index, size-wire.BatchHeaderSize, newBatch, t.available, len(t.partitions))
+		// once a batch's worth of records has gone to one partition, at a
+		// batch boundary (the batch is full), as Java's RecordAccumulator
+		// allows a switch only when its last batch is full: moving on just
+		// after a record opened a batch would leave that batch lingering
+		// with one record.
+		t.state.sticky.recordAppended(part.index, size-wire.BatchHeaderSize, full, t.available, len(t.partitions))
 	}
 	return nil
 }
