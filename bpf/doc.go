@@ -5,7 +5,11 @@
 // retransmits.
 //
 // Attach loads the probes for one process; Tracer.Snapshot reads what they
-// counted. The C sources sit beside their generated Go (bpf2go, committed;
+// counted. The probes also log each writev's entry and return times, which
+// Tracer.Stages joins with the batch stamps a producer hands out
+// (BatchStamps, the same clock) into the per-stage breakdown of batches'
+// lives: append → seal → writev entered → writev returned → response read →
+// callbacks done. Report carries both, with a JSON encoding. The C sources sit beside their generated Go (bpf2go, committed;
 // scripts/generate rebuilds them) and read kernel structures through CO-RE,
 // so one object runs on any kernel with BTF. The probes are raw tracepoints
 // only (raw_syscalls, sock_send_length, tcp_retransmit_skb): they need no

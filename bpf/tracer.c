@@ -2,8 +2,9 @@
 
 // SPDX-License-Identifier: GPL-2.0 OR Apache-2.0
 /* Probes of one process's send path: syscall latency and bytes by syscall,
- * the time of TCP sends, and per TCP connection the smoothed RTT, send-queue
- * depth and retransmits. Filtered in the kernel to the thread group
+ * the time of TCP sends, per TCP connection the smoothed RTT, send-queue
+ * depth and retransmits, and each writev's entry and return times (for
+ * joining with the producer's batch stamps). Filtered in the kernel to the thread group
  * target_tgid, so other processes cost one comparison per event. Only raw
  * tracepoints are used: they need neither tracefs nor kprobes, and exist on
  * kernels built without either. */
@@ -24,6 +25,11 @@
 const volatile __u32 target_tgid = 0;
 /* When set, TCP probes count only sockets whose remote port is in ports. */
 const volatile __u8 filter_ports = 0;
+/* The stats slot of writev, whose calls are also logged to writevs; 0 logs
+ * none. */
+const volatile __u32 writev_slot = 0;
+/* Writevs not logged because writevs was full. */
+__u64 writevs_lost = 0;
 
 struct call_stats {
 	__u64 count;
@@ -49,6 +55,15 @@ struct conn_stats {
 	__u32 srtt_us;
 	__u32 send_queue;
 	__u32 max_send_queue;
+	__u32 pad;
+};
+
+/* One writev of the traced process, as logged to writevs. */
+struct writev_event {
+	__u64 enter_ns;
+	__u64 exit_ns;
+	__s64 ret;
+	__u32 tid;
 	__u32 pad;
 };
 
@@ -92,6 +107,13 @@ struct {
 	__type(key, __u32);
 	__type(value, struct inflight_syscall);
 } inflight_syscalls SEC(".maps");
+
+/* Every writev of the traced process, for user space to place in time:
+ * 4 MiB holds over 100,000 calls between reads. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);
+} writevs SEC(".maps");
 
 static __always_inline __u32 log2_bucket(__u64 v)
 {
@@ -161,10 +183,18 @@ int sys_exit(__u64 *ctx)
 	struct inflight_syscall *in = bpf_map_lookup_elem(&inflight_syscalls, &tid);
 	if (!in)
 		return 0;
-	__u64 ns = bpf_ktime_get_ns() - in->start_ns;
+	__u64 now = bpf_ktime_get_ns();
+	__u64 start = in->start_ns;
 	__u32 slot = in->slot;
 	bpf_map_delete_elem(&inflight_syscalls, &tid);
-	record(slot, ns, (__s64)ctx[1]);
+	record(slot, now - start, (__s64)ctx[1]);
+	if (writev_slot != 0 && slot == writev_slot) {
+		struct writev_event ev = { .enter_ns = start, .exit_ns = now, .ret = (__s64)ctx[1], .tid = tid };
+		/* No wakeup per call: the reader polls, so a writev costs no
+		 * wakeup of another thread. */
+		if (bpf_ringbuf_output(&writevs, &ev, sizeof(ev), BPF_RB_NO_WAKEUP))
+			__sync_fetch_and_add(&writevs_lost, 1);
+	}
 	return 0;
 }
 

@@ -59,12 +59,15 @@ const (
 	tracerMapPorts            = "ports"
 	tracerMapStats            = "stats"
 	tracerMapSyscallSlots     = "syscall_slots"
+	tracerMapWritevs          = "writevs"
 	tracerProgSockSend        = "sock_send"
 	tracerProgSysEnter        = "sys_enter"
 	tracerProgSysExit         = "sys_exit"
 	tracerProgTcpRetransmit   = "tcp_retransmit"
 	tracerVarFilterPorts      = "filter_ports"
 	tracerVarTargetTgid       = "target_tgid"
+	tracerVarWritevSlot       = "writev_slot"
+	tracerVarWritevsLost      = "writevs_lost"
 )
 
 // loadTracer returns the embedded CollectionSpec for tracer.
@@ -124,6 +127,7 @@ type tracerMapSpecs struct {
 	Ports            *ebpf.MapSpec `ebpf:"ports"`
 	Stats            *ebpf.MapSpec `ebpf:"stats"`
 	SyscallSlots     *ebpf.MapSpec `ebpf:"syscall_slots"`
+	Writevs          *ebpf.MapSpec `ebpf:"writevs"`
 }
 
 // tracerVariableSpecs contains global variables before they are loaded into the kernel.
@@ -132,6 +136,8 @@ type tracerMapSpecs struct {
 type tracerVariableSpecs struct {
 	FilterPorts *ebpf.VariableSpec `ebpf:"filter_ports"`
 	TargetTgid  *ebpf.VariableSpec `ebpf:"target_tgid"`
+	WritevSlot  *ebpf.VariableSpec `ebpf:"writev_slot"`
+	WritevsLost *ebpf.VariableSpec `ebpf:"writevs_lost"`
 }
 
 // tracerObjects contains all objects after they have been loaded into the kernel.
@@ -159,6 +165,7 @@ type tracerMaps struct {
 	Ports            *ebpf.Map `ebpf:"ports"`
 	Stats            *ebpf.Map `ebpf:"stats"`
 	SyscallSlots     *ebpf.Map `ebpf:"syscall_slots"`
+	Writevs          *ebpf.Map `ebpf:"writevs"`
 }
 
 func (m *tracerMaps) Close() error {
@@ -168,6 +175,7 @@ func (m *tracerMaps) Close() error {
 		m.Ports,
 		m.Stats,
 		m.SyscallSlots,
+		m.Writevs,
 	)
 }
 
@@ -177,6 +185,8 @@ func (m *tracerMaps) Close() error {
 type tracerVariables struct {
 	FilterPorts *ebpf.Variable `ebpf:"filter_ports"`
 	TargetTgid  *ebpf.Variable `ebpf:"target_tgid"`
+	WritevSlot  *ebpf.Variable `ebpf:"writev_slot"`
+	WritevsLost *ebpf.Variable `ebpf:"writevs_lost"`
 }
 
 // tracerPrograms contains all programs after they have been loaded into the kernel.

@@ -4,9 +4,11 @@ package bpf
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -14,6 +16,7 @@ import (
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/btf"
 	"github.com/cilium/ebpf/link"
+	"github.com/cilium/ebpf/ringbuf"
 	"github.com/cilium/ebpf/rlimit"
 	"golang.org/x/sys/unix"
 )
@@ -25,7 +28,22 @@ type Tracer struct {
 	objs    *tracerObjects
 	links   []link.Link
 	numCPUs int
+
+	// writevs is the reader of the kernel's log of writevs; drained
+	// collects what it read. A goroutine drains it every
+	// writevDrainInterval, so the log never fills while the process
+	// writes less than its size in that time; stop ends it, done says it
+	// has.
+	writevs    *ringbuf.Reader
+	drained    []Writev
+	drainErr   error
+	stop, done chan struct{}
+	stopOnce   sync.Once
 }
+
+// writevDrainInterval is how often the writev log is read. The probes wake
+// no reader per call, so the log is polled.
+const writevDrainInterval = 50 * time.Millisecond
 
 // Attach loads the probes and attaches them to the process o.PID; they count
 // from then until Close. ctx bounds the setup only.
@@ -53,6 +71,9 @@ func Attach(ctx context.Context, o Options) (*Tracer, error) {
 	if err := spec.Variables[tracerVarTargetTgid].Set(uint32(o.PID)); err != nil {
 		return nil, fmt.Errorf("bpf: setting the traced pid: %w", err)
 	}
+	if err := spec.Variables[tracerVarWritevSlot].Set(writevSlot()); err != nil {
+		return nil, fmt.Errorf("bpf: setting the writev slot: %w", err)
+	}
 	if len(o.Ports) > 0 {
 		if err := spec.Variables[tracerVarFilterPorts].Set(uint8(1)); err != nil {
 			return nil, fmt.Errorf("bpf: setting the port filter: %w", err)
@@ -71,7 +92,120 @@ func Attach(ctx context.Context, o Options) (*Tracer, error) {
 		t.Close()
 		return nil, err
 	}
+	if t.writevs, err = ringbuf.NewReader(objs.Writevs); err != nil {
+		t.Close()
+		return nil, classify("opening the writev log", err)
+	}
+	t.stop, t.done = make(chan struct{}), make(chan struct{})
+	go t.drainWritevs()
 	return t, nil
+}
+
+// writevSlot is writev's slot in the stats map, which the probes log.
+func writevSlot() uint32 {
+	for i, sc := range tracedSyscalls {
+		if sc.name == "writev" {
+			return uint32(i + 1)
+		}
+	}
+	return 0
+}
+
+// drainWritevs reads the writev log every writevDrainInterval until stop.
+func (t *Tracer) drainWritevs() {
+	defer close(t.done)
+	tick := time.NewTicker(writevDrainInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-t.stop:
+			return
+		case <-tick.C:
+		}
+		t.mu.Lock()
+		t.drainLocked()
+		t.mu.Unlock()
+	}
+}
+
+// writevEventSize is sizeof(struct writev_event) in tracer.c.
+const writevEventSize = 32
+
+// drainLocked moves what the writev log holds into t.drained.
+func (t *Tracer) drainLocked() {
+	if t.writevs == nil || t.drainErr != nil {
+		return
+	}
+	// A deadline already passed makes the reader return what the log
+	// holds, then os.ErrDeadlineExceeded, without waiting.
+	t.writevs.SetDeadline(time.Now())
+	var rec ringbuf.Record
+	for {
+		err := t.writevs.ReadInto(&rec)
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return
+		}
+		if err != nil {
+			t.drainErr = fmt.Errorf("bpf: reading the writev log: %w", err)
+			return
+		}
+		if len(rec.RawSample) < writevEventSize {
+			continue
+		}
+		b := rec.RawSample
+		t.drained = append(t.drained, Writev{
+			Enter: int64(binary.LittleEndian.Uint64(b[0:])),
+			Exit:  int64(binary.LittleEndian.Uint64(b[8:])),
+			Ret:   int64(binary.LittleEndian.Uint64(b[16:])),
+			TID:   binary.LittleEndian.Uint32(b[24:]),
+		})
+	}
+}
+
+// Writevs returns every writev of the traced process since Attach (less
+// any the probes lost, see WritevsLost), in the order they returned.
+func (t *Tracer) Writevs() ([]Writev, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.objs == nil {
+		return nil, ErrClosed
+	}
+	t.drainLocked()
+	if t.drainErr != nil {
+		return nil, t.drainErr
+	}
+	return slices.Clone(t.drained), nil
+}
+
+// WritevsLost is how many writevs the probes could not log because the
+// log was full.
+func (t *Tracer) WritevsLost() (uint64, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.objs == nil {
+		return 0, ErrClosed
+	}
+	var n uint64
+	if err := t.objs.WritevsLost.Get(&n); err != nil {
+		return 0, fmt.Errorf("bpf: reading the count of lost writevs: %w", err)
+	}
+	return n, nil
+}
+
+// Stages joins batches, stamped by the traced producer, with the writevs
+// the probes saw, and measures each stage of their lives.
+func (t *Tracer) Stages(batches []BatchStamps) (BatchReport, error) {
+	writevs, err := t.Writevs()
+	if err != nil {
+		return BatchReport{}, err
+	}
+	lost, err := t.WritevsLost()
+	if err != nil {
+		return BatchReport{}, err
+	}
+	r := Breakdown(JoinWritevs(batches, writevs))
+	r.WritevsLost = lost
+	return r, nil
 }
 
 // configure fills the maps the probes read: which syscalls to time, in which
@@ -125,12 +259,22 @@ func classify(what string, err error) error {
 
 // Close detaches the probes and frees their maps.
 func (t *Tracer) Close() error {
+	t.stopOnce.Do(func() {
+		if t.stop != nil {
+			close(t.stop)
+			<-t.done
+		}
+	})
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.objs == nil {
 		return nil
 	}
 	var errs []error
+	if t.writevs != nil {
+		errs = append(errs, t.writevs.Close())
+		t.writevs = nil
+	}
 	for _, l := range t.links {
 		errs = append(errs, l.Close())
 	}

@@ -21,3 +21,14 @@ func (t *Tracer) Snapshot() (Snapshot, error) { return Snapshot{}, ErrNotSupport
 
 // Close does nothing.
 func (t *Tracer) Close() error { return nil }
+
+// Writevs returns ErrNotSupported.
+func (t *Tracer) Writevs() ([]Writev, error) { return nil, ErrNotSupported }
+
+// WritevsLost returns ErrNotSupported.
+func (t *Tracer) WritevsLost() (uint64, error) { return 0, ErrNotSupported }
+
+// Stages returns ErrNotSupported.
+func (t *Tracer) Stages(batches []BatchStamps) (BatchReport, error) {
+	return BatchReport{}, ErrNotSupported
+}
