@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/perfproducer/perfproducer/bpf"
+	"github.com/perfproducer/perfproducer/core"
 )
 
 // traceOptions are the command line of `perfproducer trace`.
@@ -120,10 +121,19 @@ func runTrace(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	return exitOK
 }
 
+// selfTrace is --trace: the probes on this process and the stamps of the
+// batches its producer completed.
+type selfTrace struct {
+	tr *bpf.Tracer
+	// batches is appended to by the producer's sender goroutine only and
+	// read once the producer is closed.
+	batches []bpf.BatchStamps
+}
+
 // traceSelf attaches the probes to this process for --trace, with TCP
 // filtered to the ports of servers (bootstrap.servers): the brokers of a
 // cluster usually share one.
-func traceSelf(ctx context.Context, servers string) (*bpf.Tracer, error) {
+func traceSelf(ctx context.Context, servers string) (*selfTrace, error) {
 	var ports []uint16
 	for server := range strings.SplitSeq(servers, ",") {
 		_, port, err := net.SplitHostPort(strings.TrimSpace(server))
@@ -138,16 +148,43 @@ func traceSelf(ctx context.Context, servers string) (*bpf.Tracer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--trace: %w", err)
 	}
-	return tr, nil
+	return &selfTrace{tr: tr}, nil
 }
 
+// watch has p stamp every batch it completes for the stage breakdown.
+func (t *selfTrace) watch(p *core.Producer) {
+	// The field sets of the two types are the same: the conversion
+	// compiles only while they are.
+	p.TraceBatches(func(s core.BatchStamps) { t.batches = append(t.batches, bpf.BatchStamps(s)) })
+}
+
+// report is the trace's result; call it once the producer is closed.
+func (t *selfTrace) report() (bpf.Report, error) {
+	s, err := t.tr.Snapshot()
+	if err != nil {
+		return bpf.Report{}, err
+	}
+	stages, err := t.tr.Stages(t.batches)
+	if err != nil {
+		return bpf.Report{}, err
+	}
+	return bpf.Report{Kernel: s, Batches: &stages}, nil
+}
+
+// close detaches the probes.
+func (t *selfTrace) close() error { return t.tr.Close() }
+
 // printSelfTrace prints --trace's tables at the end of the run.
-func printSelfTrace(stdout, stderr io.Writer, tr *bpf.Tracer) {
-	s, err := tr.Snapshot()
+func printSelfTrace(stdout, stderr io.Writer, t *selfTrace) {
+	r, err := t.report()
 	if err != nil {
 		fmt.Fprintln(stderr, "perfproducer: --trace:", err)
 		return
 	}
 	fmt.Fprintln(stdout)
-	printTables(stdout, s)
+	printTables(stdout, r.Kernel)
+	if r.Batches != nil {
+		fmt.Fprintln(stdout)
+		printStages(stdout, r.Batches)
+	}
 }
