@@ -10,22 +10,38 @@ import (
 )
 
 func TestJoinWritevs(t *testing.T) {
-	batch := bpf.BatchStamps{Appended: 100, Sealed: 200, Written: 500, ResponseRead: 900, CallbacksDone: 950}
+	const req = 0xc000100000
+	batch := bpf.BatchStamps{Request: req, RequestBytes: 10, Appended: 100, Sealed: 200, Written: 500, ResponseRead: 900, CallbacksDone: 950}
 	unwritten := batch
 	unwritten.Written = 0
 	cases := []struct {
-		name      string
-		batch     bpf.BatchStamps
-		writevs   []bpf.Writev
-		joined    bool
-		enter, ex int64
+		name          string
+		batch         bpf.BatchStamps
+		writevs       []bpf.Writev
+		joined, exact bool
+		enter, ex     int64
 	}{
-		{"one writev in the window", batch, []bpf.Writev{{Enter: 300, Exit: 320, Ret: 10}}, true, 300, 320},
-		{"a partial write and its rest", batch, []bpf.Writev{{Enter: 400, Exit: 450, Ret: 5}, {Enter: 250, Exit: 260, Ret: 5}}, true, 250, 450},
-		{"writevs outside the window", batch, []bpf.Writev{{Enter: 150, Exit: 210, Ret: 5}, {Enter: 480, Exit: 520, Ret: 5}, {Enter: 600, Exit: 610, Ret: 5}}, false, 0, 0},
-		{"a failed writev", batch, []bpf.Writev{{Enter: 300, Exit: 320, Ret: -11}}, false, 0, 0},
-		{"no Written: the response bounds the window", unwritten, []bpf.Writev{{Enter: 600, Exit: 700, Ret: 5}}, true, 600, 700},
-		{"no writev", batch, nil, false, 0, 0},
+		{"by time: one writev in the window", batch, []bpf.Writev{{Enter: 300, Exit: 320, Ret: 10}}, true, false, 300, 320},
+		{"by time: a partial write and its rest", batch, []bpf.Writev{{Enter: 400, Exit: 450, Ret: 5}, {Enter: 250, Exit: 260, Ret: 5}}, true, false, 250, 450},
+		{"by time: writevs outside the window", batch, []bpf.Writev{{Enter: 150, Exit: 210, Ret: 5}, {Enter: 480, Exit: 520, Ret: 5}, {Enter: 600, Exit: 610, Ret: 5}}, false, false, 0, 0},
+		{"by time: a failed writev", batch, []bpf.Writev{{Enter: 300, Exit: 320, Ret: -11}}, false, false, 0, 0},
+		{"by time: no Written, the response bounds the window", unwritten, []bpf.Writev{{Enter: 600, Exit: 700, Ret: 5}}, true, false, 600, 700},
+		{"no writev", batch, nil, false, false, 0, 0},
+		{"exact: the writev that began the request, not another broker's around it", batch, []bpf.Writev{
+			{Enter: 210, Exit: 220, Ret: 99, Iov0: 0xc000200000, FD: 8},
+			{Enter: 230, Exit: 240, Ret: 10, Iov0: req, FD: 7},
+			{Enter: 250, Exit: 260, Ret: 99, Iov0: 0xc000300000, FD: 9},
+		}, true, true, 230, 240},
+		{"exact: a partial write finished on the same descriptor", batch, []bpf.Writev{
+			{Enter: 230, Exit: 240, Ret: 4, Iov0: req, FD: 7},
+			{Enter: 250, Exit: 260, Ret: 99, Iov0: 0xc000300000, FD: 9},
+			{Enter: 300, Exit: 310, Ret: 6, Iov0: req + 4, FD: 7},
+			{Enter: 400, Exit: 410, Ret: 50, Iov0: 0xc000400000, FD: 7},
+		}, true, true, 230, 310},
+		{"exact: an earlier request at the same address is not it", batch, []bpf.Writev{
+			{Enter: 100, Exit: 110, Ret: 10, Iov0: req, FD: 7},
+			{Enter: 300, Exit: 310, Ret: 10, Iov0: req, FD: 7},
+		}, true, true, 300, 310},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -34,8 +50,9 @@ func TestJoinWritevs(t *testing.T) {
 				t.Fatalf("%d lives for one batch", len(lives))
 			}
 			l := lives[0]
-			if l.Joined != tc.joined || l.WritevEnter != tc.enter || l.WritevExit != tc.ex {
-				t.Fatalf("joined %v, writev %d..%d; want %v, %d..%d", l.Joined, l.WritevEnter, l.WritevExit, tc.joined, tc.enter, tc.ex)
+			if l.Joined != tc.joined || l.Exact != tc.exact || l.WritevEnter != tc.enter || l.WritevExit != tc.ex {
+				t.Fatalf("joined %v (exactly %v), writev %d..%d; want %v (%v), %d..%d",
+					l.Joined, l.Exact, l.WritevEnter, l.WritevExit, tc.joined, tc.exact, tc.enter, tc.ex)
 			}
 		})
 	}
@@ -80,7 +97,7 @@ func TestReportRoundTrips(t *testing.T) {
 			TCPSend:  bpf.Calls{Count: 2, Bytes: 4096},
 			Conns:    []bpf.Conn{{LocalPort: 40000, RemotePort: 9092, Sends: 2, SRTT: 50 * time.Microsecond, MaxSendQueue: 100}},
 		},
-		Batches: &bpf.BatchReport{Batches: 2, Joined: 1, WritevsLost: 3, Stages: []bpf.Stage{{Name: bpf.StageWritev, Count: 1, P50: 5, P99: 6, Max: 7}}},
+		Batches: &bpf.BatchReport{Batches: 2, Joined: 1, Exact: 1, WritevsLost: 3, Stages: []bpf.Stage{{Name: bpf.StageWritev, Count: 1, P50: 5, P99: 6, Max: 7}}},
 	}
 	r.Kernel.Syscalls[0].Latency[3] = 3
 	r.Kernel.Syscalls[0].BytesHist[11] = 2

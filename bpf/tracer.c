@@ -58,19 +58,22 @@ struct conn_stats {
 	__u32 pad;
 };
 
-/* One writev of the traced process, as logged to writevs. */
+/* One writev of the traced process, as logged to writevs: iov0 is the
+ * address its first iovec starts at, which names what it began writing. */
 struct writev_event {
 	__u64 enter_ns;
 	__u64 exit_ns;
 	__s64 ret;
+	__u64 iov0;
 	__u32 tid;
-	__u32 pad;
+	__s32 fd;
 };
 
 struct inflight_syscall {
 	__u64 start_ns;
+	__u64 iov0;
 	__u32 slot;
-	__u32 pad;
+	__s32 fd;
 };
 
 struct {
@@ -152,6 +155,26 @@ static __always_inline int traced(__u64 pid_tgid)
 	return (__u32)(pid_tgid >> 32) == target_tgid;
 }
 
+/* read_writev_args reads writev(fd, iov, iovcnt)'s fd and the base of
+ * iov[0] from the syscall's registers: di and si on x86-64, x0 and x1 on
+ * arm64. On another architecture both stay 0 and -1. */
+static __always_inline void read_writev_args(void *regs, struct inflight_syscall *in)
+{
+	unsigned long fd = -1, iov = 0;
+	if (FIELD_EXISTS(((struct pt_regs___x86 *)0)->di)) {
+		struct pt_regs___x86 *r = regs;
+		READ(fd, r->di);
+		READ(iov, r->si);
+	} else if (FIELD_EXISTS(((struct pt_regs___arm64 *)0)->regs)) {
+		struct pt_regs___arm64 *r = regs;
+		READ(fd, r->regs[0]);
+		READ(iov, r->regs[1]);
+	}
+	in->fd = fd;
+	if (iov)
+		bpf_probe_read_user(&in->iov0, sizeof(in->iov0), (void *)iov);
+}
+
 /* raw_syscalls: args are (struct pt_regs *regs, long id) at entry and
  * (struct pt_regs *regs, long ret) at exit. Raw tracepoints need no tracefs. */
 SEC("raw_tracepoint/sys_enter")
@@ -168,7 +191,10 @@ int sys_enter(__u64 *ctx)
 	if (!slot || *slot == 0)
 		return 0;
 	__u32 tid = pid_tgid;
-	struct inflight_syscall in = { .start_ns = bpf_ktime_get_ns(), .slot = *slot };
+	struct inflight_syscall in = { .slot = *slot };
+	if (writev_slot != 0 && in.slot == writev_slot)
+		read_writev_args((void *)ctx[0], &in);
+	in.start_ns = bpf_ktime_get_ns();
 	bpf_map_update_elem(&inflight_syscalls, &tid, &in, BPF_ANY);
 	return 0;
 }
@@ -186,10 +212,13 @@ int sys_exit(__u64 *ctx)
 	__u64 now = bpf_ktime_get_ns();
 	__u64 start = in->start_ns;
 	__u32 slot = in->slot;
+	__u64 iov0 = in->iov0;
+	__s32 fd = in->fd;
 	bpf_map_delete_elem(&inflight_syscalls, &tid);
 	record(slot, now - start, (__s64)ctx[1]);
 	if (writev_slot != 0 && slot == writev_slot) {
-		struct writev_event ev = { .enter_ns = start, .exit_ns = now, .ret = (__s64)ctx[1], .tid = tid };
+		struct writev_event ev = { .enter_ns = start, .exit_ns = now, .ret = (__s64)ctx[1],
+					   .iov0 = iov0, .tid = tid, .fd = fd };
 		/* No wakeup per call: the reader polls, so a writev costs no
 		 * wakeup of another thread. */
 		if (bpf_ringbuf_output(&writevs, &ev, sizeof(ev), BPF_RB_NO_WAKEUP))

@@ -46,8 +46,9 @@ type tracerConnStats struct {
 type tracerInflightSyscall struct {
 	_       structs.HostLayout
 	StartNs uint64
+	Iov0    uint64
 	Slot    uint32
-	Pad     uint32
+	Fd      int32
 }
 
 // Names of all BPF objects in the ELF.

@@ -129,7 +129,7 @@ func (t *Tracer) drainWritevs() {
 }
 
 // writevEventSize is sizeof(struct writev_event) in tracer.c.
-const writevEventSize = 32
+const writevEventSize = 40
 
 // drainLocked moves what the writev log holds into t.drained.
 func (t *Tracer) drainLocked() {
@@ -157,7 +157,9 @@ func (t *Tracer) drainLocked() {
 			Enter: int64(binary.LittleEndian.Uint64(b[0:])),
 			Exit:  int64(binary.LittleEndian.Uint64(b[8:])),
 			Ret:   int64(binary.LittleEndian.Uint64(b[16:])),
-			TID:   binary.LittleEndian.Uint32(b[24:]),
+			Iov0:  binary.LittleEndian.Uint64(b[24:]),
+			TID:   binary.LittleEndian.Uint32(b[32:]),
+			FD:    int32(binary.LittleEndian.Uint32(b[36:])),
 		})
 	}
 }

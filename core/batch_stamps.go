@@ -1,5 +1,7 @@
 package core
 
+import "unsafe"
+
 // BatchStamps is one acknowledged batch's life, stamped by the producer
 // from the clock reads its sender makes anyway: each stamp is the sender's
 // latest reading at or after the event, or at or before it where noted, so
@@ -12,6 +14,12 @@ type BatchStamps struct {
 	Partition int32
 	Records   int32
 	Bytes     int32
+	// Request is the address in memory of the first byte of the request
+	// that carried the batch, the iov_base of the first iovec of the writev
+	// that begins writing it; RequestBytes is the request's size. Together
+	// they let a tracer pick that request's writevs out of the process's.
+	Request      uint64
+	RequestBytes int32
 	// Appended: the first record was appended (the batch opened).
 	Appended int64
 	// Sealed: the sender's loop that sealed the batch and staged its
@@ -51,6 +59,10 @@ type batchTracing struct {
 	answering     *request
 	answeredNanos int64
 	trace         *func(BatchStamps)
+	// requestAddr and requestBytes are answering's Request and
+	// RequestBytes, found once per request.
+	requestAddr  uint64
+	requestBytes int32
 	// done are stamped batches waiting for CallbacksDone; the slice is
 	// kept, so steady tracing allocates nothing.
 	done []BatchStamps
@@ -62,6 +74,16 @@ func (s *sender) answer(r *request, now int64) {
 	t := &s.tracing
 	t.trace = s.p.batchTrace.Load()
 	t.answering, t.answeredNanos = r, now
+	if t.trace == nil {
+		return
+	}
+	t.requestAddr, t.requestBytes = 0, 0
+	for _, seg := range r.segments {
+		if t.requestAddr == 0 && len(seg) > 0 {
+			t.requestAddr = uint64(uintptr(unsafe.Pointer(unsafe.SliceData(seg))))
+		}
+		t.requestBytes += int32(len(seg))
+	}
 }
 
 // answered ends what answer began.
@@ -78,6 +100,7 @@ func (s *sender) stamp(b *batch) {
 	r, c := t.answering, s.clock
 	st := BatchStamps{
 		Topic: b.part.topic.name, Partition: b.part.index, Records: b.recordCount, Bytes: int32(len(b.wireBytes)),
+		Request: t.requestAddr, RequestBytes: t.requestBytes,
 		Appended:     c.monotonic(b.createdNanos),
 		Sealed:       c.monotonic(r.sentNanos),
 		ResponseRead: c.monotonic(t.answeredNanos),

@@ -60,7 +60,7 @@ func TestTraceBatchesStampsEveryBatchInOrder(t *testing.T) {
 			var stamped int64
 			for i, s := range stamps {
 				stamped += int64(s.Records)
-				if s.Topic != topic || s.Records <= 0 || s.Bytes <= 0 {
+				if s.Topic != topic || s.Records <= 0 || s.Bytes <= 0 || s.Request == 0 || s.RequestBytes <= s.Bytes {
 					t.Fatalf("batch %d: stamped as %+v", i, s)
 				}
 				order := []int64{s.Appended, s.Sealed, s.ResponseRead, s.CallbacksDone}

@@ -53,7 +53,7 @@ func callsRow(w io.Writer, name string, c *bpf.Calls) {
 // printStages prints the per-stage breakdown of batches' lives, exact
 // percentiles of every stamped batch.
 func printStages(w io.Writer, r *bpf.BatchReport) {
-	fmt.Fprintf(w, "batch stages: %d batches, %d with their request's writevs found", r.Batches, r.Joined)
+	fmt.Fprintf(w, "batch stages: %d batches, %d with their request's writevs found, %d of them by its address", r.Batches, r.Joined, r.Exact)
 	if r.WritevsLost > 0 {
 		fmt.Fprintf(w, " (%d writevs lost to a full log)", r.WritevsLost)
 	}
@@ -72,6 +72,7 @@ func printStages(w io.Writer, r *bpf.BatchReport) {
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "(append→seal: first record appended to the start of the sender loop that sealed the batch; seal→writev: to the")
-	fmt.Fprintln(w, " entry of the first writev after it; writev: to the return of the last writev before the request was seen written;")
-	fmt.Fprintln(w, " writev→response: to the response read; response→callbacks: to the sender's next clock read, callbacks run)")
+	fmt.Fprintln(w, " entry of the writev that began writing its request; writev: to the return of the one that wrote its last byte;")
+	fmt.Fprintln(w, " writev→response: to the response read; response→callbacks: to the sender's next clock read, callbacks run.")
+	fmt.Fprintln(w, " A request written behind another's bytes is found by time: the writevs between its seal and its write's end)")
 }

@@ -98,7 +98,7 @@ var writevRow = regexp.MustCompile(`(?m)^\s*writev\s+(\d+)\s`)
 var batchSendTotal = regexp.MustCompile(`(?m)^producer-metrics:batch-send-total:\S*\s+: (\d+)$`)
 
 // stagesHeader is the first line of the stage breakdown.
-var stagesHeader = regexp.MustCompile(`(?m)^batch stages: (\d+) batches, (\d+) with their request's writevs found$`)
+var stagesHeader = regexp.MustCompile(`(?m)^batch stages: (\d+) batches, (\d+) with their request's writevs found, \d+ of them by its address$`)
 
 // TestRunWithTrace runs the benchmark with --trace and checks that the
 // tables follow the final line, with the producer's writevs and its
