@@ -72,11 +72,10 @@ type batchTracing struct {
 // for acks=0), read at now.
 func (s *sender) answer(r *request, now int64) {
 	t := &s.tracing
-	t.trace = s.p.batchTrace.Load()
-	t.answering, t.answeredNanos = r, now
-	if t.trace == nil {
+	if t.trace = s.p.batchTrace.Load(); t.trace == nil {
 		return
 	}
+	t.answering, t.answeredNanos = r, now
 	t.requestAddr, t.requestBytes = 0, 0
 	for _, seg := range r.segments {
 		if t.requestAddr == 0 && len(seg) > 0 {
