@@ -31,7 +31,7 @@ func BenchmarkTraceCost(b *testing.B) {
 				benchRow(b, r, benchClient{"perfproducer", openPerfproducer}, s.blackhole)
 				return
 			}
-			tr, err := bpf.Attach(context.Background(), bpf.Options{PID: os.Getpid()})
+			tr, err := bpf.Attach(context.Background(), bpf.Options{PID: os.Getpid(), LogWritevs: true})
 			if errors.Is(err, bpf.ErrNotSupported) || errors.Is(err, bpf.ErrPermission) {
 				b.Skip(err)
 			}

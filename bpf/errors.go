@@ -13,4 +13,7 @@ var (
 	ErrPermission = errors.New("bpf: not permitted to load eBPF probes; run as root or with CAP_BPF and CAP_PERFMON")
 	// ErrClosed is returned by Snapshot after Close.
 	ErrClosed = errors.New("bpf: tracer is closed")
+	// ErrNoWritevLog is returned by Tracer.Writevs and Tracer.Stages of a
+	// tracer attached without Options.LogWritevs.
+	ErrNoWritevLog = errors.New("bpf: writevs are not logged; attach with Options.LogWritevs")
 )

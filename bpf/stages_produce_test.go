@@ -20,7 +20,7 @@ import (
 func TestStagesOfOwnProduce(t *testing.T) {
 	const topic, records, valueSize = "bpf-stages", 5000, 200
 	c := kafkatest.NewCluster(t, 2, topic, 4)
-	tr := attach(t, os.Getpid(), brokerPorts(t, c)...)
+	tr := attachWith(t, bpf.Options{PID: os.Getpid(), Ports: brokerPorts(t, c), LogWritevs: true})
 
 	cfg := core.DefaultConfig()
 	cfg.BootstrapServers = c.ListenAddrs()

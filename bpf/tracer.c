@@ -112,7 +112,7 @@ struct {
 } inflight_syscalls SEC(".maps");
 
 /* Every writev of the traced process, for user space to place in time:
- * 4 MiB holds over 100,000 calls between reads. */
+ * 4 MiB holds over 80,000 calls between reads. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 4 << 20);

@@ -71,8 +71,13 @@ func Attach(ctx context.Context, o Options) (*Tracer, error) {
 	if err := spec.Variables[tracerVarTargetTgid].Set(uint32(o.PID)); err != nil {
 		return nil, fmt.Errorf("bpf: setting the traced pid: %w", err)
 	}
-	if err := spec.Variables[tracerVarWritevSlot].Set(writevSlot()); err != nil {
-		return nil, fmt.Errorf("bpf: setting the writev slot: %w", err)
+	if o.LogWritevs {
+		if err := spec.Variables[tracerVarWritevSlot].Set(writevSlot()); err != nil {
+			return nil, fmt.Errorf("bpf: setting the writev slot: %w", err)
+		}
+	} else {
+		// Unused: the smallest ring the kernel takes, a page.
+		spec.Maps[tracerMapWritevs].MaxEntries = uint32(os.Getpagesize())
 	}
 	if len(o.Ports) > 0 {
 		if err := spec.Variables[tracerVarFilterPorts].Set(uint8(1)); err != nil {
@@ -91,6 +96,9 @@ func Attach(ctx context.Context, o Options) (*Tracer, error) {
 	if err := t.attach(ctx); err != nil {
 		t.Close()
 		return nil, err
+	}
+	if !o.LogWritevs {
+		return t, nil
 	}
 	if t.writevs, err = ringbuf.NewReader(objs.Writevs); err != nil {
 		t.Close()
@@ -171,6 +179,9 @@ func (t *Tracer) Writevs() ([]Writev, error) {
 	defer t.mu.Unlock()
 	if t.objs == nil {
 		return nil, ErrClosed
+	}
+	if t.writevs == nil {
+		return nil, ErrNoWritevLog
 	}
 	t.drainLocked()
 	if t.drainErr != nil {

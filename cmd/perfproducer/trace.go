@@ -144,7 +144,7 @@ func traceSelf(ctx context.Context, servers string) (*selfTrace, error) {
 			ports = append(ports, uint16(n))
 		}
 	}
-	tr, err := bpf.Attach(ctx, bpf.Options{PID: os.Getpid(), Ports: ports})
+	tr, err := bpf.Attach(ctx, bpf.Options{PID: os.Getpid(), Ports: ports, LogWritevs: true})
 	if err != nil {
 		return nil, fmt.Errorf("--trace: %w", err)
 	}
