@@ -39,7 +39,9 @@ type BatchStamps struct {
 // successfully to fn, from the sender goroutine, once the batch's callbacks
 // have run: fn must return quickly and must not call the producer. Batches
 // acknowledged while fn is set are each handed over once, so their number
-// is what Stats().BatchesSent counts meanwhile. A nil fn stops it.
+// is what Stats().BatchesSent counts meanwhile, less any that idempotence
+// proved written after their answer was lost (no answer, nothing to
+// stamp). A nil fn stops it.
 // Tracing off costs one atomic load per response; on, a few stores per
 // batch and fn.
 func (p *Producer) TraceBatches(fn func(BatchStamps)) {
