@@ -42,8 +42,8 @@ type BatchStamps struct {
 // is what Stats().BatchesSent counts meanwhile, less any that idempotence
 // proved written after their answer was lost (no answer, nothing to
 // stamp). A nil fn stops it.
-// Tracing off costs one atomic load per response; on, a few stores per
-// batch and fn.
+// Tracing off costs one atomic load and one plain load (batchProbe's
+// semaphore) per response; on, a few stores per batch and fn.
 func (p *Producer) TraceBatches(fn func(BatchStamps)) {
 	if fn == nil {
 		p.batchTrace.Store(nil)
@@ -56,11 +56,11 @@ func (p *Producer) TraceBatches(fn func(BatchStamps)) {
 // since its last clock read, whose callbacks are done by its next one.
 type batchTracing struct {
 	// answering is the request whose answer the sender is acting on, and
-	// answeredNanos when it read that answer; trace is the function
-	// loaded for it, nil when tracing is off.
+	// answeredNanos when it read that answer; on says batches are stamped
+	// for it (TraceBatches is set, or a tracer armed batchProbe).
 	answering     *request
 	answeredNanos int64
-	trace         *func(BatchStamps)
+	on            bool
 	// requestAddr and requestBytes are answering's Request and
 	// RequestBytes, found once per request.
 	requestAddr  uint64
@@ -74,7 +74,7 @@ type batchTracing struct {
 // for acks=0), read at now.
 func (s *sender) answer(r *request, now int64) {
 	t := &s.tracing
-	if t.trace = s.p.batchTrace.Load(); t.trace == nil {
+	if t.on = s.p.batchTrace.Load() != nil || batchProbeArmed(); !t.on {
 		return
 	}
 	t.answering, t.answeredNanos = r, now
@@ -89,13 +89,13 @@ func (s *sender) answer(r *request, now int64) {
 
 // answered ends what answer began.
 func (s *sender) answered() {
-	s.tracing.answering, s.tracing.trace = nil, nil
+	s.tracing.answering, s.tracing.on = nil, false
 }
 
 // stamp records b, just completed successfully, when tracing is on.
 func (s *sender) stamp(b *batch) {
 	t := &s.tracing
-	if t.trace == nil || t.answering == nil {
+	if !t.on || t.answering == nil {
 		return
 	}
 	r, c := t.answering, s.clock
@@ -119,11 +119,14 @@ func (s *sender) publishStamps(now int64) {
 	if len(t.done) == 0 {
 		return
 	}
-	fn := s.p.batchTrace.Load()
+	fn, probe := s.p.batchTrace.Load(), batchProbeArmed()
 	for i := range t.done {
 		t.done[i].CallbacksDone = s.clock.monotonic(now)
 		if fn != nil {
 			(*fn)(t.done[i])
+		}
+		if probe {
+			batchStamped(&t.done[i])
 		}
 	}
 	clear(t.done)
