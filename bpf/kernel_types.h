@@ -30,6 +30,7 @@ struct sock {
  * layouts; CO-RE keeps the accesses of the one the running kernel has and
  * the program checks which it is. */
 struct pt_regs___x86 {
+	unsigned long ax;
 	unsigned long di;
 	unsigned long si;
 } __attribute__((preserve_access_index));

@@ -111,6 +111,37 @@ struct {
 	__type(value, struct inflight_syscall);
 } inflight_syscalls SEC(".maps");
 
+/* A producer's BatchStamps (core.BatchStamps in Go, 64-bit layout) from
+ * its Partition field on: the topic string before it is not read. Must
+ * match the offsets bpf's tests check. */
+struct batch_stamps {
+	__s32 partition;
+	__s32 records;
+	__s32 bytes;
+	__u32 pad0;
+	__u64 request;
+	__s32 request_bytes;
+	__u32 pad1;
+	__s64 appended;
+	__s64 sealed;
+	__s64 written;
+	__s64 response_read;
+	__s64 callbacks_done;
+};
+
+/* Offset of partition in core.BatchStamps: after the topic's string header. */
+#define BATCH_STAMPS_OFFSET 16
+
+/* The stamps of the traced producer's batches, from the batch_stamped
+ * uprobe. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 2 << 20);
+} stamps SEC(".maps");
+
+/* Stamps not logged because stamps was full. */
+__u64 stamps_lost = 0;
+
 /* Every writev of the traced process, for user space to place in time:
  * 4 MiB holds over 80,000 calls between reads. */
 struct {
@@ -307,6 +338,31 @@ int tcp_retransmit(__u64 *ctx)
 	struct conn_stats *c = bpf_map_lookup_elem(&conns, &key);
 	if (c)
 		__sync_fetch_and_add(&c->retransmits, 1);
+	return 0;
+}
+
+/* batch_stamped is a uprobe on core.batchStamped(st *BatchStamps), which a
+ * perfproducer producer calls for each batch while a tracer is attached
+ * (the uprobe's reference counter arms it). Go's register ABI passes st in
+ * RAX on x86-64, X0 on arm64. */
+SEC("uprobe")
+int batch_stamped(void *ctx)
+{
+	unsigned long st = 0;
+	if (FIELD_EXISTS(((struct pt_regs___x86 *)0)->ax)) {
+		struct pt_regs___x86 *r = ctx;
+		READ(st, r->ax);
+	} else if (FIELD_EXISTS(((struct pt_regs___arm64 *)0)->regs)) {
+		struct pt_regs___arm64 *r = ctx;
+		READ(st, r->regs[0]);
+	}
+	if (!st)
+		return 0;
+	struct batch_stamps ev = {};
+	if (bpf_probe_read_user(&ev, sizeof(ev), (void *)(st + BATCH_STAMPS_OFFSET)))
+		return 0;
+	if (bpf_ringbuf_output(&stamps, &ev, sizeof(ev), BPF_RB_NO_WAKEUP))
+		__sync_fetch_and_add(&stamps_lost, 1);
 	return 0;
 }
 

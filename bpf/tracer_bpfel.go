@@ -58,14 +58,17 @@ const (
 	tracerMapConns            = "conns"
 	tracerMapInflightSyscalls = "inflight_syscalls"
 	tracerMapPorts            = "ports"
+	tracerMapStamps           = "stamps"
 	tracerMapStats            = "stats"
 	tracerMapSyscallSlots     = "syscall_slots"
 	tracerMapWritevs          = "writevs"
+	tracerProgBatchStamped    = "batch_stamped"
 	tracerProgSockSend        = "sock_send"
 	tracerProgSysEnter        = "sys_enter"
 	tracerProgSysExit         = "sys_exit"
 	tracerProgTcpRetransmit   = "tcp_retransmit"
 	tracerVarFilterPorts      = "filter_ports"
+	tracerVarStampsLost       = "stamps_lost"
 	tracerVarTargetTgid       = "target_tgid"
 	tracerVarWritevSlot       = "writev_slot"
 	tracerVarWritevsLost      = "writevs_lost"
@@ -113,6 +116,7 @@ type tracerSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type tracerProgramSpecs struct {
+	BatchStamped  *ebpf.ProgramSpec `ebpf:"batch_stamped"`
 	SockSend      *ebpf.ProgramSpec `ebpf:"sock_send"`
 	SysEnter      *ebpf.ProgramSpec `ebpf:"sys_enter"`
 	SysExit       *ebpf.ProgramSpec `ebpf:"sys_exit"`
@@ -126,6 +130,7 @@ type tracerMapSpecs struct {
 	Conns            *ebpf.MapSpec `ebpf:"conns"`
 	InflightSyscalls *ebpf.MapSpec `ebpf:"inflight_syscalls"`
 	Ports            *ebpf.MapSpec `ebpf:"ports"`
+	Stamps           *ebpf.MapSpec `ebpf:"stamps"`
 	Stats            *ebpf.MapSpec `ebpf:"stats"`
 	SyscallSlots     *ebpf.MapSpec `ebpf:"syscall_slots"`
 	Writevs          *ebpf.MapSpec `ebpf:"writevs"`
@@ -136,6 +141,7 @@ type tracerMapSpecs struct {
 // It can be passed ebpf.CollectionSpec.Assign.
 type tracerVariableSpecs struct {
 	FilterPorts *ebpf.VariableSpec `ebpf:"filter_ports"`
+	StampsLost  *ebpf.VariableSpec `ebpf:"stamps_lost"`
 	TargetTgid  *ebpf.VariableSpec `ebpf:"target_tgid"`
 	WritevSlot  *ebpf.VariableSpec `ebpf:"writev_slot"`
 	WritevsLost *ebpf.VariableSpec `ebpf:"writevs_lost"`
@@ -164,6 +170,7 @@ type tracerMaps struct {
 	Conns            *ebpf.Map `ebpf:"conns"`
 	InflightSyscalls *ebpf.Map `ebpf:"inflight_syscalls"`
 	Ports            *ebpf.Map `ebpf:"ports"`
+	Stamps           *ebpf.Map `ebpf:"stamps"`
 	Stats            *ebpf.Map `ebpf:"stats"`
 	SyscallSlots     *ebpf.Map `ebpf:"syscall_slots"`
 	Writevs          *ebpf.Map `ebpf:"writevs"`
@@ -174,6 +181,7 @@ func (m *tracerMaps) Close() error {
 		m.Conns,
 		m.InflightSyscalls,
 		m.Ports,
+		m.Stamps,
 		m.Stats,
 		m.SyscallSlots,
 		m.Writevs,
@@ -185,6 +193,7 @@ func (m *tracerMaps) Close() error {
 // It can be passed to loadTracerObjects or ebpf.CollectionSpec.LoadAndAssign.
 type tracerVariables struct {
 	FilterPorts *ebpf.Variable `ebpf:"filter_ports"`
+	StampsLost  *ebpf.Variable `ebpf:"stamps_lost"`
 	TargetTgid  *ebpf.Variable `ebpf:"target_tgid"`
 	WritevSlot  *ebpf.Variable `ebpf:"writev_slot"`
 	WritevsLost *ebpf.Variable `ebpf:"writevs_lost"`
@@ -194,6 +203,7 @@ type tracerVariables struct {
 //
 // It can be passed to loadTracerObjects or ebpf.CollectionSpec.LoadAndAssign.
 type tracerPrograms struct {
+	BatchStamped  *ebpf.Program `ebpf:"batch_stamped"`
 	SockSend      *ebpf.Program `ebpf:"sock_send"`
 	SysEnter      *ebpf.Program `ebpf:"sys_enter"`
 	SysExit       *ebpf.Program `ebpf:"sys_exit"`
@@ -202,6 +212,7 @@ type tracerPrograms struct {
 
 func (p *tracerPrograms) Close() error {
 	return _TracerClose(
+		p.BatchStamped,
 		p.SockSend,
 		p.SysEnter,
 		p.SysExit,

@@ -4,6 +4,7 @@ package bpf
 
 import (
 	"context"
+	"debug/elf"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -29,21 +30,19 @@ type Tracer struct {
 	links   []link.Link
 	numCPUs int
 
-	// writevs is the reader of the kernel's log of writevs; drained
-	// collects what it read. A goroutine drains it every
-	// writevDrainInterval, so the log never fills while the process
-	// writes less than its size in that time; stop ends it, done says it
-	// has.
-	writevs    *ringbuf.Reader
-	drained    []Writev
-	drainErr   error
+	// writevs and stamps are the kernel's logs of writevs and batch
+	// stamps, nil when not asked for. A goroutine drains them every
+	// drainInterval, so they never fill while the process logs less than
+	// their size in that time; stop ends it, done says it has.
+	writevs    *ringLog[Writev]
+	stamps     *ringLog[BatchStamps]
 	stop, done chan struct{}
 	stopOnce   sync.Once
 }
 
-// writevDrainInterval is how often the writev log is read. The probes wake
-// no reader per call, so the log is polled.
-const writevDrainInterval = 50 * time.Millisecond
+// drainInterval is how often the logs are read. The probes wake no reader
+// per record, so the logs are polled.
+const drainInterval = 50 * time.Millisecond
 
 // Attach loads the probes and attaches them to the process o.PID; they count
 // from then until Close. ctx bounds the setup only.
@@ -71,13 +70,26 @@ func Attach(ctx context.Context, o Options) (*Tracer, error) {
 	if err := spec.Variables[tracerVarTargetTgid].Set(uint32(o.PID)); err != nil {
 		return nil, fmt.Errorf("bpf: setting the traced pid: %w", err)
 	}
-	if o.LogWritevs {
+	// A process with the batch probe point gets its writevs logged too:
+	// its batches are joined with them.
+	probe, semaphore := false, uint64(0)
+	if o.BatchStamps {
+		var err error
+		if probe, semaphore, err = findBatchProbe(o.PID); err != nil {
+			return nil, err
+		}
+	}
+	logWritevs := o.LogWritevs || probe
+	if logWritevs {
 		if err := spec.Variables[tracerVarWritevSlot].Set(writevSlot()); err != nil {
 			return nil, fmt.Errorf("bpf: setting the writev slot: %w", err)
 		}
 	} else {
 		// Unused: the smallest ring the kernel takes, a page.
 		spec.Maps[tracerMapWritevs].MaxEntries = uint32(os.Getpagesize())
+	}
+	if !probe {
+		spec.Maps[tracerMapStamps].MaxEntries = uint32(os.Getpagesize())
 	}
 	if len(o.Ports) > 0 {
 		if err := spec.Variables[tracerVarFilterPorts].Set(uint8(1)); err != nil {
@@ -97,16 +109,125 @@ func Attach(ctx context.Context, o Options) (*Tracer, error) {
 		t.Close()
 		return nil, err
 	}
-	if !o.LogWritevs {
-		return t, nil
+	if logWritevs {
+		r, err := ringbuf.NewReader(objs.Writevs)
+		if err != nil {
+			t.Close()
+			return nil, classify("opening the writev log", err)
+		}
+		t.writevs = &ringLog[Writev]{name: "writev", reader: r, size: writevEventSize, decode: decodeWritev}
 	}
-	if t.writevs, err = ringbuf.NewReader(objs.Writevs); err != nil {
-		t.Close()
-		return nil, classify("opening the writev log", err)
+	if probe {
+		if err := t.attachBatchProbe(o.PID, semaphore); err != nil {
+			t.Close()
+			return nil, err
+		}
 	}
-	t.stop, t.done = make(chan struct{}), make(chan struct{})
-	go t.drainWritevs()
+	if t.writevs != nil || t.stamps != nil {
+		t.stop, t.done = make(chan struct{}), make(chan struct{})
+		go t.drainLogs()
+	}
 	return t, nil
+}
+
+// batchProbeFunc and batchProbeSemaphore are the producer's probe point and
+// its semaphore (see core's batchProbe).
+const (
+	batchProbeFunc      = "github.com/perfproducer/perfproducer/core.batchStamped"
+	batchProbeSemaphore = "github.com/perfproducer/perfproducer/core.batchProbe"
+)
+
+// findBatchProbe reports whether pid's executable has the batch probe
+// point and where in the file its semaphore lies.
+func findBatchProbe(pid int) (bool, uint64, error) {
+	semaphore, err := symbolFileOffset(fmt.Sprintf("/proc/%d/exe", pid), batchProbeSemaphore)
+	if errors.Is(err, errNoSymbol) {
+		return false, 0, nil
+	}
+	if err != nil {
+		return false, 0, fmt.Errorf("bpf: looking for the batch probe of pid %d: %w", pid, err)
+	}
+	return true, semaphore, nil
+}
+
+// attachBatchProbe attaches the batch_stamped uprobe to pid's executable,
+// with its semaphore as reference counter.
+func (t *Tracer) attachBatchProbe(pid int, semaphore uint64) error {
+	exe := fmt.Sprintf("/proc/%d/exe", pid)
+	ex, err := link.OpenExecutable(exe)
+	if err != nil {
+		return classify("opening the executable of pid "+fmt.Sprint(pid), err)
+	}
+	l, err := ex.Uprobe(batchProbeFunc, t.objs.BatchStamped, &link.UprobeOptions{PID: pid, RefCtrOffset: semaphore})
+	if err != nil {
+		return classify("attaching to the batch probe", err)
+	}
+	t.links = append(t.links, l)
+	r, err := ringbuf.NewReader(t.objs.Stamps)
+	if err != nil {
+		return classify("opening the batch stamp log", err)
+	}
+	t.stamps = &ringLog[BatchStamps]{name: "batch stamp", reader: r, size: stampEventSize, decode: decodeStamps}
+	return nil
+}
+
+// errNoSymbol says an executable lacks a symbol.
+var errNoSymbol = errors.New("no such symbol")
+
+// symbolFileOffset is where in the file path the symbol name's bytes lie.
+func symbolFileOffset(path, name string) (uint64, error) {
+	f, err := elf.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	syms, err := f.Symbols()
+	if errors.Is(err, elf.ErrNoSymbols) {
+		return 0, errNoSymbol
+	}
+	if err != nil {
+		return 0, err
+	}
+	for _, s := range syms {
+		if s.Name != name {
+			continue
+		}
+		for _, p := range f.Progs {
+			if p.Type == elf.PT_LOAD && s.Value >= p.Vaddr && s.Value < p.Vaddr+p.Filesz {
+				return s.Value - p.Vaddr + p.Off, nil
+			}
+		}
+		return 0, fmt.Errorf("symbol %s lies in no loaded part of the file", name)
+	}
+	return 0, errNoSymbol
+}
+
+// Sizes of the logs' records: struct writev_event and struct batch_stamps
+// in tracer.c.
+const (
+	writevEventSize = 40
+	stampEventSize  = 72
+)
+
+func decodeWritev(b []byte) Writev {
+	return Writev{
+		Enter: int64(binary.LittleEndian.Uint64(b[0:])),
+		Exit:  int64(binary.LittleEndian.Uint64(b[8:])),
+		Ret:   int64(binary.LittleEndian.Uint64(b[16:])),
+		Iov0:  binary.LittleEndian.Uint64(b[24:]),
+		TID:   binary.LittleEndian.Uint32(b[32:]),
+		FD:    int32(binary.LittleEndian.Uint32(b[36:])),
+	}
+}
+
+func decodeStamps(b []byte) BatchStamps {
+	u32 := func(at int) int32 { return int32(binary.LittleEndian.Uint32(b[at:])) }
+	u64 := func(at int) int64 { return int64(binary.LittleEndian.Uint64(b[at:])) }
+	return BatchStamps{
+		Partition: u32(0), Records: u32(4), Bytes: u32(8),
+		Request: uint64(u64(16)), RequestBytes: u32(24),
+		Appended: u64(32), Sealed: u64(40), Written: u64(48), ResponseRead: u64(56), CallbacksDone: u64(64),
+	}
 }
 
 // writevSlot is writev's slot in the stats map, which the probes log.
@@ -119,10 +240,10 @@ func writevSlot() uint32 {
 	return 0
 }
 
-// drainWritevs reads the writev log every writevDrainInterval until stop.
-func (t *Tracer) drainWritevs() {
+// drainLogs reads the logs every drainInterval until stop.
+func (t *Tracer) drainLogs() {
 	defer close(t.done)
-	tick := time.NewTicker(writevDrainInterval)
+	tick := time.NewTicker(drainInterval)
 	defer tick.Stop()
 	for {
 		select {
@@ -131,44 +252,9 @@ func (t *Tracer) drainWritevs() {
 		case <-tick.C:
 		}
 		t.mu.Lock()
-		t.drainLocked()
+		t.writevs.drain()
+		t.stamps.drain()
 		t.mu.Unlock()
-	}
-}
-
-// writevEventSize is sizeof(struct writev_event) in tracer.c.
-const writevEventSize = 40
-
-// drainLocked moves what the writev log holds into t.drained.
-func (t *Tracer) drainLocked() {
-	if t.writevs == nil || t.drainErr != nil {
-		return
-	}
-	// A deadline already passed makes the reader return what the log
-	// holds, then os.ErrDeadlineExceeded, without waiting.
-	t.writevs.SetDeadline(time.Now())
-	var rec ringbuf.Record
-	for {
-		err := t.writevs.ReadInto(&rec)
-		if errors.Is(err, os.ErrDeadlineExceeded) {
-			return
-		}
-		if err != nil {
-			t.drainErr = fmt.Errorf("bpf: reading the writev log: %w", err)
-			return
-		}
-		if len(rec.RawSample) < writevEventSize {
-			continue
-		}
-		b := rec.RawSample
-		t.drained = append(t.drained, Writev{
-			Enter: int64(binary.LittleEndian.Uint64(b[0:])),
-			Exit:  int64(binary.LittleEndian.Uint64(b[8:])),
-			Ret:   int64(binary.LittleEndian.Uint64(b[16:])),
-			Iov0:  binary.LittleEndian.Uint64(b[24:]),
-			TID:   binary.LittleEndian.Uint32(b[32:]),
-			FD:    int32(binary.LittleEndian.Uint32(b[36:])),
-		})
 	}
 }
 
@@ -183,11 +269,45 @@ func (t *Tracer) Writevs() ([]Writev, error) {
 	if t.writevs == nil {
 		return nil, ErrNoWritevLog
 	}
-	t.drainLocked()
-	if t.drainErr != nil {
-		return nil, t.drainErr
+	t.writevs.drain()
+	if t.writevs.err != nil {
+		return nil, t.writevs.err
 	}
-	return slices.Clone(t.drained), nil
+	return slices.Clone(t.writevs.got), nil
+}
+
+// Batches returns the stamps of every batch the traced producer completed
+// since Attach, with Options.BatchStamps (less any lost, see StampsLost),
+// without their topics.
+func (t *Tracer) Batches() ([]BatchStamps, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.objs == nil {
+		return nil, ErrClosed
+	}
+	if t.stamps == nil {
+		return nil, ErrNoBatchProbe
+	}
+	t.stamps.drain()
+	if t.stamps.err != nil {
+		return nil, t.stamps.err
+	}
+	return slices.Clone(t.stamps.got), nil
+}
+
+// StampsLost is how many batch stamps the probe could not log because the
+// log was full.
+func (t *Tracer) StampsLost() (uint64, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.objs == nil {
+		return 0, ErrClosed
+	}
+	var n uint64
+	if err := t.objs.StampsLost.Get(&n); err != nil {
+		return 0, fmt.Errorf("bpf: reading the count of lost batch stamps: %w", err)
+	}
+	return n, nil
 }
 
 // WritevsLost is how many writevs the probes could not log because the
@@ -284,10 +404,12 @@ func (t *Tracer) Close() error {
 		return nil
 	}
 	var errs []error
-	if t.writevs != nil {
-		errs = append(errs, t.writevs.Close())
-		t.writevs = nil
+	for _, r := range []*ringbuf.Reader{t.writevs.ringReader(), t.stamps.ringReader()} {
+		if r != nil {
+			errs = append(errs, r.Close())
+		}
 	}
+	t.writevs, t.stamps = nil, nil
 	for _, l := range t.links {
 		errs = append(errs, l.Close())
 	}

@@ -32,3 +32,9 @@ func (t *Tracer) WritevsLost() (uint64, error) { return 0, ErrNotSupported }
 func (t *Tracer) Stages(batches []BatchStamps) (BatchReport, error) {
 	return BatchReport{}, ErrNotSupported
 }
+
+// Batches returns ErrNotSupported.
+func (t *Tracer) Batches() ([]BatchStamps, error) { return nil, ErrNotSupported }
+
+// StampsLost returns ErrNotSupported.
+func (t *Tracer) StampsLost() (uint64, error) { return 0, ErrNotSupported }
