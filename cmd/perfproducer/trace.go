@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -27,7 +28,9 @@ const traceUsage = `Usage: perfproducer trace --pid N [--port P]... [--duration 
 Traces any process, a Kafka client of any kind, with eBPF and prints its
 syscall table (calls, latency, bytes of writev, sendmsg, read, epoll_wait,
 futex, ...) and its TCP table (per connection: sends, srtt, send queue,
-retransmits). Needs root (or CAP_BPF and CAP_PERFMON), Linux 6.3 and BTF.
+retransmits); for a perfproducer process built with its symbols, also the
+stages of its batches. Needs root (or CAP_BPF and CAP_PERFMON), Linux 6.3
+and BTF.
 
   --pid N          the process to trace, every thread of it (its pid on the host)
   --port P         only TCP connections to remote port P, e.g. 9092; repeat or
@@ -97,7 +100,7 @@ func runTrace(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprint(stderr, traceUsage)
 		return exitUsage
 	}
-	tr, err := bpf.Attach(ctx, bpf.Options{PID: o.pid, Ports: o.ports})
+	tr, err := bpf.Attach(ctx, bpf.Options{PID: o.pid, Ports: o.ports, BatchStamps: true})
 	if err != nil {
 		fmt.Fprintln(stderr, "perfproducer trace:", err)
 		return exitFailed
@@ -112,13 +115,38 @@ func runTrace(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "perfproducer trace: tracing pid %d; Ctrl-C prints the tables\n", o.pid)
 	}
 	<-ctx.Done()
-	s, err := tr.Snapshot()
+	r, err := pidReport(tr)
 	if err != nil {
 		fmt.Fprintln(stderr, "perfproducer trace:", err)
 		return exitFailed
 	}
-	printTables(stdout, s)
+	printTables(stdout, r.Kernel)
+	if r.Batches != nil {
+		fmt.Fprintln(stdout)
+		printStages(stdout, r.Batches)
+	}
 	return exitOK
+}
+
+// pidReport is trace's result: the tables, and the stages of the batches
+// of a traced perfproducer producer.
+func pidReport(tr *bpf.Tracer) (bpf.Report, error) {
+	s, err := tr.Snapshot()
+	if err != nil {
+		return bpf.Report{}, err
+	}
+	batches, err := tr.Batches()
+	if errors.Is(err, bpf.ErrNoBatchProbe) {
+		return bpf.Report{Kernel: s}, nil
+	}
+	if err != nil {
+		return bpf.Report{}, err
+	}
+	stages, err := tr.Stages(batches)
+	if err != nil {
+		return bpf.Report{}, err
+	}
+	return bpf.Report{Kernel: s, Batches: &stages}, nil
 }
 
 // selfTrace is --trace: the probes on this process and the stamps of the

@@ -5,6 +5,8 @@ import (
 	"context"
 	"net"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -148,4 +150,46 @@ func TestRunWithTrace(t *testing.T) {
 		}
 	}
 	kafkatest.Consume(t, c, topic, 2000)
+}
+
+// TestTracePidOfProducer traces another perfproducer process, built with
+// its symbols, with trace --pid until it exits: the stages of its batches
+// follow the tables, each batch joined with its request's writevs.
+func TestTracePidOfProducer(t *testing.T) {
+	requireTracing(t, "")
+	const topic = "traced-pid"
+	c := kafkatest.NewCluster(t, 1, topic, 4)
+	exe := filepath.Join(t.TempDir(), "perfproducer")
+	build := exec.Command("go", "build", "-o", exe, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building perfproducer: %v\n%s", err, out)
+	}
+	// Paced so that it is still producing once the probes are attached.
+	child := exec.Command(exe, "--topic", topic, "--num-records", "3000", "--throughput", "1000",
+		"--bootstrap-server", strings.Join(c.ListenAddrs(), ","))
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	exited := make(chan error, 1)
+	go func() {
+		exited <- child.Wait()
+		stop()
+	}()
+	var stdout, stderr bytes.Buffer
+	code := run(ctx, []string{"trace", "--pid", strconv.Itoa(child.Process.Pid)}, &stdout, &stderr)
+	if err := <-exited; err != nil {
+		t.Fatalf("the traced perfproducer: %v", err)
+	}
+	if code == exitFailed {
+		requireTracing(t, stderr.String())
+	}
+	if code != exitOK {
+		t.Fatalf("exit code %d, stderr %q", code, stderr.String())
+	}
+	m := stagesHeader.FindStringSubmatch(stdout.String())
+	if m == nil || m[1] == "0" || m[1] != m[2] {
+		t.Fatalf("want the stages of the child's batches, every one joined:\n%s", stdout.String())
+	}
+	kafkatest.Consume(t, c, topic, 3000)
 }
