@@ -5,9 +5,10 @@
  * the time of TCP sends, per TCP connection the smoothed RTT, send-queue
  * depth and retransmits, and each writev's entry and return times (for
  * joining with the producer's batch stamps). Filtered in the kernel to the thread group
- * target_tgid, so other processes cost one comparison per event. Only raw
- * tracepoints are used: they need neither tracefs nor kprobes, and exist on
- * kernels built without either. */
+ * target_tgid, so other processes cost one comparison per event. The kernel
+ * probes are raw tracepoints: they need neither tracefs nor kprobes, and
+ * exist on kernels built without either. The batch probe is a uprobe on a
+ * perfproducer producer's probe point. */
 #include "kernel_types.h"
 #include "helpers.h"
 
