@@ -74,10 +74,7 @@ func Attach(ctx context.Context, o Options) (*Tracer, error) {
 	// its batches are joined with them.
 	probe, semaphore := false, uint64(0)
 	if o.BatchStamps {
-		var err error
-		if probe, semaphore, err = findBatchProbe(o.PID); err != nil {
-			return nil, err
-		}
+		probe, semaphore = findBatchProbe(o.PID)
 	}
 	logWritevs := o.LogWritevs || probe
 	if logWritevs {
@@ -138,16 +135,11 @@ const (
 )
 
 // findBatchProbe reports whether pid's executable has the batch probe
-// point and where in the file its semaphore lies.
-func findBatchProbe(pid int) (bool, uint64, error) {
+// point and where in the file its semaphore lies. An executable that cannot
+// be read as ELF (deleted, or not ELF) has none.
+func findBatchProbe(pid int) (bool, uint64) {
 	semaphore, err := symbolFileOffset(fmt.Sprintf("/proc/%d/exe", pid), batchProbeSemaphore)
-	if errors.Is(err, errNoSymbol) {
-		return false, 0, nil
-	}
-	if err != nil {
-		return false, 0, fmt.Errorf("bpf: looking for the batch probe of pid %d: %w", pid, err)
-	}
-	return true, semaphore, nil
+	return err == nil, semaphore
 }
 
 // attachBatchProbe attaches the batch_stamped uprobe to pid's executable,
@@ -171,9 +163,6 @@ func (t *Tracer) attachBatchProbe(pid int, semaphore uint64) error {
 	return nil
 }
 
-// errNoSymbol says an executable lacks a symbol.
-var errNoSymbol = errors.New("no such symbol")
-
 // symbolFileOffset is where in the file path the symbol name's bytes lie.
 func symbolFileOffset(path, name string) (uint64, error) {
 	f, err := elf.Open(path)
@@ -182,9 +171,6 @@ func symbolFileOffset(path, name string) (uint64, error) {
 	}
 	defer f.Close()
 	syms, err := f.Symbols()
-	if errors.Is(err, elf.ErrNoSymbols) {
-		return 0, errNoSymbol
-	}
 	if err != nil {
 		return 0, err
 	}
@@ -197,9 +183,9 @@ func symbolFileOffset(path, name string) (uint64, error) {
 				return s.Value - p.Vaddr + p.Off, nil
 			}
 		}
-		return 0, fmt.Errorf("symbol %s lies in no loaded part of the file", name)
+		return 0, fmt.Errorf("symbol %s lies in no loaded part of %s", name, path)
 	}
-	return 0, errNoSymbol
+	return 0, fmt.Errorf("%s has no symbol %s", path, name)
 }
 
 // Sizes of the logs' records: struct writev_event and struct batch_stamps
