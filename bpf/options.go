@@ -19,8 +19,9 @@ type Options struct {
 	// core.Producer.TraceBatches would in-process. It costs the traced
 	// process a uprobe (a trap into the kernel) per batch. The probe point
 	// is found by the executable's symbol table, which go build keeps and
-	// go run, go test and -ldflags=-s strip. A process without it (or whose
-	// executable cannot be read) is traced all the same; Batches then returns ErrNoBatchProbe. A process
-	// with it has its writevs logged too, as with LogWritevs.
+	// go run, go test and -ldflags=-s strip. A process without it (or
+	// whose executable cannot be read) is traced all the same; Batches then
+	// returns ErrNoBatchProbe. A process with it has its writevs logged
+	// too, as with LogWritevs.
 	BatchStamps bool
 }
