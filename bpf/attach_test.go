@@ -15,6 +15,12 @@ import (
 // (CI=true), which is root on a kernel with BTF, those fail the test instead.
 func attach(t *testing.T, pid int, ports ...uint16) *bpf.Tracer {
 	t.Helper()
+	return attachWith(t, bpf.Options{PID: pid, Ports: ports})
+}
+
+// attachWith is attach with every option.
+func attachWith(t *testing.T, o bpf.Options) *bpf.Tracer {
+	t.Helper()
 	unavailable := func(reason string) {
 		t.Helper()
 		if os.Getenv("CI") == "true" {
@@ -28,7 +34,7 @@ func attach(t *testing.T, pid int, ports ...uint16) *bpf.Tracer {
 	if os.Geteuid() != 0 {
 		unavailable("loading eBPF probes needs root")
 	}
-	tr, err := bpf.Attach(context.Background(), bpf.Options{PID: pid, Ports: ports})
+	tr, err := bpf.Attach(context.Background(), o)
 	if errors.Is(err, bpf.ErrNotSupported) || errors.Is(err, bpf.ErrPermission) {
 		unavailable(err.Error())
 	}
@@ -117,5 +123,15 @@ func TestSnapshotAfterClose(t *testing.T) {
 	}
 	if _, err := tr.Snapshot(); !errors.Is(err, bpf.ErrClosed) {
 		t.Fatalf("Snapshot after Close = %v, want ErrClosed", err)
+	}
+}
+
+func TestWritevsNeedTheLog(t *testing.T) {
+	tr := attach(t, os.Getpid())
+	if _, err := tr.Writevs(); !errors.Is(err, bpf.ErrNoWritevLog) {
+		t.Fatalf("Writevs without Options.LogWritevs = %v, want ErrNoWritevLog", err)
+	}
+	if _, err := tr.Stages(nil); !errors.Is(err, bpf.ErrNoWritevLog) {
+		t.Fatalf("Stages without Options.LogWritevs = %v, want ErrNoWritevLog", err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 )
 
@@ -20,6 +21,13 @@ const (
 )
 
 func TestMain(m *testing.M) {
+	if brokers := os.Getenv(producerEnv); brokers != "" {
+		if err := produceAsChild(strings.Split(brokers, ",")); err != nil {
+			fmt.Fprintln(os.Stderr, "producer:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	if addr := os.Getenv(writerAddrEnv); addr != "" {
 		if err := writeAsChild(addr); err != nil {
 			fmt.Fprintln(os.Stderr, "writer:", err)

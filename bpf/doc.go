@@ -5,11 +5,19 @@
 // retransmits.
 //
 // Attach loads the probes for one process; Tracer.Snapshot reads what they
-// counted. The C sources sit beside their generated Go (bpf2go, committed;
+// counted. The probes also log each writev's entry and return times, which
+// Tracer.Stages joins with the batch stamps a producer hands out
+// (BatchStamps, the same clock) into the per-stage breakdown of batches'
+// lives: append → seal → writev entered → writev returned → response read →
+// callbacks done. A producer in this process hands its stamps over itself
+// (core.Producer.TraceBatches); one in another process, through a uprobe on
+// its batch probe point (Options.BatchStamps). Report carries the tables
+// and the stages, with a JSON encoding. The C sources sit beside their generated Go (bpf2go, committed;
 // scripts/generate rebuilds them) and read kernel structures through CO-RE,
-// so one object runs on any kernel with BTF. The probes are raw tracepoints
-// only (raw_syscalls, sock_send_length, tcp_retransmit_skb): they need no
-// tracefs and no kprobes, but sock_send_length needs Linux 6.3. Loading needs
+// so one object runs on any kernel with BTF. The kernel probes are raw
+// tracepoints only (raw_syscalls, sock_send_length, tcp_retransmit_skb):
+// they need no tracefs and no kprobes, but sock_send_length needs Linux 6.3.
+// The batch probe is a uprobe, which needs a kernel built with uprobes. Loading needs
 // BTF and the privileges to load tracing programs (root, or CAP_BPF with
 // CAP_PERFMON); where the kernel or the build lacks
 // them, Attach returns an error that matches ErrNotSupported, and where

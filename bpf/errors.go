@@ -13,4 +13,11 @@ var (
 	ErrPermission = errors.New("bpf: not permitted to load eBPF probes; run as root or with CAP_BPF and CAP_PERFMON")
 	// ErrClosed is returned by Snapshot after Close.
 	ErrClosed = errors.New("bpf: tracer is closed")
+	// ErrNoBatchProbe is returned by Tracer.Batches of a tracer attached
+	// without Options.BatchStamps, or to a process without the producer's
+	// probe point (not a perfproducer producer, or stripped of symbols).
+	ErrNoBatchProbe = errors.New("bpf: no batch probe: attach to a perfproducer producer with Options.BatchStamps")
+	// ErrNoWritevLog is returned by Tracer.Writevs and Tracer.Stages of a
+	// tracer attached without Options.LogWritevs.
+	ErrNoWritevLog = errors.New("bpf: writevs are not logged; attach with Options.LogWritevs")
 )

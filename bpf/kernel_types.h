@@ -9,6 +9,7 @@ typedef unsigned char __u8;
 typedef unsigned short __u16;
 typedef unsigned int __u32;
 typedef unsigned long long __u64;
+typedef signed int __s32;
 typedef signed long long __s64;
 typedef __u16 __be16;
 
@@ -22,6 +23,20 @@ struct sock_common {
 struct sock {
 	struct sock_common __sk_common;
 	__u16 sk_protocol;
+} __attribute__((preserve_access_index));
+
+/* A syscall's registers as raw_syscalls/sys_enter passes them. The flavors
+ * (the "___" suffix names the same kernel type) are x86-64's and arm64's
+ * layouts; CO-RE keeps the accesses of the one the running kernel has and
+ * the program checks which it is. */
+struct pt_regs___x86 {
+	unsigned long ax;
+	unsigned long di;
+	unsigned long si;
+} __attribute__((preserve_access_index));
+
+struct pt_regs___arm64 {
+	unsigned long regs[31];
 } __attribute__((preserve_access_index));
 
 struct tcp_sock {

@@ -9,13 +9,13 @@ import "time"
 // return value means for the rest (ready events for epoll, threads woken for
 // futex).
 type Calls struct {
-	Count     uint64
-	Errors    uint64
-	Total     time.Duration
-	Max       time.Duration
-	Latency   Histogram
-	Bytes     uint64
-	BytesHist Histogram
+	Count     uint64        `json:"count"`
+	Errors    uint64        `json:"errors"`
+	Total     time.Duration `json:"total_ns"`
+	Max       time.Duration `json:"max_ns"`
+	Latency   Histogram     `json:"latency_ns_log2"`
+	Bytes     uint64        `json:"bytes"`
+	BytesHist Histogram     `json:"bytes_log2"`
 }
 
 // LatencyPercentile is an upper bound of the p-th percentile of the calls'
@@ -26,7 +26,7 @@ func (c *Calls) LatencyPercentile(p float64) time.Duration {
 
 // Syscall is one syscall's row of the syscall table.
 type Syscall struct {
-	Name string
+	Name string `json:"name"`
 	Calls
 }
 
@@ -37,16 +37,16 @@ type Syscall struct {
 // not yet acknowledged (ss's Send-Q), with the send's own bytes. Retransmits
 // counts segments the kernel sent again, from any context.
 type Conn struct {
-	LocalPort    uint16
-	RemotePort   uint16
-	Sends        uint64
-	SendTotal    time.Duration
-	SendMax      time.Duration
-	SendBytes    uint64
-	Retransmits  uint64
-	SRTT         time.Duration
-	SendQueue    uint32
-	MaxSendQueue uint32
+	LocalPort    uint16        `json:"local_port"`
+	RemotePort   uint16        `json:"remote_port"`
+	Sends        uint64        `json:"sends"`
+	SendTotal    time.Duration `json:"send_total_ns"`
+	SendMax      time.Duration `json:"send_max_ns"`
+	SendBytes    uint64        `json:"send_bytes"`
+	Retransmits  uint64        `json:"retransmits"`
+	SRTT         time.Duration `json:"srtt_ns"`
+	SendQueue    uint32        `json:"send_queue"`
+	MaxSendQueue uint32        `json:"max_send_queue"`
 }
 
 // Snapshot is what the probes have counted since Attach.
@@ -54,15 +54,15 @@ type Snapshot struct {
 	// Syscalls has one row per traced syscall, in a fixed order, calls or
 	// not; a syscall this architecture lacks (epoll_wait on arm64) is left
 	// out.
-	Syscalls []Syscall
+	Syscalls []Syscall `json:"syscalls"`
 	// TCPSend counts the sends on TCP sockets that pass the port filter,
 	// through any of the traced send syscalls: latency is from the
 	// syscall's entry to TCP's sendmsg returning (the sock_send_length
 	// tracepoint), so it is the kernel's work on the send less the
 	// syscall's return; bytes are what TCP took.
-	TCPSend Calls
+	TCPSend Calls `json:"tcp_send"`
 	// Conns are the TCP connections the process sent on, by local port.
-	Conns []Conn
+	Conns []Conn `json:"conns"`
 }
 
 // Syscall returns the row of the syscall named name.

@@ -2,11 +2,13 @@
 
 // SPDX-License-Identifier: GPL-2.0 OR Apache-2.0
 /* Probes of one process's send path: syscall latency and bytes by syscall,
- * the time of TCP sends, and per TCP connection the smoothed RTT, send-queue
- * depth and retransmits. Filtered in the kernel to the thread group
- * target_tgid, so other processes cost one comparison per event. Only raw
- * tracepoints are used: they need neither tracefs nor kprobes, and exist on
- * kernels built without either. */
+ * the time of TCP sends, per TCP connection the smoothed RTT, send-queue
+ * depth and retransmits, and each writev's entry and return times (for
+ * joining with the producer's batch stamps). Filtered in the kernel to the thread group
+ * target_tgid, so other processes cost one comparison per event. The kernel
+ * probes are raw tracepoints: they need neither tracefs nor kprobes, and
+ * exist on kernels built without either. The batch probe is a uprobe on a
+ * perfproducer producer's probe point. */
 #include "kernel_types.h"
 #include "helpers.h"
 
@@ -24,6 +26,11 @@
 const volatile __u32 target_tgid = 0;
 /* When set, TCP probes count only sockets whose remote port is in ports. */
 const volatile __u8 filter_ports = 0;
+/* The stats slot of writev, whose calls are also logged to writevs; 0 logs
+ * none. */
+const volatile __u32 writev_slot = 0;
+/* Writevs not logged because writevs was full. */
+__u64 writevs_lost = 0;
 
 struct call_stats {
 	__u64 count;
@@ -52,10 +59,22 @@ struct conn_stats {
 	__u32 pad;
 };
 
+/* One writev of the traced process, as logged to writevs: iov0 is the
+ * address its first iovec starts at, which names what it began writing. */
+struct writev_event {
+	__u64 enter_ns;
+	__u64 exit_ns;
+	__s64 ret;
+	__u64 iov0;
+	__u32 tid;
+	__s32 fd;
+};
+
 struct inflight_syscall {
 	__u64 start_ns;
+	__u64 iov0;
 	__u32 slot;
-	__u32 pad;
+	__s32 fd;
 };
 
 struct {
@@ -92,6 +111,44 @@ struct {
 	__type(key, __u32);
 	__type(value, struct inflight_syscall);
 } inflight_syscalls SEC(".maps");
+
+/* A producer's BatchStamps (core.BatchStamps in Go, 64-bit layout) from
+ * its Partition field on: the topic string before it is not read. Must
+ * match the offsets bpf's tests check. */
+struct batch_stamps {
+	__s32 partition;
+	__s32 records;
+	__s32 bytes;
+	__u32 pad0;
+	__u64 request;
+	__s32 request_bytes;
+	__u32 pad1;
+	__s64 appended;
+	__s64 sealed;
+	__s64 written;
+	__s64 response_read;
+	__s64 callbacks_done;
+};
+
+/* Offset of partition in core.BatchStamps: after the topic's string header. */
+#define BATCH_STAMPS_OFFSET 16
+
+/* The stamps of the traced producer's batches, from the batch_stamped
+ * uprobe. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 2 << 20);
+} stamps SEC(".maps");
+
+/* Stamps not logged because stamps was full. */
+__u64 stamps_lost = 0;
+
+/* Every writev of the traced process, for user space to place in time:
+ * 4 MiB holds over 80,000 calls between reads. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);
+} writevs SEC(".maps");
 
 static __always_inline __u32 log2_bucket(__u64 v)
 {
@@ -130,6 +187,26 @@ static __always_inline int traced(__u64 pid_tgid)
 	return (__u32)(pid_tgid >> 32) == target_tgid;
 }
 
+/* read_writev_args reads writev(fd, iov, iovcnt)'s fd and the base of
+ * iov[0] from the syscall's registers: di and si on x86-64, x0 and x1 on
+ * arm64. On another architecture both stay 0 and -1. */
+static __always_inline void read_writev_args(void *regs, struct inflight_syscall *in)
+{
+	unsigned long fd = -1, iov = 0;
+	if (FIELD_EXISTS(((struct pt_regs___x86 *)0)->di)) {
+		struct pt_regs___x86 *r = regs;
+		READ(fd, r->di);
+		READ(iov, r->si);
+	} else if (FIELD_EXISTS(((struct pt_regs___arm64 *)0)->regs)) {
+		struct pt_regs___arm64 *r = regs;
+		READ(fd, r->regs[0]);
+		READ(iov, r->regs[1]);
+	}
+	in->fd = fd;
+	if (iov)
+		bpf_probe_read_user(&in->iov0, sizeof(in->iov0), (void *)iov);
+}
+
 /* raw_syscalls: args are (struct pt_regs *regs, long id) at entry and
  * (struct pt_regs *regs, long ret) at exit. Raw tracepoints need no tracefs. */
 SEC("raw_tracepoint/sys_enter")
@@ -146,7 +223,10 @@ int sys_enter(__u64 *ctx)
 	if (!slot || *slot == 0)
 		return 0;
 	__u32 tid = pid_tgid;
-	struct inflight_syscall in = { .start_ns = bpf_ktime_get_ns(), .slot = *slot };
+	struct inflight_syscall in = { .slot = *slot };
+	if (writev_slot != 0 && in.slot == writev_slot)
+		read_writev_args((void *)ctx[0], &in);
+	in.start_ns = bpf_ktime_get_ns();
 	bpf_map_update_elem(&inflight_syscalls, &tid, &in, BPF_ANY);
 	return 0;
 }
@@ -161,10 +241,21 @@ int sys_exit(__u64 *ctx)
 	struct inflight_syscall *in = bpf_map_lookup_elem(&inflight_syscalls, &tid);
 	if (!in)
 		return 0;
-	__u64 ns = bpf_ktime_get_ns() - in->start_ns;
+	__u64 now = bpf_ktime_get_ns();
+	__u64 start = in->start_ns;
 	__u32 slot = in->slot;
+	__u64 iov0 = in->iov0;
+	__s32 fd = in->fd;
 	bpf_map_delete_elem(&inflight_syscalls, &tid);
-	record(slot, ns, (__s64)ctx[1]);
+	record(slot, now - start, (__s64)ctx[1]);
+	if (writev_slot != 0 && slot == writev_slot) {
+		struct writev_event ev = { .enter_ns = start, .exit_ns = now, .ret = (__s64)ctx[1],
+					   .iov0 = iov0, .tid = tid, .fd = fd };
+		/* No wakeup per call: the reader polls, so a writev costs no
+		 * wakeup of another thread. */
+		if (bpf_ringbuf_output(&writevs, &ev, sizeof(ev), BPF_RB_NO_WAKEUP))
+			__sync_fetch_and_add(&writevs_lost, 1);
+	}
 	return 0;
 }
 
@@ -248,6 +339,31 @@ int tcp_retransmit(__u64 *ctx)
 	struct conn_stats *c = bpf_map_lookup_elem(&conns, &key);
 	if (c)
 		__sync_fetch_and_add(&c->retransmits, 1);
+	return 0;
+}
+
+/* batch_stamped is a uprobe on core.batchStamped(st *BatchStamps), which a
+ * perfproducer producer calls for each batch while a tracer is attached
+ * (the uprobe's reference counter arms it). Go's register ABI passes st in
+ * RAX on x86-64, X0 on arm64. */
+SEC("uprobe")
+int batch_stamped(void *ctx)
+{
+	unsigned long st = 0;
+	if (FIELD_EXISTS(((struct pt_regs___x86 *)0)->ax)) {
+		struct pt_regs___x86 *r = ctx;
+		READ(st, r->ax);
+	} else if (FIELD_EXISTS(((struct pt_regs___arm64 *)0)->regs)) {
+		struct pt_regs___arm64 *r = ctx;
+		READ(st, r->regs[0]);
+	}
+	if (!st)
+		return 0;
+	struct batch_stamps ev = {};
+	if (bpf_probe_read_user(&ev, sizeof(ev), (void *)(st + BATCH_STAMPS_OFFSET)))
+		return 0;
+	if (bpf_ringbuf_output(&stamps, &ev, sizeof(ev), BPF_RB_NO_WAKEUP))
+		__sync_fetch_and_add(&stamps_lost, 1);
 	return 0;
 }
 

@@ -46,8 +46,9 @@ type tracerConnStats struct {
 type tracerInflightSyscall struct {
 	_       structs.HostLayout
 	StartNs uint64
+	Iov0    uint64
 	Slot    uint32
-	Pad     uint32
+	Fd      int32
 }
 
 // Names of all BPF objects in the ELF.
@@ -57,14 +58,20 @@ const (
 	tracerMapConns            = "conns"
 	tracerMapInflightSyscalls = "inflight_syscalls"
 	tracerMapPorts            = "ports"
+	tracerMapStamps           = "stamps"
 	tracerMapStats            = "stats"
 	tracerMapSyscallSlots     = "syscall_slots"
+	tracerMapWritevs          = "writevs"
+	tracerProgBatchStamped    = "batch_stamped"
 	tracerProgSockSend        = "sock_send"
 	tracerProgSysEnter        = "sys_enter"
 	tracerProgSysExit         = "sys_exit"
 	tracerProgTcpRetransmit   = "tcp_retransmit"
 	tracerVarFilterPorts      = "filter_ports"
+	tracerVarStampsLost       = "stamps_lost"
 	tracerVarTargetTgid       = "target_tgid"
+	tracerVarWritevSlot       = "writev_slot"
+	tracerVarWritevsLost      = "writevs_lost"
 )
 
 // loadTracer returns the embedded CollectionSpec for tracer.
@@ -109,6 +116,7 @@ type tracerSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type tracerProgramSpecs struct {
+	BatchStamped  *ebpf.ProgramSpec `ebpf:"batch_stamped"`
 	SockSend      *ebpf.ProgramSpec `ebpf:"sock_send"`
 	SysEnter      *ebpf.ProgramSpec `ebpf:"sys_enter"`
 	SysExit       *ebpf.ProgramSpec `ebpf:"sys_exit"`
@@ -122,8 +130,10 @@ type tracerMapSpecs struct {
 	Conns            *ebpf.MapSpec `ebpf:"conns"`
 	InflightSyscalls *ebpf.MapSpec `ebpf:"inflight_syscalls"`
 	Ports            *ebpf.MapSpec `ebpf:"ports"`
+	Stamps           *ebpf.MapSpec `ebpf:"stamps"`
 	Stats            *ebpf.MapSpec `ebpf:"stats"`
 	SyscallSlots     *ebpf.MapSpec `ebpf:"syscall_slots"`
+	Writevs          *ebpf.MapSpec `ebpf:"writevs"`
 }
 
 // tracerVariableSpecs contains global variables before they are loaded into the kernel.
@@ -131,7 +141,10 @@ type tracerMapSpecs struct {
 // It can be passed ebpf.CollectionSpec.Assign.
 type tracerVariableSpecs struct {
 	FilterPorts *ebpf.VariableSpec `ebpf:"filter_ports"`
+	StampsLost  *ebpf.VariableSpec `ebpf:"stamps_lost"`
 	TargetTgid  *ebpf.VariableSpec `ebpf:"target_tgid"`
+	WritevSlot  *ebpf.VariableSpec `ebpf:"writev_slot"`
+	WritevsLost *ebpf.VariableSpec `ebpf:"writevs_lost"`
 }
 
 // tracerObjects contains all objects after they have been loaded into the kernel.
@@ -157,8 +170,10 @@ type tracerMaps struct {
 	Conns            *ebpf.Map `ebpf:"conns"`
 	InflightSyscalls *ebpf.Map `ebpf:"inflight_syscalls"`
 	Ports            *ebpf.Map `ebpf:"ports"`
+	Stamps           *ebpf.Map `ebpf:"stamps"`
 	Stats            *ebpf.Map `ebpf:"stats"`
 	SyscallSlots     *ebpf.Map `ebpf:"syscall_slots"`
+	Writevs          *ebpf.Map `ebpf:"writevs"`
 }
 
 func (m *tracerMaps) Close() error {
@@ -166,8 +181,10 @@ func (m *tracerMaps) Close() error {
 		m.Conns,
 		m.InflightSyscalls,
 		m.Ports,
+		m.Stamps,
 		m.Stats,
 		m.SyscallSlots,
+		m.Writevs,
 	)
 }
 
@@ -176,13 +193,17 @@ func (m *tracerMaps) Close() error {
 // It can be passed to loadTracerObjects or ebpf.CollectionSpec.LoadAndAssign.
 type tracerVariables struct {
 	FilterPorts *ebpf.Variable `ebpf:"filter_ports"`
+	StampsLost  *ebpf.Variable `ebpf:"stamps_lost"`
 	TargetTgid  *ebpf.Variable `ebpf:"target_tgid"`
+	WritevSlot  *ebpf.Variable `ebpf:"writev_slot"`
+	WritevsLost *ebpf.Variable `ebpf:"writevs_lost"`
 }
 
 // tracerPrograms contains all programs after they have been loaded into the kernel.
 //
 // It can be passed to loadTracerObjects or ebpf.CollectionSpec.LoadAndAssign.
 type tracerPrograms struct {
+	BatchStamped  *ebpf.Program `ebpf:"batch_stamped"`
 	SockSend      *ebpf.Program `ebpf:"sock_send"`
 	SysEnter      *ebpf.Program `ebpf:"sys_enter"`
 	SysExit       *ebpf.Program `ebpf:"sys_exit"`
@@ -191,6 +212,7 @@ type tracerPrograms struct {
 
 func (p *tracerPrograms) Close() error {
 	return _TracerClose(
+		p.BatchStamped,
 		p.SockSend,
 		p.SysEnter,
 		p.SysExit,

@@ -4,9 +4,12 @@ package bpf
 
 import (
 	"context"
+	"debug/elf"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -14,6 +17,7 @@ import (
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/btf"
 	"github.com/cilium/ebpf/link"
+	"github.com/cilium/ebpf/ringbuf"
 	"github.com/cilium/ebpf/rlimit"
 	"golang.org/x/sys/unix"
 )
@@ -25,7 +29,20 @@ type Tracer struct {
 	objs    *tracerObjects
 	links   []link.Link
 	numCPUs int
+
+	// writevs and stamps are the kernel's logs of writevs and batch
+	// stamps, nil when not asked for. A goroutine drains them every
+	// drainInterval, so they never fill while the process logs less than
+	// their size in that time; stop ends it, done says it has.
+	writevs    *ringLog[Writev]
+	stamps     *ringLog[BatchStamps]
+	stop, done chan struct{}
+	stopOnce   sync.Once
 }
+
+// drainInterval is how often the logs are read. The probes wake no reader
+// per record, so the logs are polled.
+const drainInterval = 50 * time.Millisecond
 
 // Attach loads the probes and attaches them to the process o.PID; they count
 // from then until Close. ctx bounds the setup only.
@@ -53,6 +70,24 @@ func Attach(ctx context.Context, o Options) (*Tracer, error) {
 	if err := spec.Variables[tracerVarTargetTgid].Set(uint32(o.PID)); err != nil {
 		return nil, fmt.Errorf("bpf: setting the traced pid: %w", err)
 	}
+	// A process with the batch probe point gets its writevs logged too:
+	// its batches are joined with them.
+	probe, semaphore := false, uint64(0)
+	if o.BatchStamps {
+		probe, semaphore = findBatchProbe(o.PID)
+	}
+	logWritevs := o.LogWritevs || probe
+	if logWritevs {
+		if err := spec.Variables[tracerVarWritevSlot].Set(writevSlot()); err != nil {
+			return nil, fmt.Errorf("bpf: setting the writev slot: %w", err)
+		}
+	} else {
+		// Unused: the smallest ring the kernel takes, a page.
+		spec.Maps[tracerMapWritevs].MaxEntries = uint32(os.Getpagesize())
+	}
+	if !probe {
+		spec.Maps[tracerMapStamps].MaxEntries = uint32(os.Getpagesize())
+	}
 	if len(o.Ports) > 0 {
 		if err := spec.Variables[tracerVarFilterPorts].Set(uint8(1)); err != nil {
 			return nil, fmt.Errorf("bpf: setting the port filter: %w", err)
@@ -71,7 +106,225 @@ func Attach(ctx context.Context, o Options) (*Tracer, error) {
 		t.Close()
 		return nil, err
 	}
+	if logWritevs {
+		r, err := ringbuf.NewReader(objs.Writevs)
+		if err != nil {
+			t.Close()
+			return nil, classify("opening the writev log", err)
+		}
+		t.writevs = &ringLog[Writev]{name: "writev", reader: r, size: writevEventSize, decode: decodeWritev}
+	}
+	if probe {
+		if err := t.attachBatchProbe(o.PID, semaphore); err != nil {
+			t.Close()
+			return nil, err
+		}
+	}
+	if t.writevs != nil || t.stamps != nil {
+		t.stop, t.done = make(chan struct{}), make(chan struct{})
+		go t.drainLogs()
+	}
 	return t, nil
+}
+
+// batchProbeFunc and batchProbeSemaphore are the producer's probe point and
+// its semaphore (see core's batchProbe).
+const (
+	batchProbeFunc      = "github.com/perfproducer/perfproducer/core.batchStamped"
+	batchProbeSemaphore = "github.com/perfproducer/perfproducer/core.batchProbe"
+)
+
+// findBatchProbe reports whether pid's executable has the batch probe
+// point and where in the file its semaphore lies. An executable that cannot
+// be read as ELF (deleted, or not ELF) has none.
+func findBatchProbe(pid int) (bool, uint64) {
+	semaphore, err := symbolFileOffset(fmt.Sprintf("/proc/%d/exe", pid), batchProbeSemaphore)
+	return err == nil, semaphore
+}
+
+// attachBatchProbe attaches the batch_stamped uprobe to pid's executable,
+// with its semaphore as reference counter.
+func (t *Tracer) attachBatchProbe(pid int, semaphore uint64) error {
+	exe := fmt.Sprintf("/proc/%d/exe", pid)
+	ex, err := link.OpenExecutable(exe)
+	if err != nil {
+		return classify("opening the executable of pid "+fmt.Sprint(pid), err)
+	}
+	l, err := ex.Uprobe(batchProbeFunc, t.objs.BatchStamped, &link.UprobeOptions{PID: pid, RefCtrOffset: semaphore})
+	if err != nil {
+		return classify("attaching to the batch probe", err)
+	}
+	t.links = append(t.links, l)
+	r, err := ringbuf.NewReader(t.objs.Stamps)
+	if err != nil {
+		return classify("opening the batch stamp log", err)
+	}
+	t.stamps = &ringLog[BatchStamps]{name: "batch stamp", reader: r, size: stampEventSize, decode: decodeStamps}
+	return nil
+}
+
+// symbolFileOffset is where in the file path the symbol name's bytes lie.
+func symbolFileOffset(path, name string) (uint64, error) {
+	f, err := elf.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	syms, err := f.Symbols()
+	if err != nil {
+		return 0, err
+	}
+	for _, s := range syms {
+		if s.Name != name {
+			continue
+		}
+		for _, p := range f.Progs {
+			if p.Type == elf.PT_LOAD && s.Value >= p.Vaddr && s.Value < p.Vaddr+p.Filesz {
+				return s.Value - p.Vaddr + p.Off, nil
+			}
+		}
+		return 0, fmt.Errorf("symbol %s lies in no loaded part of %s", name, path)
+	}
+	return 0, fmt.Errorf("%s has no symbol %s", path, name)
+}
+
+// Sizes of the logs' records: struct writev_event and struct batch_stamps
+// in tracer.c.
+const (
+	writevEventSize = 40
+	stampEventSize  = 72
+)
+
+func decodeWritev(b []byte) Writev {
+	return Writev{
+		Enter: int64(binary.LittleEndian.Uint64(b[0:])),
+		Exit:  int64(binary.LittleEndian.Uint64(b[8:])),
+		Ret:   int64(binary.LittleEndian.Uint64(b[16:])),
+		Iov0:  binary.LittleEndian.Uint64(b[24:]),
+		TID:   binary.LittleEndian.Uint32(b[32:]),
+		FD:    int32(binary.LittleEndian.Uint32(b[36:])),
+	}
+}
+
+func decodeStamps(b []byte) BatchStamps {
+	u32 := func(at int) int32 { return int32(binary.LittleEndian.Uint32(b[at:])) }
+	u64 := func(at int) int64 { return int64(binary.LittleEndian.Uint64(b[at:])) }
+	return BatchStamps{
+		Partition: u32(0), Records: u32(4), Bytes: u32(8),
+		Request: uint64(u64(16)), RequestBytes: u32(24),
+		Appended: u64(32), Sealed: u64(40), Written: u64(48), ResponseRead: u64(56), CallbacksDone: u64(64),
+	}
+}
+
+// writevSlot is writev's slot in the stats map, which the probes log.
+func writevSlot() uint32 {
+	for i, sc := range tracedSyscalls {
+		if sc.name == "writev" {
+			return uint32(i + 1)
+		}
+	}
+	return 0
+}
+
+// drainLogs reads the logs every drainInterval until stop.
+func (t *Tracer) drainLogs() {
+	defer close(t.done)
+	tick := time.NewTicker(drainInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-t.stop:
+			return
+		case <-tick.C:
+		}
+		t.mu.Lock()
+		t.writevs.drain()
+		t.stamps.drain()
+		t.mu.Unlock()
+	}
+}
+
+// Writevs returns every writev of the traced process since Attach (less
+// any the probes lost, see WritevsLost), in the order they returned.
+func (t *Tracer) Writevs() ([]Writev, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.objs == nil {
+		return nil, ErrClosed
+	}
+	if t.writevs == nil {
+		return nil, ErrNoWritevLog
+	}
+	t.writevs.drain()
+	if t.writevs.err != nil {
+		return nil, t.writevs.err
+	}
+	return slices.Clone(t.writevs.got), nil
+}
+
+// Batches returns the stamps of every batch the traced producer completed
+// since Attach, with Options.BatchStamps (less any lost, see StampsLost),
+// without their topics.
+func (t *Tracer) Batches() ([]BatchStamps, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.objs == nil {
+		return nil, ErrClosed
+	}
+	if t.stamps == nil {
+		return nil, ErrNoBatchProbe
+	}
+	t.stamps.drain()
+	if t.stamps.err != nil {
+		return nil, t.stamps.err
+	}
+	return slices.Clone(t.stamps.got), nil
+}
+
+// StampsLost is how many batch stamps the probe could not log because the
+// log was full.
+func (t *Tracer) StampsLost() (uint64, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.objs == nil {
+		return 0, ErrClosed
+	}
+	var n uint64
+	if err := t.objs.StampsLost.Get(&n); err != nil {
+		return 0, fmt.Errorf("bpf: reading the count of lost batch stamps: %w", err)
+	}
+	return n, nil
+}
+
+// WritevsLost is how many writevs the probes could not log because the
+// log was full.
+func (t *Tracer) WritevsLost() (uint64, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.objs == nil {
+		return 0, ErrClosed
+	}
+	var n uint64
+	if err := t.objs.WritevsLost.Get(&n); err != nil {
+		return 0, fmt.Errorf("bpf: reading the count of lost writevs: %w", err)
+	}
+	return n, nil
+}
+
+// Stages joins batches, stamped by the traced producer, with the writevs
+// the probes saw, and measures each stage of their lives.
+func (t *Tracer) Stages(batches []BatchStamps) (BatchReport, error) {
+	writevs, err := t.Writevs()
+	if err != nil {
+		return BatchReport{}, err
+	}
+	lost, err := t.WritevsLost()
+	if err != nil {
+		return BatchReport{}, err
+	}
+	r := Breakdown(JoinWritevs(batches, writevs))
+	r.WritevsLost = lost
+	return r, nil
 }
 
 // configure fills the maps the probes read: which syscalls to time, in which
@@ -125,12 +378,24 @@ func classify(what string, err error) error {
 
 // Close detaches the probes and frees their maps.
 func (t *Tracer) Close() error {
+	t.stopOnce.Do(func() {
+		if t.stop != nil {
+			close(t.stop)
+			<-t.done
+		}
+	})
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.objs == nil {
 		return nil
 	}
 	var errs []error
+	for _, r := range []*ringbuf.Reader{t.writevs.ringReader(), t.stamps.ringReader()} {
+		if r != nil {
+			errs = append(errs, r.Close())
+		}
+	}
+	t.writevs, t.stamps = nil, nil
 	for _, l := range t.links {
 		errs = append(errs, l.Close())
 	}

@@ -21,3 +21,20 @@ func (t *Tracer) Snapshot() (Snapshot, error) { return Snapshot{}, ErrNotSupport
 
 // Close does nothing.
 func (t *Tracer) Close() error { return nil }
+
+// Writevs returns ErrNotSupported.
+func (t *Tracer) Writevs() ([]Writev, error) { return nil, ErrNotSupported }
+
+// WritevsLost returns ErrNotSupported.
+func (t *Tracer) WritevsLost() (uint64, error) { return 0, ErrNotSupported }
+
+// Stages returns ErrNotSupported.
+func (t *Tracer) Stages(batches []BatchStamps) (BatchReport, error) {
+	return BatchReport{}, ErrNotSupported
+}
+
+// Batches returns ErrNotSupported.
+func (t *Tracer) Batches() ([]BatchStamps, error) { return nil, ErrNotSupported }
+
+// StampsLost returns ErrNotSupported.
+func (t *Tracer) StampsLost() (uint64, error) { return 0, ErrNotSupported }

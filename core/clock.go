@@ -3,6 +3,7 @@ package core
 import (
 	"sync/atomic"
 	"time"
+	_ "unsafe" // for go:linkname
 )
 
 // monoClock reads monotonic time as int64 nanoseconds since the producer
@@ -14,8 +15,13 @@ import (
 // sender refreshes every second, so a Send reads one clock, not two as
 // time.Now does, and a wall-clock step shows up within a second.
 type monoClock struct {
-	base   time.Time
-	anchor atomic.Pointer[wallAnchor]
+	base time.Time
+	// baseRuntime is the runtime's monotonic clock at base: readings plus
+	// baseRuntime are the runtime clock's nanoseconds, which on Linux are
+	// CLOCK_MONOTONIC's, the clock eBPF programs read (bpf_ktime_get_ns),
+	// so batch stamps compare with kernel stamps directly.
+	baseRuntime int64
+	anchor      atomic.Pointer[wallAnchor]
 }
 
 // wallAnchor pairs a monotonic reading with the wall time, in Unix
@@ -32,11 +38,23 @@ const anchorRefresh = int64(time.Second)
 
 func newMonoClock() *monoClock {
 	c := &monoClock{base: time.Now()}
+	// Reading the two clocks a few nanoseconds apart errs by that much.
+	c.baseRuntime = runtimeNano() - int64(time.Since(c.base))
 	c.anchor.Store(&wallAnchor{mono: 0, wallNanos: c.base.UnixNano()})
 	return c
 }
 
 func (c *monoClock) now() int64 { return int64(time.Since(c.base)) }
+
+// runtimeNano is the runtime's monotonic clock, the one time.Now's
+// monotonic reading comes from, offset by the process's start. Go exposes
+// no offset-free reading; the runtime keeps this name reachable for that.
+//
+//go:linkname runtimeNano runtime.nanotime
+func runtimeNano() int64
+
+// monotonic converts reading mono to the runtime clock's nanoseconds.
+func (c *monoClock) monotonic(mono int64) int64 { return c.baseRuntime + mono }
 
 // at is the time.Time of monotonic reading mono, with its monotonic
 // reading kept (Time.Add keeps it), so times from at compare and subtract

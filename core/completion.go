@@ -26,6 +26,8 @@ func (s *sender) onProduce(c *brokerConn, r *request, body []byte, now int64) {
 		return
 	}
 	s.p.stats.requests.Add(1)
+	s.answer(r, now)
+	defer s.answered()
 	answers := answerFinder{resp: resp, version: r.version}
 	for _, b := range r.batches {
 		pr := answers.find(b)
@@ -251,6 +253,7 @@ func (s *sender) completeRecords(b *batch, baseOffset, logAppendTime int64, err 
 		s.p.stats.recordsSent.Add(int64(n))
 		s.p.stats.bytesSent.Add(int64(len(b.wireBytes)))
 		s.p.stats.batchesSent.Add(1)
+		s.stamp(b)
 	} else {
 		s.p.stats.recordsFailed.Add(int64(n))
 	}

@@ -36,6 +36,9 @@ type request struct {
 	key         wire.APIKey
 	version     int16
 	sentNanos   int64
+	// writtenNanos is the sender's first clock reading after the transport
+	// reported the request fully written; 0 until then.
+	writtenNanos int64
 	// noResponse marks an acks=0 Produce: done once written.
 	noResponse bool
 	batches    []*batch

@@ -63,6 +63,8 @@ type Producer struct {
 	pending atomic.Int64
 	_       [56]byte
 	closed  atomic.Bool
+	// batchTrace is TraceBatches's function, nil when tracing is off.
+	batchTrace atomic.Pointer[func(BatchStamps)]
 	// closeCtx ends when Close begins: it ends blocking waits in Send.
 	closeCtx    context.Context
 	closeCancel context.CancelFunc

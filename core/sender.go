@@ -68,6 +68,9 @@ type sender struct {
 	// batch in flight (see expireInFlight).
 	inFlightExpiry int64
 
+	// tracing stamps completed batches for TraceBatches.
+	tracing batchTracing
+
 	// Per-loop scratch, reused so a steady loop allocates nothing.
 	readyByNode      map[int32][]*partition
 	produceRequest   wire.ProduceRequest
@@ -108,6 +111,7 @@ func (s *sender) run() {
 		now := s.clock.now()
 		s.nowNanos = now
 		s.clock.refreshAnchor(now)
+		s.publishStamps(now)
 		s.takeFlushRequests()
 		s.takeCompressed()
 		if s.force.Load() {
@@ -212,6 +216,7 @@ func (s *sender) recycle(r *request) {
 	r.segments = r.segments[:0]
 	r.scratch = r.scratch[:0]
 	r.noResponse = false
+	r.writtenNanos = 0
 	s.freeRequests = append(s.freeRequests, r)
 }
 

@@ -113,14 +113,20 @@ func (s *sender) onAPIVersions(c *brokerConn, r *request, body []byte, now int64
 // Produce is complete then.
 func (s *sender) onWritten(c *brokerConn, corr int32, now int64) {
 	for _, r := range c.inFlight {
-		if r.correlation == corr && r.noResponse {
+		if r.correlation != corr {
+			continue
+		}
+		r.writtenNanos = now
+		if r.noResponse {
 			c.take(corr)
+			s.answer(r, now)
 			for _, b := range r.batches {
 				s.batchWritten(b, -1, -1)
 			}
+			s.answered()
 			s.recycle(r)
-			return
 		}
+		return
 	}
 }
 

@@ -47,17 +47,21 @@ func benchmark(ctx context.Context, o *options, stdout, stderr io.Writer) (resul
 	if err != nil {
 		return result{}, err
 	}
+	var trace *selfTrace
 	if o.trace {
-		tr, err := traceSelf(ctx, props["bootstrap.servers"])
-		if err != nil {
+		if trace, err = traceSelf(ctx, props["bootstrap.servers"]); err != nil {
 			return result{}, err
 		}
-		defer tr.Close()
-		defer printSelfTrace(stdout, stderr, tr)
+		defer trace.close()
+		// Deferred after Close below runs: every batch is stamped by then.
+		defer printSelfTrace(stdout, stderr, trace)
 	}
 	p, err := core.NewProducer(cfg)
 	if err != nil {
 		return result{}, err
+	}
+	if trace != nil {
+		trace.watch(p)
 	}
 
 	start := time.Now()

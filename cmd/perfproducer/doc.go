@@ -16,7 +16,9 @@
 // five seconds and a final line with the 50th, 95th, 99th and 99.9th
 // percentiles, in the Java tool's words, and exits non-zero if any record
 // failed. --trace also traces the run with eBPF (the bpf package) and prints
-// its syscall and TCP tables at the end.
+// its syscall and TCP tables at the end, then the stages of every batch's
+// life (append, seal, writev entered and returned, response, callbacks:
+// count, p50, p99, max), the producer's stamps joined with the kernel's.
 //
 //	perfproducer trace --pid N [--port 9092] [--duration 30s]
 //

@@ -54,7 +54,8 @@ const usage = `Usage: perfproducer [flags]
   --trace                          trace this run with eBPF (root, Linux 6.3, BTF) and print
                                    its syscall and TCP tables at the end; TCP is filtered to
                                    the bootstrap servers' ports, and the embedded cluster's
-                                   own syscalls count too
+                                   own syscalls count too; then each batch's stages (append,
+                                   seal, writev, response, callbacks: count, p50, p99, max)
 
        perfproducer trace --pid N [--port P] [--duration D]
                                    the same tables for any process (trace --help)

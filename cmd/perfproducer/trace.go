@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/perfproducer/perfproducer/bpf"
+	"github.com/perfproducer/perfproducer/core"
 )
 
 // traceOptions are the command line of `perfproducer trace`.
@@ -26,7 +28,9 @@ const traceUsage = `Usage: perfproducer trace --pid N [--port P]... [--duration 
 Traces any process, a Kafka client of any kind, with eBPF and prints its
 syscall table (calls, latency, bytes of writev, sendmsg, read, epoll_wait,
 futex, ...) and its TCP table (per connection: sends, srtt, send queue,
-retransmits). Needs root (or CAP_BPF and CAP_PERFMON), Linux 6.3 and BTF.
+retransmits); for a perfproducer process built with its symbols, also the
+stages of its batches. Needs root (or CAP_BPF and CAP_PERFMON), Linux 6.3
+and BTF.
 
   --pid N          the process to trace, every thread of it (its pid on the host)
   --port P         only TCP connections to remote port P, e.g. 9092; repeat or
@@ -96,7 +100,7 @@ func runTrace(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprint(stderr, traceUsage)
 		return exitUsage
 	}
-	tr, err := bpf.Attach(ctx, bpf.Options{PID: o.pid, Ports: o.ports})
+	tr, err := bpf.Attach(ctx, bpf.Options{PID: o.pid, Ports: o.ports, BatchStamps: true})
 	if err != nil {
 		fmt.Fprintln(stderr, "perfproducer trace:", err)
 		return exitFailed
@@ -111,19 +115,53 @@ func runTrace(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "perfproducer trace: tracing pid %d; Ctrl-C prints the tables\n", o.pid)
 	}
 	<-ctx.Done()
-	s, err := tr.Snapshot()
+	r, err := pidReport(tr)
 	if err != nil {
 		fmt.Fprintln(stderr, "perfproducer trace:", err)
 		return exitFailed
 	}
-	printTables(stdout, s)
+	printTables(stdout, r.Kernel)
+	if r.Batches != nil {
+		fmt.Fprintln(stdout)
+		printStages(stdout, r.Batches)
+	}
 	return exitOK
+}
+
+// pidReport is trace's result: the tables, and the stages of the batches
+// of a traced perfproducer producer.
+func pidReport(tr *bpf.Tracer) (bpf.Report, error) {
+	s, err := tr.Snapshot()
+	if err != nil {
+		return bpf.Report{}, err
+	}
+	batches, err := tr.Batches()
+	if errors.Is(err, bpf.ErrNoBatchProbe) {
+		return bpf.Report{Kernel: s}, nil
+	}
+	if err != nil {
+		return bpf.Report{}, err
+	}
+	stages, err := tr.Stages(batches)
+	if err != nil {
+		return bpf.Report{}, err
+	}
+	return bpf.Report{Kernel: s, Batches: &stages}, nil
+}
+
+// selfTrace is --trace: the probes on this process and the stamps of the
+// batches its producer completed.
+type selfTrace struct {
+	tr *bpf.Tracer
+	// batches is appended to by the producer's sender goroutine only and
+	// read once the producer is closed.
+	batches []bpf.BatchStamps
 }
 
 // traceSelf attaches the probes to this process for --trace, with TCP
 // filtered to the ports of servers (bootstrap.servers): the brokers of a
 // cluster usually share one.
-func traceSelf(ctx context.Context, servers string) (*bpf.Tracer, error) {
+func traceSelf(ctx context.Context, servers string) (*selfTrace, error) {
 	var ports []uint16
 	for server := range strings.SplitSeq(servers, ",") {
 		_, port, err := net.SplitHostPort(strings.TrimSpace(server))
@@ -134,20 +172,47 @@ func traceSelf(ctx context.Context, servers string) (*bpf.Tracer, error) {
 			ports = append(ports, uint16(n))
 		}
 	}
-	tr, err := bpf.Attach(ctx, bpf.Options{PID: os.Getpid(), Ports: ports})
+	tr, err := bpf.Attach(ctx, bpf.Options{PID: os.Getpid(), Ports: ports, LogWritevs: true})
 	if err != nil {
 		return nil, fmt.Errorf("--trace: %w", err)
 	}
-	return tr, nil
+	return &selfTrace{tr: tr}, nil
 }
 
+// watch has p stamp every batch it completes for the stage breakdown.
+func (t *selfTrace) watch(p *core.Producer) {
+	// The field sets of the two types are the same: the conversion
+	// compiles only while they are.
+	p.TraceBatches(func(s core.BatchStamps) { t.batches = append(t.batches, bpf.BatchStamps(s)) })
+}
+
+// report is the trace's result; call it once the producer is closed.
+func (t *selfTrace) report() (bpf.Report, error) {
+	s, err := t.tr.Snapshot()
+	if err != nil {
+		return bpf.Report{}, err
+	}
+	stages, err := t.tr.Stages(t.batches)
+	if err != nil {
+		return bpf.Report{}, err
+	}
+	return bpf.Report{Kernel: s, Batches: &stages}, nil
+}
+
+// close detaches the probes.
+func (t *selfTrace) close() error { return t.tr.Close() }
+
 // printSelfTrace prints --trace's tables at the end of the run.
-func printSelfTrace(stdout, stderr io.Writer, tr *bpf.Tracer) {
-	s, err := tr.Snapshot()
+func printSelfTrace(stdout, stderr io.Writer, t *selfTrace) {
+	r, err := t.report()
 	if err != nil {
 		fmt.Fprintln(stderr, "perfproducer: --trace:", err)
 		return
 	}
 	fmt.Fprintln(stdout)
-	printTables(stdout, s)
+	printTables(stdout, r.Kernel)
+	if r.Batches != nil {
+		fmt.Fprintln(stdout)
+		printStages(stdout, r.Batches)
+	}
 }

@@ -5,6 +5,8 @@ import (
 	"context"
 	"net"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -94,15 +96,22 @@ func TestTraceCommand(t *testing.T) {
 // writevRow is the writev row of the syscall table, with its call count.
 var writevRow = regexp.MustCompile(`(?m)^\s*writev\s+(\d+)\s`)
 
+// batchSendTotal is --print-metrics's count of batches sent.
+var batchSendTotal = regexp.MustCompile(`(?m)^producer-metrics:batch-send-total:\S*\s+: (\d+)$`)
+
+// stagesHeader is the first line of the stage breakdown.
+var stagesHeader = regexp.MustCompile(`(?m)^batch stages: (\d+) batches, (\d+) with their request's writevs found, \d+ of them by its address$`)
+
 // TestRunWithTrace runs the benchmark with --trace and checks that the
 // tables follow the final line, with the producer's writevs and its
-// connections to the brokers.
+// connections to the brokers, and that the stage breakdown covers every
+// batch the producer sent.
 func TestRunWithTrace(t *testing.T) {
 	requireTracing(t, "")
 	const topic = "traced"
 	c := kafkatest.NewCluster(t, 2, topic, 4)
 	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), []string{"--topic", topic, "--num-records", "2000", "--trace",
+	code := run(context.Background(), []string{"--topic", topic, "--num-records", "2000", "--trace", "--print-metrics",
 		"--bootstrap-server", strings.Join(c.ListenAddrs(), ",")}, &stdout, &stderr)
 	if code == exitFailed {
 		requireTracing(t, stderr.String())
@@ -125,4 +134,62 @@ func TestRunWithTrace(t *testing.T) {
 			t.Errorf("no connection to broker port %s in the TCP table:\n%s", port, out)
 		}
 	}
+	sent, at := batchSendTotal.FindStringSubmatch(out), stagesHeader.FindStringIndex(out)
+	if sent == nil || at == nil {
+		t.Fatalf("want the batch-send-total metric and the stage breakdown:\n%s", out)
+	}
+	breakdown := out[at[0]:]
+	stages := stagesHeader.FindStringSubmatch(breakdown)
+	if stages[1] != sent[1] || stages[2] != sent[1] || sent[1] == "0" {
+		t.Errorf("stage breakdown of %s batches, %s joined; the producer sent %s:\n%s", stages[1], stages[2], sent[1], out)
+	}
+	for _, stage := range []string{"append→seal", "seal→writev", "writev", "writev→response", "response→callbacks", "total"} {
+		row := regexp.MustCompile(`(?m)^\s*` + stage + `\s+` + sent[1] + `\s`)
+		if !row.MatchString(breakdown) {
+			t.Errorf("no %s row for %s batches in the stage breakdown:\n%s", stage, sent[1], out)
+		}
+	}
+	kafkatest.Consume(t, c, topic, 2000)
+}
+
+// TestTracePidOfProducer traces another perfproducer process, built with
+// its symbols, with trace --pid until it exits: the stages of its batches
+// follow the tables, each batch joined with its request's writevs.
+func TestTracePidOfProducer(t *testing.T) {
+	requireTracing(t, "")
+	const topic = "traced-pid"
+	c := kafkatest.NewCluster(t, 1, topic, 4)
+	exe := filepath.Join(t.TempDir(), "perfproducer")
+	build := exec.Command("go", "build", "-o", exe, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building perfproducer: %v\n%s", err, out)
+	}
+	// Paced so that it is still producing once the probes are attached.
+	child := exec.Command(exe, "--topic", topic, "--num-records", "3000", "--throughput", "1000",
+		"--bootstrap-server", strings.Join(c.ListenAddrs(), ","))
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	exited := make(chan error, 1)
+	go func() {
+		exited <- child.Wait()
+		stop()
+	}()
+	var stdout, stderr bytes.Buffer
+	code := run(ctx, []string{"trace", "--pid", strconv.Itoa(child.Process.Pid)}, &stdout, &stderr)
+	if err := <-exited; err != nil {
+		t.Fatalf("the traced perfproducer: %v", err)
+	}
+	if code == exitFailed {
+		requireTracing(t, stderr.String())
+	}
+	if code != exitOK {
+		t.Fatalf("exit code %d, stderr %q", code, stderr.String())
+	}
+	m := stagesHeader.FindStringSubmatch(stdout.String())
+	if m == nil || m[1] == "0" || m[1] != m[2] {
+		t.Fatalf("want the stages of the child's batches, every one joined:\n%s", stdout.String())
+	}
+	kafkatest.Consume(t, c, topic, 3000)
 }
