@@ -104,7 +104,7 @@ var stagesHeader = regexp.MustCompile(`(?m)^batch stages: (\d+) batches, (\d+) w
 
 // TestRunWithTrace runs the benchmark with --trace and checks that the
 // tables follow the final line, with the producer's writevs and its
-// connections to the brokers, and that the stage breakdown covers every
+// connection to a broker, and that the stage breakdown covers every
 // batch the producer sent.
 func TestRunWithTrace(t *testing.T) {
 	requireTracing(t, "")
@@ -128,11 +128,17 @@ func TestRunWithTrace(t *testing.T) {
 	if calls := out[m[2]:m[3]]; calls == "0" {
 		t.Errorf("no writev counted:\n%s", out)
 	}
+	// The sticky partitioner may put all 2,000 records on partitions of
+	// one broker; the producer talks to at least one.
+	seen := 0
 	for _, addr := range c.ListenAddrs() {
 		_, port, _ := net.SplitHostPort(addr)
-		if !regexp.MustCompile(`(?m)^\s*\d+\s+` + port + `\s`).MatchString(out) {
-			t.Errorf("no connection to broker port %s in the TCP table:\n%s", port, out)
+		if regexp.MustCompile(`(?m)^\s*\d+\s+` + port + `\s`).MatchString(out) {
+			seen++
 		}
+	}
+	if seen == 0 {
+		t.Errorf("no connection to a broker port in the TCP table:\n%s", out)
 	}
 	sent, at := batchSendTotal.FindStringSubmatch(out), stagesHeader.FindStringIndex(out)
 	if sent == nil || at == nil {
