@@ -44,6 +44,9 @@ func TestCloseReleasesEverything(t *testing.T) {
 		if err := r.PrepareNop(20); err != nil {
 			t.Fatalf("PrepareNop: %v", err)
 		}
+		if fds, maps := openFiles(t); fds != fdsBefore+1 || maps <= mapsBefore {
+			t.Fatalf("with a ring open: %d descriptors and %d io_uring mappings, %d and %d without", fds, maps, fdsBefore, mapsBefore)
+		}
 		if err := r.Close(); err != nil {
 			t.Fatalf("Close: %v", err)
 		}
