@@ -112,6 +112,40 @@ func TestTimeout(t *testing.T) {
 			t.Fatalf("completion %+v, want user data 7 with -ETIME", got[0])
 		}
 	})
+	t.Run("timeout operation ends a longer wait", func(t *testing.T) {
+		fd, _ := socketpair(t)
+		buf := make([]byte, 8)
+		if err := r.PrepareRecv(int32(fd), buf, 8); err != nil {
+			t.Fatalf("PrepareRecv: %v", err)
+		}
+		if err := r.PrepareTimeout(time.Millisecond, 9); err != nil {
+			t.Fatalf("PrepareTimeout: %v", err)
+		}
+		returned := make(chan error, 1)
+		go func() {
+			_, err := r.SubmitAndWait(2)
+			returned <- err
+		}()
+		select {
+		case err := <-returned:
+			if err != nil {
+				t.Fatalf("SubmitAndWait: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("SubmitAndWait(2) still waits 10s after its timeout operation was due")
+		}
+		var got []completion
+		r.Completions(func(userData uint64, res int32, flags uint32) { got = append(got, completion{userData, res, flags}) })
+		if len(got) != 1 || got[0].userData != 9 || got[0].res != -int32(unix.ETIME) {
+			t.Fatalf("completions %+v, want only the timeout's -ETIME", got)
+		}
+		if err := r.PrepareCancel(8, 10); err != nil {
+			t.Fatalf("PrepareCancel: %v", err)
+		}
+		if got := collect(t, r, 2); len(got) != 2 {
+			t.Fatalf("completions %+v, want the receive's and its cancellation's", got)
+		}
+	})
 	t.Run("wait with nothing in flight", func(t *testing.T) {
 		n, err := r.SubmitAndWaitTimeout(1, time.Millisecond)
 		if n != 0 || err != nil {

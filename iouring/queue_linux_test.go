@@ -145,3 +145,40 @@ func TestCompletionQueueOverflow(t *testing.T) {
 		t.Errorf("%d operations still counted in flight", r.inflight)
 	}
 }
+
+// TestSteadyStateAllocatesNothing prepares, submits and reaps writevs and
+// receives with caller-owned memory: no heap allocation per operation.
+func TestSteadyStateAllocatesNothing(t *testing.T) {
+	r := newRing(t, Options{Entries: 4})
+	src, dst := socketpair(t)
+	payload := []byte("steady")
+	iovecs := []Iovec{iovecOf(payload)}
+	buf := make([]byte, 64)
+	var failed int32
+	check := func(_ uint64, res int32, _ uint32) {
+		if res != int32(len(payload)) {
+			failed = res
+		}
+	}
+	allocs := testing.AllocsPerRun(100, func() {
+		iovecs[0] = iovecOf(payload)
+		if err := r.PrepareWritev(int32(src), iovecs, 1); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.PrepareRecv(int32(dst), buf, 2); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.SubmitAndWait(2); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.Completions(check); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if failed != 0 {
+		t.Fatalf("an operation completed with %d, want %d", failed, len(payload))
+	}
+	if allocs != 0 {
+		t.Fatalf("%.1f allocations per writev and recv, want none", allocs)
+	}
+}

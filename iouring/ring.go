@@ -69,8 +69,9 @@ func (r *Ring) CQEntries() int { return int(r.cqEntries) }
 func (r *Ring) Submit() (int, error) { return r.submit(0, false, 0) }
 
 // SubmitAndWait submits as Submit does, then blocks until at least n
-// completions are ready for Completions (n at most CQEntries). A prepared
-// timeout operation bounds the wait.
+// completions are ready for Completions (n at most CQEntries), or until a
+// timeout operation (PrepareTimeout) completes, or, rarely, a signal ends
+// the wait once something completed; Completions then finds fewer than n.
 func (r *Ring) SubmitAndWait(n int) (int, error) {
 	if err := r.checkWait(n); err != nil {
 		return 0, err
@@ -137,6 +138,7 @@ func (r *Ring) submit(wait uint32, timed bool, timeout time.Duration) (int, erro
 		if toSubmit == 0 && flags&enterGetEvents == 0 {
 			return submitted, nil
 		}
+		readyBefore := r.ready()
 		n, outcome, err := sysEnter(r.fd, toSubmit, wait, flags, arg, argSize)
 		submitted += n
 		r.inflight += n
@@ -147,6 +149,13 @@ func (r *Ring) submit(wait uint32, timed bool, timeout time.Duration) (int, erro
 			return submitted, nil
 		case enterBusy, enterFailed:
 			return submitted, err
+		}
+		// A wait that ended with fewer than wait ready was ended by a
+		// timeout operation, or interrupted after the kernel took the
+		// submissions (it then reports the count, not EINTR): only the
+		// latter, with nothing new, waits again.
+		if ready := r.ready(); flags&enterGetEvents != 0 && (ready >= wait || toSubmit == 0 || ready > readyBefore) {
+			return submitted, nil
 		}
 		if toSubmit > 0 && n == 0 && flags&enterGetEvents == 0 {
 			return submitted, ErrBusy
