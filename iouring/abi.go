@@ -148,11 +148,8 @@ const (
 	registerProbe     = 8
 )
 
-// Linux errno values as completions report them (negated).
-const (
-	errnoENOENT = 2
-	errnoEINVAL = 22
-)
+// errnoENOENT is Linux's ENOENT, as completions report it (negated).
+const errnoENOENT = 2
 
 // iovMax is UIO_MAXIOV, the most iovecs one writev takes.
 const iovMax = 1024
