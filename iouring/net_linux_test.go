@@ -14,11 +14,11 @@ import (
 
 // listen starts a loopback listener whose accepted connections serve is
 // given; the listener is closed and serve awaited at the end of the test.
-func listen(t *testing.T, serve func(net.Conn)) netip.AddrPort {
+func listen(t *testing.T, address string, serve func(net.Conn)) netip.AddrPort {
 	t.Helper()
-	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", address)
 	if err != nil {
-		t.Fatalf("listen: %v", err)
+		t.Fatalf("listen on %s: %v", address, err)
 	}
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -40,11 +40,15 @@ func listen(t *testing.T, serve func(net.Conn)) netip.AddrPort {
 	return ln.Addr().(*net.TCPAddr).AddrPort()
 }
 
-// tcpSocket returns a non-blocking IPv4 TCP socket, closed at the end of
-// the test.
-func tcpSocket(t *testing.T) int {
+// tcpSocket returns a non-blocking TCP socket for addr, closed at the end
+// of the test.
+func tcpSocket(t *testing.T, addr netip.AddrPort) int {
 	t.Helper()
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	family := unix.AF_INET
+	if addr.Addr().Is6() {
+		family = unix.AF_INET6
+	}
+	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		t.Fatalf("socket: %v", err)
 	}
@@ -81,35 +85,44 @@ func writeAll(t *testing.T, r *Ring, fd int, iovecs []Iovec) int {
 }
 
 // TestEchoOverLoopback connects, writes and receives through the ring,
-// against a Go echo server.
+// against a Go echo server, over IPv4 and IPv6.
 func TestEchoOverLoopback(t *testing.T) {
-	r := newRing(t, Options{Entries: 8})
-	addr := listen(t, func(c net.Conn) { io.Copy(c, c) })
-	fd := tcpSocket(t)
-	if res := connect(t, r, fd, addr); res != 0 {
-		t.Fatalf("connect completed with %d", res)
-	}
-	parts := [][]byte{[]byte("hello, "), []byte("io_uring "), []byte("echo")}
-	want := bytes.Join(parts, nil)
-	iovecs := make([]Iovec, len(parts))
-	for i, p := range parts {
-		iovecs[i] = iovecOf(p)
-	}
-	writeAll(t, r, fd, iovecs)
-	got := make([]byte, 0, len(want))
-	buf := make([]byte, 64)
-	for len(got) < len(want) {
-		if err := r.PrepareRecv(int32(fd), buf, 3); err != nil {
-			t.Fatalf("PrepareRecv: %v", err)
-		}
-		res := collect(t, r, 1)[0].res
-		if res <= 0 {
-			t.Fatalf("recv completed with %d after %q", res, got)
-		}
-		got = append(got, buf[:res]...)
-	}
-	if !bytes.Equal(got, want) {
-		t.Fatalf("echoed %q, want %q", got, want)
+	for _, address := range []string{"127.0.0.1:0", "[::1]:0"} {
+		t.Run(address, func(t *testing.T) {
+			if ln, err := net.Listen("tcp", address); err != nil {
+				t.Skipf("no loopback for %s here: %v", address, err)
+			} else {
+				ln.Close()
+			}
+			r := newRing(t, Options{Entries: 8})
+			addr := listen(t, address, func(c net.Conn) { io.Copy(c, c) })
+			fd := tcpSocket(t, addr)
+			if res := connect(t, r, fd, addr); res != 0 {
+				t.Fatalf("connect completed with %d", res)
+			}
+			parts := [][]byte{[]byte("hello, "), []byte("io_uring "), []byte("echo")}
+			want := bytes.Join(parts, nil)
+			iovecs := make([]Iovec, len(parts))
+			for i, p := range parts {
+				iovecs[i] = iovecOf(p)
+			}
+			writeAll(t, r, fd, iovecs)
+			got := make([]byte, 0, len(want))
+			buf := make([]byte, 64)
+			for len(got) < len(want) {
+				if err := r.PrepareRecv(int32(fd), buf, 3); err != nil {
+					t.Fatalf("PrepareRecv: %v", err)
+				}
+				res := collect(t, r, 1)[0].res
+				if res <= 0 {
+					t.Fatalf("recv completed with %d after %q", res, got)
+				}
+				got = append(got, buf[:res]...)
+			}
+			if !bytes.Equal(got, want) {
+				t.Fatalf("echoed %q, want %q", got, want)
+			}
+		})
 	}
 }
 
@@ -122,7 +135,7 @@ func TestConnectRefused(t *testing.T) {
 	}
 	addr := ln.Addr().(*net.TCPAddr).AddrPort()
 	ln.Close()
-	if res := connect(t, r, tcpSocket(t), addr); res != -int32(unix.ECONNREFUSED) {
+	if res := connect(t, r, tcpSocket(t, addr), addr); res != -int32(unix.ECONNREFUSED) {
 		t.Fatalf("connect to a closed port completed with %d, want -ECONNREFUSED", res)
 	}
 }
@@ -134,7 +147,7 @@ func TestPartialWritevResumed(t *testing.T) {
 	const iovecCount, iovecSize = 4, 256 << 10
 	r := newRing(t, Options{Entries: 4})
 	received := make(chan []byte, 1)
-	addr := listen(t, func(c net.Conn) {
+	addr := listen(t, "127.0.0.1:0", func(c net.Conn) {
 		var got bytes.Buffer
 		buf := make([]byte, 512)
 		for got.Len() < iovecCount*iovecSize {
@@ -146,7 +159,7 @@ func TestPartialWritevResumed(t *testing.T) {
 		}
 		received <- got.Bytes()
 	})
-	fd := tcpSocket(t)
+	fd := tcpSocket(t, addr)
 	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, 4096); err != nil {
 		t.Fatalf("SO_SNDBUF: %v", err)
 	}
