@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/cilium/ebpf/ringbuf"
@@ -44,6 +45,19 @@ func (l *ringLog[T]) drain() {
 			l.got = append(l.got, l.decode(rec.RawSample))
 		}
 	}
+}
+
+// all drains l and returns a copy of every record it has taken, or
+// missing when there is no log (l is nil).
+func (l *ringLog[T]) all(missing error) ([]T, error) {
+	if l == nil {
+		return nil, missing
+	}
+	l.drain()
+	if l.err != nil {
+		return nil, l.err
+	}
+	return slices.Clone(l.got), nil
 }
 
 // ringReader is l's reader, or nil for no log.

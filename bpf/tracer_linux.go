@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -252,14 +251,7 @@ func (t *Tracer) Writevs() ([]Writev, error) {
 	if t.objs == nil {
 		return nil, ErrClosed
 	}
-	if t.writevs == nil {
-		return nil, ErrNoWritevLog
-	}
-	t.writevs.drain()
-	if t.writevs.err != nil {
-		return nil, t.writevs.err
-	}
-	return slices.Clone(t.writevs.got), nil
+	return t.writevs.all(ErrNoWritevLog)
 }
 
 // Batches returns the stamps of every batch the traced producer completed
@@ -271,14 +263,7 @@ func (t *Tracer) Batches() ([]BatchStamps, error) {
 	if t.objs == nil {
 		return nil, ErrClosed
 	}
-	if t.stamps == nil {
-		return nil, ErrNoBatchProbe
-	}
-	t.stamps.drain()
-	if t.stamps.err != nil {
-		return nil, t.stamps.err
-	}
-	return slices.Clone(t.stamps.got), nil
+	return t.stamps.all(ErrNoBatchProbe)
 }
 
 // StampsLost is how many batch stamps the probe could not log because the

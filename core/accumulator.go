@@ -198,7 +198,7 @@ func (a *accumulator) openBatch(ctx context.Context, p *partition, prev *batch, 
 	if limit := int(p.topic.batchLimit.Load()); limit > 0 {
 		// The topic refused larger batches: build smaller ones, though
 		// never too small for this record.
-		buf = buf[:min(len(buf), max(limit, wire.BatchHeaderSize+wire.RecordSizeFor(payload, 0, 0)))]
+		buf = buf[:min(len(buf), max(limit, need))]
 	}
 	b = newBatch(p, span, buf, ts, mono)
 	ok, _, full := b.tryAppend(r, ts, mono, payload, cb)

@@ -95,7 +95,7 @@ func (s *sender) answered() {
 // stamp records b, just completed successfully, when tracing is on.
 func (s *sender) stamp(b *batch) {
 	t := &s.tracing
-	if !t.on || t.answering == nil {
+	if !t.on { // answer set answering with it
 		return
 	}
 	r, c := t.answering, s.clock
@@ -119,9 +119,9 @@ func (s *sender) publishStamps(now int64) {
 	if len(t.done) == 0 {
 		return
 	}
-	fn, probe := s.p.batchTrace.Load(), batchProbeArmed()
+	fn, probe, done := s.p.batchTrace.Load(), batchProbeArmed(), s.clock.monotonic(now)
 	for i := range t.done {
-		t.done[i].CallbacksDone = s.clock.monotonic(now)
+		t.done[i].CallbacksDone = done
 		if fn != nil {
 			(*fn)(t.done[i])
 		}
