@@ -64,7 +64,10 @@ type partition struct {
 	// lingerUntil, when not zero, is the due time of the partition's entry
 	// in sender.lingering: its only batch is open and lingering. An entry
 	// whose due time differs is stale.
-	lingerUntil  int64
+	lingerUntil int64
+	// heldBy is the broker whose answer the partition's open batch waits
+	// for, lingered and still open (see sender.holdOpen); nil when not held.
+	heldBy       *brokerConn
 	inFlight     int   // batches of this partition in Produce requests
 	inFlightNode int32 // the broker those requests went to
 	// retrying counts the partition's batches that failed an attempt and

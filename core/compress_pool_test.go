@@ -105,7 +105,7 @@ func newPoolBench(t *testing.T, batches int) *poolBench {
 			t.Fatal(err)
 		}
 	}
-	s.pull(pb.part, s.clock.now(), true)
+	s.pull(pb.part, s.meta.snapshot.Load(), s.clock.now(), true, false)
 	for range len(s.pool.jobs) {
 		pb.jobs = append(pb.jobs, <-s.pool.jobs)
 	}

@@ -26,11 +26,16 @@ func (s *sender) sendReady(now int64) int64 {
 		p.lingerUntil = 0 // an appender acted: its timer, if any, is stale
 	}
 	s.wakeLingering(now, drainAll)
+	if drainAll {
+		for _, c := range s.conns {
+			s.wakeHeld(c)
+		}
+	}
 	kept := 0
 	for i, p := range s.active {
 		s.active[i] = nil
 		s.visits++
-		next = min(next, s.visit(p, snap, now, drainAll))
+		next = min(next, s.visit(p, snap, now, drainAll, !drainAll))
 		if len(p.queue) == 0 && s.quiet(p, drainAll) {
 			continue
 		}
@@ -56,6 +61,10 @@ func (s *sender) sendReady(now int64) int64 {
 		if !s.ready(c, now) {
 			continue
 		}
+		if len(c.held) > 0 {
+			next = min(next, s.harvestHeld(c, snap, now))
+			parts = s.readyByNode[node]
+		}
 		s.sendProduce(c, parts, now)
 	}
 	return next
@@ -74,7 +83,11 @@ func (s *sender) quiet(p *partition, drainAll bool) bool {
 		return false
 	}
 	if open != nil && !p.listed.Load() {
-		s.park(p, open.createdNanos+int64(s.cfg.Linger))
+		due := open.createdNanos + int64(s.cfg.Linger)
+		if p.heldBy != nil && due <= s.nowNanos {
+			return true // held: its broker's answer wakes it
+		}
+		s.park(p, due)
 	}
 	return true
 }
@@ -147,8 +160,8 @@ func (s *sender) popLingering() lingerEntry {
 // visit pulls p's ready batches into its queue, expires those past
 // delivery.timeout.ms, and files p under its leader when its oldest batch
 // may go now. It returns when p next needs a look.
-func (s *sender) visit(p *partition, snap *clusterSnapshot, now int64, drainAll bool) int64 {
-	next := min(s.pull(p, now, drainAll), s.expireQueued(p, now))
+func (s *sender) visit(p *partition, snap *clusterSnapshot, now int64, drainAll, mayHold bool) int64 {
+	next := min(s.pull(p, snap, now, drainAll, mayHold), s.expireQueued(p, now))
 	if len(p.queue) == 0 {
 		return next
 	}
@@ -240,9 +253,10 @@ func (p *partition) leader(snap *clusterSnapshot) int32 {
 
 // pull moves batches that are ready from the partition's chain to its
 // queue: full ones, and the open one once it has lingered linger.ms (or at
-// once when drainAll: flush, close, or memory waiters). It returns when the
-// open batch will have lingered enough.
-func (s *sender) pull(p *partition, now int64, drainAll bool) int64 {
+// once when drainAll: flush, close, or memory waiters), unless mayHold and
+// its broker's answer is awaited (see holdOpen). It returns when the open
+// batch will have lingered enough.
+func (s *sender) pull(p *partition, snap *clusterSnapshot, now int64, drainAll, mayHold bool) int64 {
 	for {
 		b := p.cursor.next.Load()
 		if b == nil {
@@ -252,6 +266,12 @@ func (s *sender) pull(p *partition, now int64, drainAll bool) int64 {
 			due := b.createdNanos + int64(s.cfg.Linger)
 			if !drainAll && now < due {
 				return due
+			}
+			if mayHold && len(p.queue) == 0 {
+				if c := s.holdOpen(p, snap); c != nil {
+					s.hold(p, c)
+					return now + int64(time.Hour)
+				}
 			}
 			b.close()
 		}

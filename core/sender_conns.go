@@ -119,6 +119,7 @@ func (s *sender) onWritten(c *brokerConn, corr int32, now int64) {
 		r.writtenNanos = now
 		if r.noResponse {
 			c.take(corr)
+			s.wakeHeld(c)
 			s.answer(r, now)
 			for _, b := range r.batches {
 				s.batchWritten(b, -1, -1)
@@ -138,6 +139,7 @@ func (s *sender) onFrame(c *brokerConn, frame []byte, now int64) {
 		return
 	}
 	r := c.take(corr)
+	s.wakeHeld(c)
 	if r == nil {
 		s.dropConnection(c, fmt.Errorf("response with correlation id %d matches no request", corr), now)
 		return
@@ -177,6 +179,7 @@ func (s *sender) onDisconnected(c *brokerConn, cause error, now int64) {
 		s.log.Debug("connect failed", "node", c.node, "address", c.addr, "error", cause)
 	}
 	s.markDown(c, now)
+	s.wakeHeld(c)
 	inFlight := c.inFlight
 	c.inFlight = nil
 	err := fmt.Errorf("%w: connection to broker %d (%s) lost: %w", wire.ErrNetworkException, c.node, c.addr, cause)
