@@ -52,6 +52,8 @@ func (m Metric) String() string {
 //     since NewProducer, and an average or maximum covers the producer's
 //     whole life; Java's cover the last minute or so (two 30 s samples).
 //     Callers that want a recent rate difference two totals.
+//     bufferpool-wait-ratio, likewise, is the time Sends spent waiting for
+//     buffer memory over the producer's life (above 1 when several wait).
 //   - Times are milliseconds with a fraction (Java's are whole), measured
 //     from clock reads the sender makes anyway: queue time from a batch's
 //     opening to the start of the sender loop that drains it, request
@@ -62,6 +64,11 @@ func (m Metric) String() string {
 //     which only a look at every record could tell.
 //   - bufferpool-wait-time-total is nanoseconds, as its successor
 //     bufferpool-wait-time-ns-total.
+//
+// record-retry-total counts records, as Java's does (Stats.Retries counts
+// batches); request-latency-* covers Produce requests answered, as Java's
+// Sender records it, while the per-node request and response counts and
+// bytes cover every request, as Java's Selector counts them.
 //
 // As in Java, batch and record counts of drained batches (record-send-*,
 // batch-size-*, record-queue-time-*, compression-rate-avg,

@@ -84,7 +84,8 @@ type sendMetrics struct {
 // Sender.updateProduceRequestMetrics does, at every attempt; now is the
 // sender loop's clock read that drained them.
 func (m *sendMetrics) countDrained(batches []*batch, now int64) {
-	var records, bytes, largest, queued, longest, recordBytes, recordBytesOf int64
+	var records, bytes, largest, queued, longest, recordBytes, recordBytesOf, ratios int64
+	var ratioSum float64
 	for _, b := range batches {
 		n, size := int64(b.recordCount), int64(len(b.wireBytes))
 		records += n
@@ -101,8 +102,8 @@ func (m *sendMetrics) countDrained(batches []*batch, now int64) {
 			uncompressed = int64(end)
 		}
 		if uncompressed > 0 {
-			m.compressionRatios.add(float64(size) / float64(uncompressed))
-			m.compressionSamples.Add(1)
+			ratioSum += float64(size) / float64(uncompressed)
+			ratios++
 			recordBytes += uncompressed - wire.BatchHeaderSize
 			recordBytesOf += n
 		}
@@ -110,6 +111,8 @@ func (m *sendMetrics) countDrained(batches []*batch, now int64) {
 	m.requestRecords.add(records, 1, records)
 	m.batchBytes.add(bytes, int64(len(batches)), largest)
 	m.queueNanos.add(queued, int64(len(batches)), longest)
+	m.compressionRatios.add(ratioSum)
+	m.compressionSamples.Add(ratios)
 	m.recordBytes.Add(recordBytes)
 	m.recordBytesOf.Add(recordBytesOf)
 }
