@@ -26,6 +26,8 @@ func (s *sender) onProduce(c *brokerConn, r *request, body []byte, now int64) {
 		return
 	}
 	s.p.stats.requests.Add(1)
+	s.nodeMetrics(c).latencyNanos.add(now-r.sentNanos, 1, now-r.sentNanos)
+	s.p.metrics.throttleMillis.add(int64(resp.ThrottleMillis), 1, int64(resp.ThrottleMillis))
 	s.answer(r, now)
 	defer s.answered()
 	answers := answerFinder{resp: resp, version: r.version}
@@ -146,6 +148,7 @@ func (s *sender) batchFailed(b *batch, err error, now int64) {
 			err = fmt.Errorf("%w: delivery.timeout.ms (%v) passed while retrying: %w", ErrTimeout, s.cfg.DeliveryTimeout, err)
 		default:
 			s.p.stats.retries.Add(1)
+			s.p.metrics.recordRetries.Add(int64(b.recordCount))
 			s.log.Debug("retrying batch", "topic", b.part.topic.name, "partition", b.part.index, "sequence", b.sequence,
 				"attempt", b.attempts, "error", err)
 			s.requeue(b)
@@ -305,6 +308,7 @@ func (s *sender) failEverything(err error) {
 		}
 		inFlight := c.inFlight
 		c.inFlight = nil
+		s.setInFlight(c)
 		for _, r := range inFlight {
 			for _, b := range r.batches {
 				b.part.inFlight--

@@ -32,6 +32,11 @@ type brokerConn struct {
 	// failures counts connects in a row that failed, for reconnect backoff.
 	failures         int
 	reconnectAtNanos int64
+	// metrics are the connection's counters, once it first connected;
+	// inFlightPublished is len(inFlight) as last added to the producer's
+	// requests-in-flight (see setInFlight).
+	metrics           *nodeMetrics
+	inFlightPublished int64
 }
 
 // request is one request on a connection, from staging to its answer.

@@ -330,6 +330,7 @@ func (s *sender) sendProduce(c *brokerConn, parts []*partition, now int64) {
 		s.recycle(r)
 		return
 	}
+	s.p.metrics.countDrained(r.batches, now)
 	s.buildProduce(r)
 	var err error
 	r.scratch, r.segments, err = s.produceRequest.AppendSegments(r.scratch[:0], r.segments[:0], version, r.correlation, s.cfg.ClientID)

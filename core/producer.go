@@ -82,6 +82,11 @@ type Producer struct {
 	closeErr    error
 
 	stats producerStats
+	// metrics and nodes are the counters Metrics reads beyond Stats's:
+	// producer-wide, and one set per broker connection (copied on write by
+	// the sender when a connection is first made).
+	metrics sendMetrics
+	nodes   atomic.Pointer[[]*nodeMetrics]
 }
 
 // NewProducer validates cfg, maps the buffer arena, opens the transport and

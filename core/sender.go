@@ -237,6 +237,7 @@ func (s *sender) send(c *brokerConn, r *request, body wire.RequestBody, now int6
 func (s *sender) stage(c *brokerConn, r *request, now int64) bool {
 	r.sentNanos = now
 	c.inFlight = append(c.inFlight, r)
+	s.setInFlight(c)
 	if err := s.net.Send(netpoll.ID(c.node), r.segments, uint64(uint32(r.correlation))); err != nil {
 		// The transport no longer knows the connection: settle it and
 		// everything on it as lost.

@@ -70,6 +70,7 @@ func (s *sender) markDown(c *brokerConn, now int64) {
 
 func (s *sender) onConnected(c *brokerConn, now int64) {
 	s.log.Debug("connected", "node", c.node, "address", c.addr)
+	s.nodeMetrics(c)
 	c.state = connHandshake
 	s.sendAPIVersions(c, apiVersionsFirst, now)
 }
@@ -117,8 +118,14 @@ func (s *sender) onWritten(c *brokerConn, corr int32, now int64) {
 			continue
 		}
 		r.writtenNanos = now
+		size := int64(0)
+		for _, seg := range r.segments {
+			size += int64(len(seg))
+		}
+		s.nodeMetrics(c).requestBytes.add(size, 1, size)
 		if r.noResponse {
 			c.take(corr)
+			s.setInFlight(c)
 			s.wakeHeld(c)
 			s.answer(r, now)
 			for _, b := range r.batches {
@@ -133,12 +140,16 @@ func (s *sender) onWritten(c *brokerConn, corr int32, now int64) {
 
 // onFrame matches a response to its request and dispatches it.
 func (s *sender) onFrame(c *brokerConn, frame []byte, now int64) {
+	m := s.nodeMetrics(c)
+	m.responses.Add(1)
+	m.responseBytes.Add(int64(4 + len(frame)))
 	corr, err := wire.ReadCorrelationID(frame)
 	if err != nil {
 		s.dropConnection(c, err, now)
 		return
 	}
 	r := c.take(corr)
+	s.setInFlight(c)
 	s.wakeHeld(c)
 	if r == nil {
 		s.dropConnection(c, fmt.Errorf("response with correlation id %d matches no request", corr), now)
@@ -182,6 +193,7 @@ func (s *sender) onDisconnected(c *brokerConn, cause error, now int64) {
 	s.wakeHeld(c)
 	inFlight := c.inFlight
 	c.inFlight = nil
+	s.setInFlight(c)
 	err := fmt.Errorf("%w: connection to broker %d (%s) lost: %w", wire.ErrNetworkException, c.node, c.addr, cause)
 	for _, r := range inFlight {
 		s.abandon(r, err, now)

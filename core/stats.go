@@ -18,7 +18,8 @@ type producerStats struct {
 	sequenceRestarts atomic.Int64
 }
 
-// Stats is a snapshot of what a producer has done and holds.
+// Stats is a snapshot of what a producer has done and holds. Metrics
+// reports the same and more under the Java producer's metric names.
 type Stats struct {
 	// RecordsSent and RecordsFailed count completed records by outcome.
 	RecordsSent, RecordsFailed int64

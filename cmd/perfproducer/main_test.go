@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -105,6 +106,38 @@ func TestRunEmbedded(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "embedded cluster") {
 		t.Fatalf("the embedded cluster was not announced: %s", stderr.String())
+	}
+}
+
+// TestRunPrintsJavaMetrics: --print-metrics prints the producer's metrics
+// under the Java producer's names and tags, producer-wide and per broker,
+// sorted, with Java's three decimals.
+func TestRunPrintsJavaMetrics(t *testing.T) {
+	const topic = "metrics"
+	c := kafkatest.NewCluster(t, 2, topic, 4)
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"--topic", topic, "--num-records", "2000", "--record-size", "50", "--print-metrics",
+		"--bootstrap-server", strings.Join(c.ListenAddrs(), ",")}, &stdout, &stderr)
+	if code != exitOK {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr.String())
+	}
+	out := stdout.String()
+	const tags = `\{client-id=perf-producer-client\}`
+	for _, want := range []string{
+		`^producer-metrics:record-send-total:` + tags + ` +: 2000\.000$`,
+		`^producer-metrics:record-send-rate:` + tags + ` +: \d+\.\d{3}$`,
+		`^producer-metrics:request-latency-avg:` + tags + ` +: \d+\.\d{3}$`,
+		`^producer-metrics:buffer-available-bytes:` + tags + ` +: \d+\.\d{3}$`,
+		`^producer-node-metrics:request-latency-max:\{client-id=perf-producer-client, node-id=node-\d+\} +: \d+\.\d{3}$`,
+		`^producer-node-metrics:outgoing-byte-total:\{client-id=perf-producer-client, node-id=node-\d+\} +: \d+\.\d{3}$`,
+	} {
+		if !regexp.MustCompile(`(?m)` + want).MatchString(out) {
+			t.Errorf("no line matches %s in:\n%s", want, out)
+		}
+	}
+	names := regexp.MustCompile(`(?m)^(producer-\S+) +: `).FindAllStringSubmatch(out, -1)
+	if !slices.IsSortedFunc(names, func(a, b []string) int { return strings.Compare(a[1], b[1]) }) {
+		t.Errorf("metrics not sorted by name:\n%s", out)
 	}
 }
 
