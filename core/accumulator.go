@@ -65,9 +65,9 @@ type partition struct {
 	// in sender.lingering: its only batch is open and lingering. An entry
 	// whose due time differs is stale.
 	lingerUntil int64
-	// heldBy is the broker whose answer the partition's open batch waits
-	// for, lingered and still open (see sender.holdOpen); nil when not held.
-	heldBy       *brokerConn
+	// heldBy lists the partition while its open batch, lingered, is kept
+	// open until an event (see sender.holdFor); nil when not held.
+	heldBy       *heldBatches
 	inFlight     int   // batches of this partition in Produce requests
 	inFlightNode int32 // the broker those requests went to
 	// retrying counts the partition's batches that failed an attempt and

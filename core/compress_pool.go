@@ -87,6 +87,7 @@ func (cp *compressPool) compress(c *wire.Compressor, scratch *[]byte, b *batch) 
 // compressLater hands b, just taken off its partition's chain, to the pool.
 func (s *sender) compressLater(b *batch) {
 	b.compressing = true
+	s.compressing++
 	s.pool.jobs <- b
 }
 
@@ -100,7 +101,11 @@ func (s *sender) takeCompressed() {
 	for b := s.pool.finished.Swap(nil); b != nil; {
 		next := b.compressedNext
 		b.compressedNext, b.compressing = nil, false
+		s.compressing--
 		b = next
+	}
+	if s.compressing == 0 {
+		s.wakeHeld(&s.compressHeld)
 	}
 }
 

@@ -25,10 +25,9 @@ type brokerConn struct {
 	// inFlight holds the requests written or being written, oldest first;
 	// a broker answers a connection's requests in the order it got them.
 	inFlight []*request
-	// held lists partitions whose open batch has lingered linger.ms and is
-	// kept open until this broker answers (see sender.holdOpen); entries
-	// of partitions since held elsewhere, or woken, are stale.
-	held []*partition
+	// held lists the partitions whose open batch, lingered, waits for this
+	// broker's answer (see sender.holdFor).
+	held heldBatches
 	// failures counts connects in a row that failed, for reconnect backoff.
 	failures         int
 	reconnectAtNanos int64

@@ -27,9 +27,7 @@ func (s *sender) sendReady(now int64) int64 {
 	}
 	s.wakeLingering(now, drainAll)
 	if drainAll {
-		for _, c := range s.conns {
-			s.wakeHeld(c)
-		}
+		s.wakeAllHeld()
 	}
 	kept := 0
 	for i, p := range s.active {
@@ -61,7 +59,7 @@ func (s *sender) sendReady(now int64) int64 {
 		if !s.ready(c, now) {
 			continue
 		}
-		if len(c.held) > 0 {
+		if len(c.held.parts) > 0 {
 			next = min(next, s.harvestHeld(c, snap, now))
 			parts = s.readyByNode[node]
 		}
@@ -254,7 +252,7 @@ func (p *partition) leader(snap *clusterSnapshot) int32 {
 // pull moves batches that are ready from the partition's chain to its
 // queue: full ones, and the open one once it has lingered linger.ms (or at
 // once when drainAll: flush, close, or memory waiters), unless mayHold and
-// its broker's answer is awaited (see holdOpen). It returns when the open
+// it is held open for an event (see holdFor). It returns when the open
 // batch will have lingered enough.
 func (s *sender) pull(p *partition, snap *clusterSnapshot, now int64, drainAll, mayHold bool) int64 {
 	for {
@@ -268,8 +266,8 @@ func (s *sender) pull(p *partition, snap *clusterSnapshot, now int64, drainAll, 
 				return due
 			}
 			if mayHold && len(p.queue) == 0 {
-				if c := s.holdOpen(p, snap); c != nil {
-					s.hold(p, c)
+				if h := s.holdFor(p, snap); h != nil {
+					s.hold(p, h)
 					return now + int64(time.Hour)
 				}
 			}

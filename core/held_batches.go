@@ -1,21 +1,37 @@
 package core
 
-// holdOpen reports the broker whose answer p's open batch, lingered
-// linger.ms, should wait for while it stays open: p's leader, when a
-// request to it is in flight. The answer wakes the sender (see wakeHeld),
-// and the batch goes then with every record that joined it meanwhile; a
-// request to that broker sent earlier takes it along (see harvestHeld).
-// This is TCP's Nagle rule applied to batches: under load, when the
-// broker's round trip is longer than linger.ms, batches grow to what
-// arrives in a round trip instead of what arrives in linger.ms (with
-// thousands of partitions, one or two records), so the broker gets fewer,
-// fuller batches; without load nothing is in flight and nothing waits
-// past linger.ms. It holds nothing with linger.ms at 0, which asks to send
-// at once, and never a full batch (an appender closes it), a batch Flush
-// or Close wants, or one a Send waiting for memory needs (drainAll).
-func (s *sender) holdOpen(p *partition, snap *clusterSnapshot) *brokerConn {
+// heldBatches lists partitions whose open batch has lingered linger.ms and
+// is kept open until an event: the answer of a broker (brokerConn.held),
+// or the compression pool running dry (sender.compressHeld). Entries of
+// partitions woken since, or held again elsewhere, are stale.
+type heldBatches struct {
+	parts []*partition
+}
+
+// holdFor reports what p's open batch, lingered linger.ms, should wait for
+// while it stays open, or nil to close it now:
+//   - its leader's answer, while a request to it is in flight. The answer
+//     wakes the sender, and the batch goes then with every record that
+//     joined it meanwhile; a request to that broker sent before takes it
+//     along (see harvestHeld).
+//   - with a codec, the compression pool's backlog: while the pool has
+//     batches to compress, a batch closed now would only queue behind them.
+//
+// This is TCP's Nagle rule applied to batches: under load, when a
+// broker's round trip or the compression backlog is longer than
+// linger.ms, batches grow to what arrives in that time instead of what
+// arrives in linger.ms (with thousands of partitions, one or two records),
+// so there are fewer, fuller batches to compress, send and store. Without
+// load nothing is in flight or compressing, and nothing waits past
+// linger.ms. It holds nothing with linger.ms at 0, which asks to send at
+// once, and never a full batch (an appender closes it), a batch Flush or
+// Close wants, or one a Send waiting for memory needs (drainAll).
+func (s *sender) holdFor(p *partition, snap *clusterSnapshot) *heldBatches {
 	if s.cfg.Linger <= 0 {
 		return nil
+	}
+	if s.compressing > 0 {
+		return &s.compressHeld
 	}
 	leader := p.leader(snap)
 	if leader < 0 {
@@ -25,24 +41,24 @@ func (s *sender) holdOpen(p *partition, snap *clusterSnapshot) *brokerConn {
 	if c == nil || c.state != connReady || len(c.inFlight) == 0 {
 		return nil
 	}
-	return c
+	return &c.held
 }
 
-// hold files p under c until c answers.
-func (s *sender) hold(p *partition, c *brokerConn) {
-	if p.heldBy != c {
-		p.heldBy = c
-		c.held = append(c.held, p)
+// hold files p under h until h's event.
+func (s *sender) hold(p *partition, h *heldBatches) {
+	if p.heldBy != h {
+		p.heldBy = h
+		h.parts = append(h.parts, p)
 	}
 }
 
-// wakeHeld lists again the partitions held for c's answer: it came, or the
-// connection is gone, or everything must go now.
-func (s *sender) wakeHeld(c *brokerConn) {
-	for i, p := range c.held {
-		c.held[i] = nil
-		if p.heldBy != c {
-			continue // stale: woken already, or held for another broker
+// wakeHeld lists again the partitions held in h: its event came, or everything
+// must go now.
+func (s *sender) wakeHeld(h *heldBatches) {
+	for i, p := range h.parts {
+		h.parts[i] = nil
+		if p.heldBy != h {
+			continue // stale
 		}
 		p.heldBy = nil
 		if p.listed.CompareAndSwap(false, true) {
@@ -50,17 +66,30 @@ func (s *sender) wakeHeld(c *brokerConn) {
 		}
 		// Else an appender listed it since: it is on the stack.
 	}
-	c.held = c.held[:0]
+	h.parts = h.parts[:0]
+}
+
+// wakeAllHeld wakes every held partition: Flush, Close or a Send waiting for
+// memory wants every batch to go.
+func (s *sender) wakeAllHeld() {
+	s.wakeHeld(&s.compressHeld)
+	for _, c := range s.conns {
+		s.wakeHeld(&c.held)
+	}
 }
 
 // harvestHeld adds the batches held for c's answer to the request about
 // to go to c: it costs them nothing to go now. The partitions are woken
 // and visited again, this time without holding; it returns when they next
-// need a look.
+// need a look. Without a codec only: a batch closed now must be compressed
+// before it can go, and would miss the request.
 func (s *sender) harvestHeld(c *brokerConn, snap *clusterSnapshot, now int64) int64 {
 	next := now + int64(s.cfg.DeliveryTimeout)
+	if s.pool != nil {
+		return next
+	}
 	woken := len(s.active)
-	s.wakeHeld(c)
+	s.wakeHeld(&c.held)
 	for _, p := range s.active[woken:] {
 		s.visits++
 		next = min(next, s.visit(p, snap, now, false, false))

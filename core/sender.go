@@ -37,6 +37,10 @@ type sender struct {
 	compressScratch []byte
 	// decompressor reads back compressed batches the sender must split.
 	decompressor *wire.Decompressor
+	// compressing counts batches with the pool; compressHeld lists the
+	// partitions whose open batch waits for it to run dry (see holdFor).
+	compressing  int
+	compressHeld heldBatches
 
 	conns       map[int32]*brokerConn
 	correlation int32

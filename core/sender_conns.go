@@ -126,7 +126,7 @@ func (s *sender) onWritten(c *brokerConn, corr int32, now int64) {
 		if r.noResponse {
 			c.take(corr)
 			s.setInFlight(c)
-			s.wakeHeld(c)
+			s.wakeHeld(&c.held)
 			s.answer(r, now)
 			for _, b := range r.batches {
 				s.batchWritten(b, -1, -1)
@@ -150,7 +150,7 @@ func (s *sender) onFrame(c *brokerConn, frame []byte, now int64) {
 	}
 	r := c.take(corr)
 	s.setInFlight(c)
-	s.wakeHeld(c)
+	s.wakeHeld(&c.held)
 	if r == nil {
 		s.dropConnection(c, fmt.Errorf("response with correlation id %d matches no request", corr), now)
 		return
@@ -190,7 +190,7 @@ func (s *sender) onDisconnected(c *brokerConn, cause error, now int64) {
 		s.log.Debug("connect failed", "node", c.node, "address", c.addr, "error", cause)
 	}
 	s.markDown(c, now)
-	s.wakeHeld(c)
+	s.wakeHeld(&c.held)
 	inFlight := c.inFlight
 	c.inFlight = nil
 	s.setInFlight(c)
