@@ -74,6 +74,9 @@ type batch struct {
 	// its answer came; the broker may still act on that copy later, under
 	// the numbers the batch had then (see idempotence.sendable).
 	lostCopy bool
+	// heldOnce: the batch, lingered, was kept open once for an event (see
+	// sender.holdFor); it is not kept open again.
+	heldOnce bool
 	// resequenced: its sequence was lowered while it was in flight, after
 	// an earlier batch of the partition was rejected; the
 	// OUT_OF_ORDER_SEQUENCE_NUMBER that attempt earns is expected.

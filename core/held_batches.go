@@ -2,75 +2,99 @@ package core
 
 // heldBatches lists partitions whose open batch has lingered linger.ms and
 // is kept open until an event: the answer of a broker (brokerConn.held),
-// or the compression pool running dry (sender.compressHeld). Entries of
-// partitions woken since, or held again elsewhere, are stale.
+// or the compression of the batches handed to the pool before it
+// (sender.compressHeld). Entries of partitions woken since, or held again
+// elsewhere, are stale.
 type heldBatches struct {
-	parts []*partition
+	entries []heldEntry
 }
 
-// holdFor reports what p's open batch, lingered linger.ms, should wait for
-// while it stays open, or nil to close it now:
-//   - its leader's answer, while a request to it is in flight. The answer
-//     wakes the sender, and the batch goes then with every record that
-//     joined it meanwhile; a request to that broker sent before takes it
-//     along (see harvestHeld).
-//   - with a codec, the compression pool's backlog: while the pool has
-//     batches to compress, a batch closed now would only queue behind them.
+// heldEntry is one held partition; until is, for the compression pool, the
+// count of batches handed back that wakes it.
+type heldEntry struct {
+	p     *partition
+	until uint64
+}
+
+// holdFor reports what b, p's open batch, lingered linger.ms, should wait
+// for while it stays open, or nil to close it now:
+//   - with a codec, the batches handed to the compression pool before it:
+//     closed now, it would only queue behind them;
+//   - its leader's next answer, while a request to it is in flight. The
+//     answer wakes the sender, and the batch goes then with every record
+//     that joined it meanwhile; without a codec, a request to that broker
+//     sent before takes it along (see harvestHeld).
 //
-// This is TCP's Nagle rule applied to batches: under load, when a
-// broker's round trip or the compression backlog is longer than
-// linger.ms, batches grow to what arrives in that time instead of what
-// arrives in linger.ms (with thousands of partitions, one or two records),
-// so there are fewer, fuller batches to compress, send and store. Without
-// load nothing is in flight or compressing, and nothing waits past
-// linger.ms. It holds nothing with linger.ms at 0, which asks to send at
-// once, and never a full batch (an appender closes it), a batch Flush or
+// This is TCP's Nagle rule applied to batches: under load, when a broker's
+// round trip or the compression backlog is longer than linger.ms, batches
+// grow to what arrives in that time instead of what arrives in linger.ms
+// (with thousands of partitions, one or two records), so there are fewer,
+// fuller batches to compress, send and store. Without load nothing is in
+// flight or compressing, and nothing waits past linger.ms. A batch is held
+// once, so a broker or a pool kept busy by other partitions delays it by
+// one round at most. Nothing is held with linger.ms at 0, which asks to
+// send at once, nor a full batch (an appender closes it), a batch Flush or
 // Close wants, or one a Send waiting for memory needs (drainAll).
-func (s *sender) holdFor(p *partition, snap *clusterSnapshot) *heldBatches {
-	if s.cfg.Linger <= 0 {
-		return nil
+func (s *sender) holdFor(p *partition, b *batch, snap *clusterSnapshot) (*heldBatches, uint64) {
+	if s.cfg.Linger <= 0 || b.heldOnce {
+		return nil, 0
 	}
-	if s.compressing > 0 {
-		return &s.compressHeld
+	if s.compressHanded > s.compressReturned {
+		return &s.compressHeld, s.compressHanded
 	}
 	leader := p.leader(snap)
 	if leader < 0 {
-		return nil
+		return nil, 0
 	}
 	c := s.conns[leader]
 	if c == nil || c.state != connReady || len(c.inFlight) == 0 {
-		return nil
+		return nil, 0
 	}
-	return &c.held
+	return &c.held, 0
 }
 
-// hold files p under h until h's event.
-func (s *sender) hold(p *partition, h *heldBatches) {
-	if p.heldBy != h {
-		p.heldBy = h
-		h.parts = append(h.parts, p)
-	}
+// hold files p, whose open batch is b, under h until h's event.
+func (s *sender) hold(p *partition, b *batch, h *heldBatches, until uint64) {
+	b.heldOnce = true
+	p.heldBy = h
+	h.entries = append(h.entries, heldEntry{p, until})
 }
 
-// wakeHeld lists again the partitions held in h: its event came, or everything
-// must go now.
+// wakeHeld lists again the partitions held in h: its event came, or
+// everything must go now.
 func (s *sender) wakeHeld(h *heldBatches) {
-	for i, p := range h.parts {
-		h.parts[i] = nil
-		if p.heldBy != h {
+	s.wakeHeldUntil(h, ^uint64(0))
+}
+
+// wakeHeldUntil wakes the partitions held in h whose entries' until is at
+// most reached. Entries are in the order they were held, so their until
+// never decreases.
+func (s *sender) wakeHeldUntil(h *heldBatches, reached uint64) {
+	n := 0
+	for _, e := range h.entries {
+		if e.until > reached {
+			break
+		}
+		n++
+		if e.p.heldBy != h {
 			continue // stale
 		}
-		p.heldBy = nil
-		if p.listed.CompareAndSwap(false, true) {
-			s.active = append(s.active, p)
+		e.p.heldBy = nil
+		if e.p.listed.CompareAndSwap(false, true) {
+			s.active = append(s.active, e.p)
 		}
 		// Else an appender listed it since: it is on the stack.
 	}
-	h.parts = h.parts[:0]
+	if n == 0 {
+		return
+	}
+	rest := copy(h.entries, h.entries[n:])
+	clear(h.entries[rest:])
+	h.entries = h.entries[:rest]
 }
 
-// wakeAllHeld wakes every held partition: Flush, Close or a Send waiting for
-// memory wants every batch to go.
+// wakeAllHeld wakes every held partition: Flush, Close or a Send waiting
+// for memory wants every batch to go.
 func (s *sender) wakeAllHeld() {
 	s.wakeHeld(&s.compressHeld)
 	for _, c := range s.conns {
