@@ -8,36 +8,36 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
+	"github.com/perfproducer/perfproducer/bpf"
 	"github.com/perfproducer/perfproducer/core"
 	"github.com/perfproducer/perfproducer/perf"
 )
 
 // result is how a run ended.
 type result struct {
-	failed   int64
-	firstErr error
+	sent, failed int64
+	firstErr     error
 }
 
 // benchmark produces the records and reports as kafka-producer-perf-test
-// does.
+// does, then writes --json and --plot.
 func benchmark(ctx context.Context, o *options, stdout, stderr io.Writer) (result, error) {
 	props, err := producerProps(o)
 	if err != nil {
 		return result{}, err
 	}
-	if props["bootstrap.servers"] == "" {
-		cluster, err := startEmbeddedCluster(o.topic)
+	embedded := props["bootstrap.servers"] == ""
+	if embedded {
+		cluster, err := startEmbeddedCluster(o.topic, o.embedded)
 		if err != nil {
 			return result{}, err
 		}
 		defer cluster.Close()
 		props["bootstrap.servers"] = strings.Join(cluster.ListenAddrs(), ",")
 		fmt.Fprintf(stderr, "perfproducer: no --bootstrap-server given: started an embedded cluster of %d brokers at %s, topic %q with %d partitions\n",
-			embeddedBrokers, props["bootstrap.servers"], o.topic, embeddedPartitions)
+			o.embedded.brokers, props["bootstrap.servers"], o.topic, o.embedded.partitions)
 	}
 	cfg, err := core.ParseProperties(props)
 	if err != nil {
@@ -47,14 +47,17 @@ func benchmark(ctx context.Context, o *options, stdout, stderr io.Writer) (resul
 	if err != nil {
 		return result{}, err
 	}
+	out, err := createOutputs(o)
+	if err != nil {
+		return result{}, err
+	}
+	defer out.close()
 	var trace *selfTrace
 	if o.trace {
 		if trace, err = traceSelf(ctx, props["bootstrap.servers"]); err != nil {
 			return result{}, err
 		}
 		defer trace.close()
-		// Deferred after Close below runs: every batch is stamped by then.
-		defer printSelfTrace(stdout, stderr, trace)
 	}
 	p, err := core.NewProducer(cfg)
 	if err != nil {
@@ -65,81 +68,57 @@ func benchmark(ctx context.Context, o *options, stdout, stderr io.Writer) (resul
 	}
 
 	start := time.Now()
-	stats := perf.NewStats(stdout, start, perf.DefaultInterval)
-	res := produceRecords(ctx, o, p, pl, stats, start)
+	stats := perf.NewStats(stdout, start.Add(o.warmup), perf.DefaultInterval)
+	progress := startProgress(stderr, o, stats, start)
+	outcomes := produceRecords(ctx, o, p, pl, stats, start)
 
 	closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.DeliveryTimeout+cfg.RequestTimeout)
 	defer cancel()
-	if o.printMetrics {
+	var metrics map[string]any
+	var sum perf.Summary
+	if o.printMetrics || out.json != nil {
 		if err := p.Flush(closeCtx); err != nil {
 			fmt.Fprintln(stderr, "perfproducer: flush:", err)
 		}
-		fmt.Fprintln(stdout, stats.Summary(time.Now()))
-		printMetrics(stdout, p, &cfg)
+		metrics = producerMetrics(p, &cfg)
+	}
+	if o.printMetrics {
+		progress.stop()
+		sum = stats.Summary(time.Now())
+		fmt.Fprintln(stdout, sum)
+		printMetrics(stdout, metrics)
 	}
 	if err := p.Close(closeCtx); err != nil {
 		fmt.Fprintln(stderr, "perfproducer: close:", err)
 	}
 	if !o.printMetrics {
-		fmt.Fprintln(stdout, stats.Summary(time.Now()))
+		progress.stop()
+		sum = stats.Summary(time.Now())
+		fmt.Fprintln(stdout, sum)
 	}
-	return res.result(), nil
-}
-
-// sender is the part of core.Producer the produce loop uses; the
-// benchmark of the tool's own cost passes one that sends nothing.
-type sender interface {
-	Send(ctx context.Context, r *core.Record, cb core.Callback) error
-}
-
-// outcomes gathers how records ended; its callback is safe for concurrent
-// use.
-type outcomes struct {
-	failed   atomic.Int64
-	errOnce  sync.Once
-	firstErr error
-}
-
-func (o *outcomes) fail(err error) {
-	o.failed.Add(1)
-	o.errOnce.Do(func() { o.firstErr = err })
-}
-
-// result is read once every callback has run.
-func (o *outcomes) result() result { return result{failed: o.failed.Load(), firstErr: o.firstErr} }
-
-// produceRecords sends --num-records records through p at --throughput,
-// feeding every outcome to stats, and returns once the last Send returned
-// (outcomes still arrive until p is flushed or closed). Each record's
-// Opaque is its value's size; the callback reads no clock, since the
-// producer stamps when it appended the record and when it settled the
-// batch from clock reads it makes anyway.
-func produceRecords(ctx context.Context, o *options, p sender, pl *payloads, stats *perf.Stats, start time.Time) *outcomes {
-	res := new(outcomes)
-	cb := func(md core.RecordMetadata, err error) {
-		if err != nil {
-			res.fail(err)
-			stats.RecordFailure()
-			return
-		}
-		stats.Record(md.Latency(), int(md.Opaque), md.CompletionTime)
+	var traced *bpf.Report
+	if trace != nil {
+		// After Close: every batch is stamped by then.
+		traced = printSelfTrace(stdout, stderr, trace)
 	}
-	throttle := perf.NewThrottle(o.throughput, start)
-	r := core.Record{Topic: o.topic}
-	for i := range o.numRecords {
-		if err := throttle.Wait(ctx, i); err != nil {
-			break // interrupted: report what was sent
+	res := outcomes.result()
+	if out.json != nil {
+		doc := newRunReport(o, props, start, sum)
+		maps.Copy(doc.Errors, outcomes.errors.snapshot())
+		doc.Metrics, doc.Trace = metrics, traced
+		if embedded {
+			doc.Config.Embedded = &embeddedConfig{Brokers: o.embedded.brokers, Partitions: o.embedded.partitions, Blackhole: o.embedded.blackhole}
 		}
-		r.Value, r.Key = pl.next(i)
-		r.Opaque = uint64(len(r.Value))
-		if err := p.Send(ctx, &r, cb); err != nil {
-			res.fail(err)
-			if ctx.Err() != nil {
-				break
-			}
+		if err := out.writeJSON(doc); err != nil {
+			return res, err
 		}
 	}
-	return res
+	if out.plot != nil {
+		if err := out.writePlot(sum); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
 }
 
 // producerProps merges --producer.config, then --producer-props, then
@@ -149,12 +128,12 @@ func producerProps(o *options) (map[string]string, error) {
 	if o.producerConfig != "" {
 		f, err := os.Open(o.producerConfig)
 		if err != nil {
-			return nil, fmt.Errorf("--producer.config: %w", err)
+			return nil, usagef("--producer.config cannot be read: %v", err)
 		}
 		fileProps, err := core.ReadProperties(f)
 		f.Close()
 		if err != nil {
-			return nil, fmt.Errorf("--producer.config %s: %w", o.producerConfig, err)
+			return nil, usagef("--producer.config %s cannot be read: %v", o.producerConfig, err)
 		}
 		maps.Copy(props, fileProps)
 	}
@@ -162,15 +141,20 @@ func producerProps(o *options) (map[string]string, error) {
 	if o.bootstrapServer != "" {
 		props["bootstrap.servers"] = o.bootstrapServer
 	}
+	if props["bootstrap.servers"] != "" {
+		if err := o.checkEmbeddedUnused("the bootstrap.servers property"); err != nil {
+			return nil, err
+		}
+	}
 	if _, ok := props["client.id"]; !ok {
 		props["client.id"] = "perf-producer-client"
 	}
 	return props, nil
 }
 
-// printMetrics prints the producer's counters, one per line, sorted by name
-// as the Java tool prints its metrics.
-func printMetrics(w io.Writer, p *core.Producer, cfg *core.Config) {
+// producerMetrics returns the producer's metrics by their printed names,
+// for --print-metrics and --json alike.
+func producerMetrics(p *core.Producer, cfg *core.Config) map[string]any {
 	s := p.Stats()
 	metrics := map[string]any{
 		"producer-metrics:record-send-total":      s.RecordsSent,
@@ -186,9 +170,25 @@ func printMetrics(w io.Writer, p *core.Producer, cfg *core.Config) {
 		"producer-metrics:records-per-batch-avg":  ratio(s.RecordsSent, s.BatchesSent),
 		"producer-metrics:batch-size-avg":         ratio(s.BytesSent, s.BatchesSent),
 	}
+	return withClientID(metrics, cfg.ClientID)
+}
+
+// withClientID names each metric as the Java tool prints it, tagged with
+// the client's id.
+func withClientID(metrics map[string]any, clientID string) map[string]any {
+	named := make(map[string]any, len(metrics))
+	for name, v := range metrics {
+		named[fmt.Sprintf("%s:{client-id=%s}", name, clientID)] = v
+	}
+	return named
+}
+
+// printMetrics prints metrics, one per line, sorted by name as the Java
+// tool prints its metrics.
+func printMetrics(w io.Writer, metrics map[string]any) {
 	fmt.Fprintf(w, "\n%-60s : %s\n", "Metric Name", "Value")
 	for _, name := range slices.Sorted(maps.Keys(metrics)) {
-		fmt.Fprintf(w, "%-60s : %v\n", fmt.Sprintf("%s:{client-id=%s}", name, cfg.ClientID), metrics[name])
+		fmt.Fprintf(w, "%-60s : %v\n", name, metrics[name])
 	}
 }
 
