@@ -36,8 +36,6 @@ func benchmark(ctx context.Context, o *options, stdout, stderr io.Writer) (resul
 		}
 		defer cluster.Close()
 		props["bootstrap.servers"] = strings.Join(cluster.ListenAddrs(), ",")
-		fmt.Fprintf(stderr, "perfproducer: no --bootstrap-server given: started an embedded cluster of %d brokers at %s, topic %q with %d partitions\n",
-			o.embedded.brokers, props["bootstrap.servers"], o.topic, o.embedded.partitions)
 	}
 	cfg, err := core.ParseProperties(props)
 	if err != nil {
@@ -52,6 +50,10 @@ func benchmark(ctx context.Context, o *options, stdout, stderr io.Writer) (resul
 		return result{}, err
 	}
 	defer out.close()
+	if embedded {
+		fmt.Fprintf(stderr, "perfproducer: no --bootstrap-server given: started an embedded cluster of %d brokers at %s, topic %q with %d partitions\n",
+			o.embedded.brokers, props["bootstrap.servers"], o.topic, o.embedded.partitions)
+	}
 	var trace *selfTrace
 	if o.trace {
 		if trace, err = traceSelf(ctx, props["bootstrap.servers"]); err != nil {
@@ -104,6 +106,7 @@ func benchmark(ctx context.Context, o *options, stdout, stderr io.Writer) (resul
 	res := outcomes.result()
 	if out.json != nil {
 		doc := newRunReport(o, props, start, sum)
+		doc.Summary.Sent, doc.Summary.Failed = res.sent, res.failed
 		maps.Copy(doc.Errors, outcomes.errors.snapshot())
 		doc.Metrics, doc.Trace = metrics, traced
 		if embedded {

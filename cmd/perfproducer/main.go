@@ -47,6 +47,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintln(stderr, "perfproducer:", err)
 		if errors.Is(err, errUsage) || errors.Is(err, core.ErrInvalidConfig) {
+			fmt.Fprint(stderr, usage)
 			return exitUsage
 		}
 		return exitFailed

@@ -50,6 +50,9 @@ const (
 	latencyName     = "latency"
 )
 
+// headroom leaves space above the highest point for the legend.
+const headroom = 1.15
+
 // percentileTicks label the log scale of 1/(1-p) as HdrHistogram's
 // plots do.
 var percentileTicks = []plot.Tick{
@@ -121,6 +124,7 @@ func latencyPlot(sum perf.Summary) (*plot.Plot, error) {
 			xys[i].X = 1 / (1 - pt.Percentile/100)
 			xys[i].Y = float64(pt.Latency) / 1e6
 			p.X.Max = math.Max(p.X.Max, xys[i].X)
+			p.Y.Max = math.Max(p.Y.Max, xys[i].Y*headroom)
 		}
 		line, err := plotter.NewLine(xys)
 		if err != nil {
@@ -149,6 +153,7 @@ func throughputPlot(intervals []perf.Interval) (*plot.Plot, error) {
 	}
 	xys := make(plotter.XYs, 0, 2*len(intervals))
 	for _, iv := range intervals {
+		p.Y.Max = math.Max(p.Y.Max, iv.RecordsPerSec*headroom)
 		xys = append(xys,
 			plotter.XY{X: iv.Start.Seconds(), Y: iv.RecordsPerSec},
 			plotter.XY{X: iv.End.Seconds(), Y: iv.RecordsPerSec})

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"sync"
@@ -47,10 +48,9 @@ func startProgress(stderr io.Writer, o *options, stats *perf.Stats, start time.T
 	p := &progress{
 		bar: progressbar.NewOptions64(total,
 			progressbar.OptionSetWriter(stderr),
-			progressbar.OptionSetDescription(phase(o, start, start)),
+			progressbar.OptionSetDescription(describe(o, start, start, 0)),
 			progressbar.OptionShowCount(),
-			progressbar.OptionShowIts(),
-			progressbar.OptionSetItsString("records"),
+			progressbar.OptionSetRenderBlankState(true), // drawn at once, not at the first tick
 			progressbar.OptionSetSpinnerChangeInterval(0),
 			progressbar.OptionClearOnFinish(),
 		),
@@ -65,20 +65,27 @@ func startProgress(stderr io.Writer, o *options, stats *perf.Stats, start time.T
 				return
 			case now := <-tick.C:
 				records, warmup, failed := stats.Progress()
-				p.bar.Describe(phase(o, start, now))
-				_ = p.bar.Set64(records + warmup + failed) // the writer's errors are not the run's
+				done := records + warmup + failed
+				p.bar.Describe(describe(o, start, now, done))
+				_ = p.bar.Set64(done) // the writer's errors are not the run's
 			}
 		}
 	})
 	return p
 }
 
-// phase is the progress line's description at now.
-func phase(o *options, start, now time.Time) string {
+// describe is the progress line's description at now, done records
+// completed: the phase and the rate since the start.
+func describe(o *options, start, now time.Time, done int64) string {
+	phase := "producing"
 	if now.Before(start.Add(o.warmup)) {
-		return "warming up"
+		phase = "warming up"
 	}
-	return "producing"
+	elapsed := now.Sub(start).Seconds()
+	if elapsed <= 0 {
+		return phase
+	}
+	return fmt.Sprintf("%s at %.0f records/s", phase, float64(done)/elapsed)
 }
 
 // stop erases the progress line; it may be called more than once.

@@ -83,7 +83,11 @@ type embeddedConfig struct {
 	Blackhole  bool `json:"blackhole"`
 }
 
+// runSummary is the final line's figures, the records handed to the
+// producer (sent), and those that failed, in Send or after: records,
+// warmup_records and failed add up to sent.
 type runSummary struct {
+	Sent          int64   `json:"sent"`
 	Records       int64   `json:"records"`
 	Bytes         int64   `json:"bytes"`
 	Failed        int64   `json:"failed"`
