@@ -36,8 +36,11 @@ type Stats struct {
 	total    window
 	failed   int64
 	warmup   int64
-	hist     *hdrhistogram.Histogram
-	current  window
+	// measuring is set by the first record to complete at or after start
+	// (see warm).
+	measuring bool
+	hist      *hdrhistogram.Histogram
+	current   window
 	// intervals are the windows printed so far.
 	intervals []Interval
 	// uncorrected is the distribution of RecordCorrected's uncorrected
@@ -111,7 +114,15 @@ func record(h *hdrhistogram.Histogram, latency time.Duration) {
 func (s *Stats) Record(latency time.Duration, bytes int, now time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.add(latency, bytes, now)
+	if !s.measuring && s.warm(now) {
+		return
+	}
+	s.total.add(latency, bytes)
+	s.current.add(latency, bytes)
+	record(s.hist, latency)
+	if now.Sub(s.current.start) >= s.interval {
+		s.closeWindow(now)
+	}
 }
 
 // RecordCorrected is Record for a paced run: latency is measured from the
@@ -123,34 +134,44 @@ func (s *Stats) Record(latency time.Duration, bytes int, now time.Time) {
 func (s *Stats) RecordCorrected(latency, uncorrected time.Duration, bytes int, now time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.add(latency, bytes, now) {
+	if !s.measuring && s.warm(now) {
 		return
 	}
+	s.total.add(latency, bytes)
+	s.current.add(latency, bytes)
+	record(s.hist, latency)
 	if s.uncorrected == nil {
 		s.uncorrected = newHistogram()
 	}
 	record(s.uncorrected, uncorrected)
 	s.uncorrectedMax = max(s.uncorrectedMax, uncorrected)
+	if now.Sub(s.current.start) >= s.interval {
+		s.closeWindow(now)
+	}
 }
 
-// add counts a record that completed at now, unless it completed during the
-// warmup; it reports whether it counted it.
-func (s *Stats) add(latency time.Duration, bytes int, now time.Time) bool {
+// warm counts a record that completed at now if that is before the
+// measurement start, and reports whether it did. Records complete in time
+// order (a producer's callbacks run on one goroutine), so the first record
+// after the warmup ends it: measuring is set, and later records skip the
+// time comparison.
+func (s *Stats) warm(now time.Time) bool {
 	if now.Before(s.start) {
 		s.warmup++
-		return false
+		return true
 	}
-	s.total.add(latency, bytes)
-	s.current.add(latency, bytes)
-	record(s.hist, latency)
-	if now.Sub(s.current.start) >= s.interval {
-		if s.out != nil {
-			fmt.Fprintln(s.out, s.current.line(now))
-		}
-		s.intervals = append(s.intervals, s.current.interval(s.start, now))
-		s.current = window{start: now}
+	s.measuring = true
+	return false
+}
+
+// closeWindow prints the current window's line, keeps its interval, and
+// starts the next window at now.
+func (s *Stats) closeWindow(now time.Time) {
+	if s.out != nil {
+		fmt.Fprintln(s.out, s.current.line(now))
 	}
-	return true
+	s.intervals = append(s.intervals, s.current.interval(s.start, now))
+	s.current = window{start: now}
 }
 
 // RecordFailure counts a send that ended in an error. Like Java's tool, a

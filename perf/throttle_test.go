@@ -175,3 +175,29 @@ func TestScheduleDue(t *testing.T) {
 		}
 	}
 }
+
+// TestThrottleWaitAllocatesNothing: a paced Wait that sleeps reuses the
+// Throttle's one timer.
+func TestThrottleWaitAllocatesNothing(t *testing.T) {
+	th := NewThrottle(1e9, time.Now().Add(time.Hour)) // every record is due in the future
+	slept := 0
+	sleep := th.sleep
+	th.sleep = func(ctx context.Context, d time.Duration) error {
+		slept++
+		return sleep(ctx, time.Microsecond) // the real timer, briefly
+	}
+	if err := th.Wait(context.Background(), 0); err != nil { // makes the timer
+		t.Fatal(err)
+	}
+	i := int64(1)
+	allocs := testing.AllocsPerRun(100, func() {
+		th.known = time.Time{} // so that Wait reads the clock and sleeps again
+		if err := th.Wait(context.Background(), i); err != nil {
+			t.Fatal(err)
+		}
+		i++
+	})
+	if allocs != 0 || slept < 100 {
+		t.Fatalf("%v allocations per Wait over %d sleeps, want none", allocs, slept)
+	}
+}

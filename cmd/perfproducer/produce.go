@@ -52,32 +52,6 @@ func (o *outcomes) result() result {
 	return result{sent: o.sent, failed: o.failed.Load(), firstErr: o.firstErr}
 }
 
-// outcomeCallback is the one Callback of every record: it feeds stats and
-// res. It reads no clock: the producer stamps when it appended the record
-// and when it settled the batch from clock reads it makes anyway, and a
-// paced record's intended send time is sched's arithmetic on its index.
-func outcomeCallback(stats *perf.Stats, sched perf.Schedule, res *outcomes) core.Callback {
-	if !sched.Paced() {
-		return func(md core.RecordMetadata, err error) {
-			if err != nil {
-				res.fail(err)
-				stats.RecordFailure()
-				return
-			}
-			stats.Record(md.Latency(), opaqueSize(md.Opaque), md.CompletionTime)
-		}
-	}
-	return func(md core.RecordMetadata, err error) {
-		if err != nil {
-			res.fail(err)
-			stats.RecordFailure()
-			return
-		}
-		intended := sched.Due(opaqueIndex(md.Opaque))
-		stats.RecordCorrected(md.CompletionTime.Sub(intended), md.Latency(), opaqueSize(md.Opaque), md.CompletionTime)
-	}
-}
-
 // produceRecords sends the run's records through p, --num-records of them
 // or as many as --warmup plus --duration from start allow, at --throughput
 // from start, with --producers goroutines each taking every n-th record
@@ -89,7 +63,33 @@ func produceRecords(ctx context.Context, o *options, p sender, pl *payloads, sta
 		sendCtx: ctx, ctx: ctx, p: p, topic: o.topic, res: res,
 		sched: perf.NewSchedule(o.throughput, start), step: int64(max(o.producers, 1)), limit: o.numRecords,
 	}
-	l.cb = outcomeCallback(stats, l.sched, res)
+	// The one Callback of every record. It reads no clock: the producer
+	// stamps when it appended the record and when it settled the batch
+	// from clock reads it makes anyway, and a paced record's intended send
+	// time is the schedule's arithmetic on its index. (Closures here, not
+	// method values: those copy the metadata once more per record.)
+	fail := func(err error) {
+		res.fail(err)
+		stats.RecordFailure()
+	}
+	sched := l.sched
+	l.cb = func(md core.RecordMetadata, err error) {
+		if err != nil {
+			fail(err)
+			return
+		}
+		stats.Record(md.Latency(), opaqueSize(md.Opaque), md.CompletionTime)
+	}
+	if sched.Paced() {
+		l.cb = func(md core.RecordMetadata, err error) {
+			if err != nil {
+				fail(err)
+				return
+			}
+			intended := sched.Due(opaqueIndex(md.Opaque))
+			stats.RecordCorrected(md.CompletionTime.Sub(intended), md.Latency(), opaqueSize(md.Opaque), md.CompletionTime)
+		}
+	}
 	if o.duration > 0 {
 		var cancel context.CancelFunc
 		l.ctx, cancel = context.WithDeadline(ctx, start.Add(o.warmup+o.duration))
@@ -126,18 +126,20 @@ type loop struct {
 // send sends records first, first+step, ... below the limit until the
 // loop's context ends, and returns how many it handed to Send.
 func (l *loop) send(first int64, pl *payloads) (sent int64) {
+	// Locals, not fields: the interface call below would reload fields.
+	ctx, sendCtx, p, cb, limit, step := l.ctx, l.sendCtx, l.p, l.cb, l.limit, l.step
 	throttle := l.sched.Throttle()
 	r := core.Record{Topic: l.topic}
-	for i := first; i < l.limit; i += l.step {
-		if err := throttle.Wait(l.ctx, i); err != nil {
+	for i := first; i < limit; i += step {
+		if err := throttle.Wait(ctx, i); err != nil {
 			break // interrupted or out of time: report what was sent
 		}
 		r.Value, r.Key = pl.next(i)
 		r.Opaque = packOpaque(i, len(r.Value))
 		sent++
-		if err := l.p.Send(l.sendCtx, &r, l.cb); err != nil {
+		if err := p.Send(sendCtx, &r, cb); err != nil {
 			l.res.fail(err)
-			if l.sendCtx.Err() != nil {
+			if sendCtx.Err() != nil {
 				break
 			}
 		}
