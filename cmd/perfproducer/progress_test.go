@@ -3,16 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 	"testing"
-
-	"golang.org/x/sys/unix"
 )
 
 // javaLine is a line kafka-producer-perf-test prints: periodic or final.
@@ -50,29 +46,6 @@ func TestNoProgressOffTerminal(t *testing.T) {
 		t.Fatalf("stderr, not a terminal, holds more than the embedded cluster's line:\n%q", written)
 	}
 	checkStdout(t, stdout.String())
-}
-
-// openPty opens a pseudo-terminal: its controlling side, to read what is
-// written to the terminal, and the terminal.
-func openPty(t *testing.T) (control, terminal *os.File) {
-	t.Helper()
-	control, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
-	if err != nil {
-		t.Skipf("no pseudo-terminals: %v", err)
-	}
-	t.Cleanup(func() { control.Close() })
-	if err := unix.IoctlSetPointerInt(int(control.Fd()), unix.TIOCSPTLCK, 0); err != nil {
-		t.Fatalf("unlocking the pseudo-terminal: %v", err)
-	}
-	n, err := unix.IoctlGetInt(int(control.Fd()), unix.TIOCGPTN)
-	if err != nil {
-		t.Fatalf("naming the pseudo-terminal: %v", err)
-	}
-	terminal, err = os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|syscall.O_NOCTTY, 0)
-	if err != nil {
-		t.Fatalf("opening the pseudo-terminal: %v", err)
-	}
-	return control, terminal
 }
 
 // TestProgressOnTerminal: with stderr a terminal, the progress line is
