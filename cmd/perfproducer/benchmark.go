@@ -5,39 +5,38 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"os"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
+	"github.com/perfproducer/perfproducer/bpf"
 	"github.com/perfproducer/perfproducer/core"
 	"github.com/perfproducer/perfproducer/perf"
 )
 
 // result is how a run ended.
 type result struct {
-	failed   int64
-	firstErr error
+	sent, failed int64
+	firstErr     error
 }
 
 // benchmark produces the records and reports as kafka-producer-perf-test
-// does.
+// does, then writes --json and --plot.
 func benchmark(ctx context.Context, o *options, stdout, stderr io.Writer) (result, error) {
 	props, err := producerProps(o)
 	if err != nil {
 		return result{}, err
 	}
-	if props["bootstrap.servers"] == "" {
-		cluster, err := startEmbeddedCluster(o.topic)
+	embedded := props["bootstrap.servers"] == ""
+	if embedded {
+		cluster, err := startEmbeddedCluster(o.topic, o.embedded)
 		if err != nil {
 			return result{}, err
 		}
 		defer cluster.Close()
 		props["bootstrap.servers"] = strings.Join(cluster.ListenAddrs(), ",")
-		fmt.Fprintf(stderr, "perfproducer: no --bootstrap-server given: started an embedded cluster of %d brokers at %s, topic %q with %d partitions\n",
-			embeddedBrokers, props["bootstrap.servers"], o.topic, embeddedPartitions)
 	}
 	cfg, err := core.ParseProperties(props)
 	if err != nil {
@@ -47,14 +46,21 @@ func benchmark(ctx context.Context, o *options, stdout, stderr io.Writer) (resul
 	if err != nil {
 		return result{}, err
 	}
+	out, err := createOutputs(o)
+	if err != nil {
+		return result{}, err
+	}
+	defer out.close()
+	if embedded {
+		fmt.Fprintf(stderr, "perfproducer: no --bootstrap-server given: started an embedded cluster of %d brokers at %s, topic %q with %d partitions\n",
+			o.embedded.brokers, props["bootstrap.servers"], o.topic, o.embedded.partitions)
+	}
 	var trace *selfTrace
 	if o.trace {
 		if trace, err = traceSelf(ctx, props["bootstrap.servers"]); err != nil {
 			return result{}, err
 		}
 		defer trace.close()
-		// Deferred after Close below runs: every batch is stamped by then.
-		defer printSelfTrace(stdout, stderr, trace)
 	}
 	p, err := core.NewProducer(cfg)
 	if err != nil {
@@ -65,81 +71,58 @@ func benchmark(ctx context.Context, o *options, stdout, stderr io.Writer) (resul
 	}
 
 	start := time.Now()
-	stats := perf.NewStats(stdout, start, perf.DefaultInterval)
-	res := produceRecords(ctx, o, p, pl, stats, start)
+	stats := perf.NewStats(stdout, start.Add(o.warmup), perf.DefaultInterval)
+	progress := startProgress(stderr, o, stats, start)
+	outcomes := produceRecords(ctx, o, p, pl, stats, start)
 
 	closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.DeliveryTimeout+cfg.RequestTimeout)
 	defer cancel()
-	if o.printMetrics {
+	var metrics map[string]any
+	var sum perf.Summary
+	if o.printMetrics || out.json != nil {
 		if err := p.Flush(closeCtx); err != nil {
 			fmt.Fprintln(stderr, "perfproducer: flush:", err)
 		}
-		fmt.Fprintln(stdout, stats.Summary(time.Now()))
-		printMetrics(stdout, p, &cfg)
+		metrics = producerMetrics(p, &cfg)
+	}
+	if o.printMetrics {
+		progress.stop()
+		sum = stats.Summary(time.Now())
+		fmt.Fprintln(stdout, sum)
+		printMetrics(stdout, metrics)
 	}
 	if err := p.Close(closeCtx); err != nil {
 		fmt.Fprintln(stderr, "perfproducer: close:", err)
 	}
 	if !o.printMetrics {
-		fmt.Fprintln(stdout, stats.Summary(time.Now()))
+		progress.stop()
+		sum = stats.Summary(time.Now())
+		fmt.Fprintln(stdout, sum)
 	}
-	return res.result(), nil
-}
-
-// sender is the part of core.Producer the produce loop uses; the
-// benchmark of the tool's own cost passes one that sends nothing.
-type sender interface {
-	Send(ctx context.Context, r *core.Record, cb core.Callback) error
-}
-
-// outcomes gathers how records ended; its callback is safe for concurrent
-// use.
-type outcomes struct {
-	failed   atomic.Int64
-	errOnce  sync.Once
-	firstErr error
-}
-
-func (o *outcomes) fail(err error) {
-	o.failed.Add(1)
-	o.errOnce.Do(func() { o.firstErr = err })
-}
-
-// result is read once every callback has run.
-func (o *outcomes) result() result { return result{failed: o.failed.Load(), firstErr: o.firstErr} }
-
-// produceRecords sends --num-records records through p at --throughput,
-// feeding every outcome to stats, and returns once the last Send returned
-// (outcomes still arrive until p is flushed or closed). Each record's
-// Opaque is its value's size; the callback reads no clock, since the
-// producer stamps when it appended the record and when it settled the
-// batch from clock reads it makes anyway.
-func produceRecords(ctx context.Context, o *options, p sender, pl *payloads, stats *perf.Stats, start time.Time) *outcomes {
-	res := new(outcomes)
-	cb := func(md core.RecordMetadata, err error) {
-		if err != nil {
-			res.fail(err)
-			stats.RecordFailure()
-			return
-		}
-		stats.Record(md.Latency(), int(md.Opaque), md.CompletionTime)
+	var traced *bpf.Report
+	if trace != nil {
+		// After Close: every batch is stamped by then.
+		traced = printSelfTrace(stdout, stderr, trace)
 	}
-	throttle := perf.NewThrottle(o.throughput, start)
-	r := core.Record{Topic: o.topic}
-	for i := range o.numRecords {
-		if err := throttle.Wait(ctx, i); err != nil {
-			break // interrupted: report what was sent
+	res := outcomes.result()
+	if out.json != nil {
+		doc := newRunReport(o, props, start, sum)
+		doc.Summary.Sent, doc.Summary.Failed = res.sent, res.failed
+		maps.Copy(doc.Errors, outcomes.errors.snapshot())
+		doc.Metrics, doc.Trace = jsonMetrics(metrics), traced
+		if embedded {
+			doc.Config.Embedded = &embeddedConfig{Brokers: o.embedded.brokers, Partitions: o.embedded.partitions, Blackhole: o.embedded.blackhole}
 		}
-		r.Value, r.Key = pl.next(i)
-		r.Opaque = uint64(len(r.Value))
-		if err := p.Send(ctx, &r, cb); err != nil {
-			res.fail(err)
-			if ctx.Err() != nil {
-				break
-			}
+		if err := out.writeJSON(doc); err != nil {
+			return res, err
 		}
 	}
-	return res
+	if out.plot != nil {
+		if err := out.writePlot(sum); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
 }
 
 // producerProps merges --producer.config, then --producer-props, then
@@ -149,12 +132,12 @@ func producerProps(o *options) (map[string]string, error) {
 	if o.producerConfig != "" {
 		f, err := os.Open(o.producerConfig)
 		if err != nil {
-			return nil, fmt.Errorf("--producer.config: %w", err)
+			return nil, usagef("--producer.config cannot be read: %v", err)
 		}
 		fileProps, err := core.ReadProperties(f)
 		f.Close()
 		if err != nil {
-			return nil, fmt.Errorf("--producer.config %s: %w", o.producerConfig, err)
+			return nil, usagef("--producer.config %s cannot be read: %v", o.producerConfig, err)
 		}
 		maps.Copy(props, fileProps)
 	}
@@ -162,36 +145,58 @@ func producerProps(o *options) (map[string]string, error) {
 	if o.bootstrapServer != "" {
 		props["bootstrap.servers"] = o.bootstrapServer
 	}
+	if props["bootstrap.servers"] != "" {
+		if err := o.checkEmbeddedUnused("the bootstrap.servers property"); err != nil {
+			return nil, err
+		}
+	}
 	if _, ok := props["client.id"]; !ok {
 		props["client.id"] = "perf-producer-client"
 	}
 	return props, nil
 }
 
-// printMetrics prints the producer's metrics, one per line, sorted by name
-// and aligned on the longest, as the Java tool prints its metrics.
-func printMetrics(w io.Writer, p *core.Producer, cfg *core.Config) {
-	metrics := producerMetrics(p, cfg)
+// printMetrics prints metrics, one per line, sorted by name and aligned on
+// the longest, as the Java tool prints its metrics (a double with three
+// decimals).
+func printMetrics(w io.Writer, metrics map[string]any) {
 	width := len("Metric Name")
 	for name := range metrics {
 		width = max(width, len(name))
 	}
 	fmt.Fprintf(w, "\n%-*s : %s\n", width, "Metric Name", "Value")
 	for _, name := range slices.Sorted(maps.Keys(metrics)) {
-		fmt.Fprintf(w, "%-*s : %v\n", width, name, metrics[name])
+		v := metrics[name]
+		if f, ok := v.(float64); ok {
+			v = fmt.Sprintf("%.3f", f)
+		}
+		fmt.Fprintf(w, "%-*s : %v\n", width, name, v)
 	}
 }
 
 // producerMetrics are the producer's metrics by their Java names with tags
-// ("producer-metrics:record-send-rate:{client-id=X}"), valued as Java's
-// tools print a double, plus batch-send-total: perfproducer's count of
+// ("producer-metrics:record-send-rate:{client-id=X}"), for --print-metrics
+// and --json alike, plus batch-send-total: perfproducer's count of
 // acknowledged batches, which --trace's stage breakdown accounts for.
 func producerMetrics(p *core.Producer, cfg *core.Config) map[string]any {
 	metrics := map[string]any{
 		fmt.Sprintf("%s:batch-send-total:{client-id=%s}", core.MetricsGroup, cfg.ClientID): p.Stats().BatchesSent,
 	}
 	for _, m := range p.Metrics() {
-		metrics[m.String()] = fmt.Sprintf("%.3f", m.Value)
+		metrics[m.String()] = m.Value
 	}
 	return metrics
+}
+
+// jsonMetrics is metrics as JSON can hold them: a metric without samples
+// (NaN, as Java reports an average of nothing) becomes null.
+func jsonMetrics(metrics map[string]any) map[string]any {
+	out := make(map[string]any, len(metrics))
+	for name, v := range metrics {
+		if f, ok := v.(float64); ok && math.IsNaN(f) {
+			v = nil
+		}
+		out[name] = v
+	}
+	return out
 }

@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/perfproducer/perfproducer/core"
 )
 
 func main() {
@@ -17,7 +19,9 @@ func main() {
 	os.Exit(code)
 }
 
-// Exit codes: 0 all records delivered, 1 some failed, 2 bad command line.
+// Exit codes: 0 all records delivered, 1 some failed (or the run could not
+// be made), 2 bad command line: a flag, a producer property, or a file a
+// flag names that cannot be read.
 const (
 	exitOK     = 0
 	exitFailed = 1
@@ -30,23 +34,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runTrace(ctx, args[1:], stdout, stderr)
 	}
 	o, err := parseArgs(args)
+	if err == errUsage { // --help
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	}
 	if err != nil {
-		if err != errUsage {
-			fmt.Fprintln(stderr, "perfproducer:", err)
-		}
+		fmt.Fprintln(stderr, "perfproducer:", err)
 		fmt.Fprint(stderr, usage)
 		return exitUsage
 	}
 	res, err := benchmark(ctx, o, stdout, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "perfproducer:", err)
-		if errors.Is(err, errUsage) {
+		if errors.Is(err, errUsage) || errors.Is(err, core.ErrInvalidConfig) {
+			fmt.Fprint(stderr, usage)
 			return exitUsage
 		}
 		return exitFailed
 	}
 	if res.failed > 0 {
-		fmt.Fprintf(stderr, "perfproducer: %d of %d records failed; first error: %v\n", res.failed, o.numRecords, res.firstErr)
+		fmt.Fprintf(stderr, "perfproducer: %d of %d records failed; first error: %v\n", res.failed, res.sent, res.firstErr)
 		return exitFailed
 	}
 	return exitOK

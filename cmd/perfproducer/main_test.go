@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/perfproducer/perfproducer/internal/kafkatest"
 )
@@ -34,6 +35,16 @@ func TestParseArgs(t *testing.T) {
 		{"our flags", []string{"--payload-seq", "--key-size", "16", "--bootstrap-server", "h:1", "--trace"}, func(o *options) bool {
 			return o.payloadSeq && o.keySize == 16 && o.bootstrapServer == "h:1" && o.trace
 		}, ""},
+		{"perf lab flags", []string{"--duration", "90s", "--warmup=5s", "--producers", "4", "--json", "r.json", "--plot", "r.SVG"}, func(o *options) bool {
+			return o.duration == 90*time.Second && o.warmup == 5*time.Second && o.producers == 4 && o.numRecords == maxRecords &&
+				o.jsonFile == "r.json" && o.plotFile == "r.SVG"
+		}, ""},
+		{"embedded cluster flags", []string{"--embedded-brokers", "1", "--partitions", "2", "--embedded-blackhole"}, func(o *options) bool {
+			return o.embedded == embeddedOptions{brokers: 1, partitions: 2, blackhole: true}
+		}, ""},
+		{"embedded cluster defaults", nil, func(o *options) bool {
+			return o.embedded == embeddedOptions{brokers: 3, partitions: 12} && o.producers == 1
+		}, ""},
 		{"unknown flag", []string{"--nope"}, nil, "unknown flag --nope"},
 		{"missing value", []string{"--topic"}, nil, "--topic needs a value"},
 		{"bad number", []string{"--num-records", "x"}, nil, "not a whole number"},
@@ -41,6 +52,22 @@ func TestParseArgs(t *testing.T) {
 		{"two payload sources", []string{"--record-size", "5", "--payload-monotonic"}, nil, "only one of"},
 		{"seq needs 8 bytes", []string{"--record-size", "4", "--payload-seq"}, nil, "at least 8"},
 		{"bad property", []string{"--producer-props", "novalue"}, nil, "NAME=VALUE"},
+		{"duration and num-records", []string{"--num-records", "5", "--duration", "1s"}, nil, "either --num-records or --duration, not both"},
+		{"bad duration", []string{"--duration", "10"}, nil, `--duration "10" is not a duration such as 30s or 5m`},
+		{"zero duration", []string{"--duration", "0s"}, nil, "--duration should be greater than zero"},
+		{"negative warmup", []string{"--warmup", "-1s"}, nil, "--warmup"},
+		{"zero producers", []string{"--producers", "0"}, nil, "--producers should be greater than zero"},
+		{"huge producers", []string{"--producers", "99999999999"}, nil, "--producers 99999999999 is out of range"},
+		{"too many records", []string{"--num-records", "1099511627777"}, nil, "--num-records should be at most 1099511627776"},
+		{"value too large", []string{"--record-size", "16777216"}, nil, "--record-size should be at most 16777215 bytes"},
+		{"bad throughput", []string{"--throughput", "NaN"}, nil, `--throughput "NaN" is not a number`},
+		{"plot extension", []string{"--plot", "r.jpg"}, nil, `--plot "r.jpg" should name a .svg or .png file`},
+		{"json without a name", []string{"--json="}, nil, "--json needs a file name"},
+		{"embedded brokers with a cluster", []string{"--bootstrap-server", "h:1", "--embedded-brokers", "1"}, nil,
+			"--embedded-brokers shapes the embedded cluster and cannot go with --bootstrap-server"},
+		{"partitions with a cluster", []string{"--partitions", "3", "--bootstrap-server", "h:1"}, nil, "--partitions shapes the embedded cluster"},
+		{"blackhole with a cluster", []string{"--embedded-blackhole", "--bootstrap-server=h:1"}, nil, "--embedded-blackhole shapes the embedded cluster"},
+		{"zero partitions", []string{"--partitions", "0"}, nil, "--partitions should be greater than zero"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -48,6 +75,9 @@ func TestParseArgs(t *testing.T) {
 			if tc.err != "" {
 				if err == nil || !errors.Is(err, errUsage) || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("parseArgs(%q) = %v, want a usage error containing %q", tc.args, err, tc.err)
+				}
+				if msg := err.Error(); strings.Contains(msg, "\n") || strings.HasPrefix(msg, "usage") {
+					t.Fatalf("parseArgs(%q) error %q, want one sentence", tc.args, msg)
 				}
 				return
 			}
@@ -152,10 +182,53 @@ func TestRunExitsNonZeroOnFailures(t *testing.T) {
 	}
 }
 
-func TestRunUsageError(t *testing.T) {
+// TestRunUsageErrors: a bad command line, a bad property, or a file a flag
+// names that cannot be used exits 2 with one sentence saying why, then the
+// usage, and runs nothing.
+func TestRunUsageErrors(t *testing.T) {
+	dir := t.TempDir()
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unsupported flag", []string{"--transactional-id", "x"}, "perfproducer: unknown flag --transactional-id\n"},
+		{"stray argument", []string{"10"}, "perfproducer: unexpected argument \"10\": flags start with --\n"},
+		{"both run lengths", []string{"--duration", "1s", "--num-records", "1"}, "perfproducer: give either --num-records or --duration, not both\n"},
+		{"bad property value", []string{"--producer-props", "linger.ms=soon"}, "perfproducer: invalid producer configuration: linger.ms=\"soon\""},
+		{"unknown property", []string{"--producer-props", "sasl.password=x"}, "is not a producer property"},
+		{"missing config file", []string{"--producer.config", dir + "/none.properties"}, "perfproducer: --producer.config cannot be read: open "},
+		{"missing payload file", []string{"--payload-file", dir + "/none.txt"}, "perfproducer: --payload-file cannot be read: open "},
+		{"unwritable json", []string{"--json", dir + "/no/such/dir/r.json"}, "perfproducer: --json " + dir + "/no/such/dir/r.json cannot be written: "},
+		{"bootstrap property with embedded flags", []string{"--producer-props", "bootstrap.servers=h:1", "--partitions", "3"},
+			"perfproducer: --partitions shapes the embedded cluster and cannot go with the bootstrap.servers property\n"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if code := run(context.Background(), tc.args, &stdout, &stderr); code != exitUsage {
+				t.Fatalf("exit %d, want %d; stderr:\n%s", code, exitUsage, stderr.String())
+			}
+			first, rest, _ := strings.Cut(stderr.String(), "\n")
+			if !strings.Contains(first+"\n", tc.want) || !strings.HasPrefix(rest, "Usage: perfproducer") {
+				t.Fatalf("stderr:\n%s\nwant a first line with %q, then the usage", stderr.String(), tc.want)
+			}
+			if stdout.Len() != 0 {
+				t.Fatalf("stdout %q, want nothing", stdout.String())
+			}
+		})
+	}
+}
+
+func TestRunHelp(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	if code := run(context.Background(), []string{"--transactional-id", "x"}, &stdout, &stderr); code != exitUsage {
-		t.Fatalf("exit %d for an unsupported flag, want %d", code, exitUsage)
+	if code := run(context.Background(), []string{"--help"}, &stdout, &stderr); code != exitOK {
+		t.Fatalf("exit %d for --help, want %d", code, exitOK)
+	}
+	for _, flag := range []string{"--duration", "--warmup", "--producers", "--json", "--plot", "--embedded-brokers", "--partitions", "--embedded-blackhole"} {
+		if !strings.Contains(stdout.String(), flag) {
+			t.Errorf("the usage lacks %s:\n%s", flag, stdout.String())
+		}
 	}
 }
 
@@ -178,5 +251,42 @@ func TestRunPayloadFile(t *testing.T) {
 	}
 	if len(counts) != 3 || counts["alpha"] == 0 || counts["beta"] == 0 || counts["gamma"] == 0 {
 		t.Fatalf("values read back: %v, want only alpha, beta and gamma, each at least once", counts)
+	}
+}
+
+// TestRunProducersSplitRecords: three goroutines send through one producer
+// and share the records: each index goes exactly once.
+func TestRunProducersSplitRecords(t *testing.T) {
+	const topic, n = "shared", 6000
+	c := kafkatest.NewCluster(t, 2, topic, 4)
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"--topic", topic, "--num-records", "6000", "--producers", "3", "--throughput", "30000",
+		"--payload-seq", "--record-size", "16", "--bootstrap-server", strings.Join(c.ListenAddrs(), ",")}, &stdout, &stderr)
+	if code != exitOK {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr.String())
+	}
+	if m := finalLine.FindStringSubmatch(stdout.String()); m == nil || m[1] != "6000" {
+		t.Fatalf("no final line for 6000 records in:\n%s", stdout.String())
+	}
+	seen := make([]bool, n)
+	for _, r := range kafkatest.Consume(t, c, topic, n) {
+		i := binary.BigEndian.Uint64(r.Value)
+		if i >= n || seen[i] {
+			t.Fatalf("record %d duplicated or out of range", i)
+		}
+		seen[i] = true
+	}
+}
+
+// TestRunEmbeddedShape: the embedded cluster takes --embedded-brokers and
+// --partitions, and says so.
+func TestRunEmbeddedShape(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"--num-records", "100", "--embedded-brokers", "2", "--partitions", "5", "--embedded-blackhole"}, &stdout, &stderr)
+	if code != exitOK {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr.String())
+	}
+	if announced := regexp.MustCompile(`embedded cluster of 2 brokers at [\d.:]+,[\d.:]+, topic "perf-test" with 5 partitions`); !announced.MatchString(stderr.String()) {
+		t.Fatalf("stderr does not announce 2 brokers and 5 partitions:\n%s", stderr.String())
 	}
 }

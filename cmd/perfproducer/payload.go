@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/binary"
-	"fmt"
 	"math/rand/v2"
 	"os"
 	"strconv"
@@ -34,15 +33,18 @@ func newPayloads(o *options) (*payloads, error) {
 	case o.payloadFile != "":
 		data, err := os.ReadFile(o.payloadFile)
 		if err != nil {
-			return nil, fmt.Errorf("reading --payload-file: %w", err)
+			return nil, usagef("--payload-file cannot be read: %v", err)
 		}
 		for _, entry := range bytes.Split(data, []byte(o.payloadDelimiter)) {
+			if len(entry) > maxValueSize {
+				return nil, usagef("--payload-file %s holds a payload of %d bytes, more than the %d a value may have", o.payloadFile, len(entry), maxValueSize)
+			}
 			if len(entry) > 0 {
 				p.pool = append(p.pool, entry)
 			}
 		}
 		if len(p.pool) == 0 {
-			return nil, fmt.Errorf("%w: --payload-file %s holds no payloads", errUsage, o.payloadFile)
+			return nil, usagef("--payload-file %s holds no payloads", o.payloadFile)
 		}
 	case o.payloadMonotonic:
 	default:
@@ -59,6 +61,23 @@ func newPayloads(o *options) (*payloads, error) {
 		}
 	}
 	return p, nil
+}
+
+// fork returns payloads for sender number g of several: the same pool,
+// scratch and a random source of its own. Sender 0 gets p itself.
+func (p *payloads) fork(g int64) *payloads {
+	if g == 0 {
+		return p
+	}
+	f := *p
+	f.rng = rand.New(rand.NewPCG(uint64(g), 1))
+	if p.value != nil {
+		f.value = make([]byte, len(p.value))
+	}
+	if p.key != nil {
+		f.key = make([]byte, len(p.key))
+	}
+	return &f
 }
 
 // next returns record i's value and key (nil without --key-size). They are

@@ -45,7 +45,7 @@ func parseTraceArgs(args []string) (*traceOptions, error) {
 	for i := 0; i < len(args); i++ {
 		arg := args[i]
 		if !strings.HasPrefix(arg, "--") {
-			return nil, fmt.Errorf("%w: unexpected argument %q", errUsage, arg)
+			return nil, usagef("unexpected argument %q", arg)
 		}
 		name, value, hasValue := strings.Cut(arg[2:], "=")
 		if name == "help" || name == "h" {
@@ -53,7 +53,7 @@ func parseTraceArgs(args []string) (*traceOptions, error) {
 		}
 		if !hasValue {
 			if i+1 >= len(args) {
-				return nil, fmt.Errorf("%w: --%s needs a value", errUsage, name)
+				return nil, usagef("--%s needs a value", name)
 			}
 			i++
 			value = args[i]
@@ -62,29 +62,29 @@ func parseTraceArgs(args []string) (*traceOptions, error) {
 		case "pid":
 			pid, err := strconv.Atoi(value)
 			if err != nil || pid <= 0 {
-				return nil, fmt.Errorf("%w: --pid %q is not a process id", errUsage, value)
+				return nil, usagef("--pid %q is not a process id", value)
 			}
 			o.pid = pid
 		case "port":
 			for p := range strings.SplitSeq(value, ",") {
 				port, err := strconv.ParseUint(p, 10, 16)
 				if err != nil || port == 0 {
-					return nil, fmt.Errorf("%w: --port %q is not a TCP port", errUsage, p)
+					return nil, usagef("--port %q is not a TCP port", p)
 				}
 				o.ports = append(o.ports, uint16(port))
 			}
 		case "duration":
 			d, err := time.ParseDuration(value)
 			if err != nil || d <= 0 {
-				return nil, fmt.Errorf("%w: --duration %q is not a positive duration such as 30s", errUsage, value)
+				return nil, usagef("--duration %q is not a positive duration such as 30s", value)
 			}
 			o.duration = d
 		default:
-			return nil, fmt.Errorf("%w: unknown flag --%s for trace", errUsage, name)
+			return nil, usagef("unknown flag --%s for trace", name)
 		}
 	}
 	if o.pid == 0 {
-		return nil, fmt.Errorf("%w: trace needs --pid, the process to trace", errUsage)
+		return nil, usagef("trace needs --pid, the process to trace")
 	}
 	return o, nil
 }
@@ -93,10 +93,12 @@ func parseTraceArgs(args []string) (*traceOptions, error) {
 // print the tables.
 func runTrace(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	o, err := parseTraceArgs(args)
+	if err == errUsage { // --help
+		fmt.Fprint(stdout, traceUsage)
+		return exitOK
+	}
 	if err != nil {
-		if err != errUsage {
-			fmt.Fprintln(stderr, "perfproducer trace:", err)
-		}
+		fmt.Fprintln(stderr, "perfproducer trace:", err)
 		fmt.Fprint(stderr, traceUsage)
 		return exitUsage
 	}
@@ -202,12 +204,14 @@ func (t *selfTrace) report() (bpf.Report, error) {
 // close detaches the probes.
 func (t *selfTrace) close() error { return t.tr.Close() }
 
-// printSelfTrace prints --trace's tables at the end of the run.
-func printSelfTrace(stdout, stderr io.Writer, t *selfTrace) {
+// printSelfTrace prints --trace's tables at the end of the run and returns
+// the report they come from, or nil when there is none (the error is on
+// stderr).
+func printSelfTrace(stdout, stderr io.Writer, t *selfTrace) *bpf.Report {
 	r, err := t.report()
 	if err != nil {
 		fmt.Fprintln(stderr, "perfproducer: --trace:", err)
-		return
+		return nil
 	}
 	fmt.Fprintln(stdout)
 	printTables(stdout, r.Kernel)
@@ -215,4 +219,5 @@ func printSelfTrace(stdout, stderr io.Writer, t *selfTrace) {
 		fmt.Fprintln(stdout)
 		printStages(stdout, r.Batches)
 	}
+	return &r
 }
