@@ -87,7 +87,7 @@ func (cp *compressPool) compress(c *wire.Compressor, scratch *[]byte, b *batch) 
 // compressLater hands b, just taken off its partition's chain, to the pool.
 func (s *sender) compressLater(b *batch) {
 	b.compressing = true
-	s.compressHanded++
+	s.compressing++
 	s.pool.jobs <- b
 }
 
@@ -101,10 +101,12 @@ func (s *sender) takeCompressed() {
 	for b := s.pool.finished.Swap(nil); b != nil; {
 		next := b.compressedNext
 		b.compressedNext, b.compressing = nil, false
-		s.compressReturned++
+		s.compressing--
 		b = next
 	}
-	s.wakeHeldUntil(&s.compressHeld, s.compressReturned)
+	if s.compressing == 0 {
+		s.wakeHeld(&s.compressHeld)
+	}
 }
 
 // newCompressors makes n compressors with the configured codec and level.

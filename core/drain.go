@@ -59,7 +59,7 @@ func (s *sender) sendReady(now int64) int64 {
 		if !s.ready(c, now) {
 			continue
 		}
-		if len(c.held.entries) > 0 {
+		if len(c.held.parts) > 0 {
 			next = min(next, s.harvestHeld(c, snap, now))
 			parts = s.readyByNode[node]
 		}
@@ -266,8 +266,8 @@ func (s *sender) pull(p *partition, snap *clusterSnapshot, now int64, drainAll, 
 				return due
 			}
 			if mayHold && len(p.queue) == 0 {
-				if h, until := s.holdFor(p, b, snap); h != nil {
-					s.hold(p, b, h, until)
+				if h := s.holdFor(p, b, snap); h != nil {
+					s.hold(p, b, h)
 					return now + int64(time.Hour)
 				}
 			}

@@ -2,24 +2,16 @@ package core
 
 // heldBatches lists partitions whose open batch has lingered linger.ms and
 // is kept open until an event: the answer of a broker (brokerConn.held),
-// or the compression of the batches handed to the pool before it
-// (sender.compressHeld). Entries of partitions woken since, or held again
-// elsewhere, are stale.
+// or the compression pool running dry (sender.compressHeld). Entries of
+// partitions woken since are stale.
 type heldBatches struct {
-	entries []heldEntry
-}
-
-// heldEntry is one held partition; until is, for the compression pool, the
-// count of batches handed back that wakes it.
-type heldEntry struct {
-	p     *partition
-	until uint64
+	parts []*partition
 }
 
 // holdFor reports what b, p's open batch, lingered linger.ms, should wait
 // for while it stays open, or nil to close it now:
-//   - with a codec, the batches handed to the compression pool before it:
-//     closed now, it would only queue behind them;
+//   - with a codec, the compression pool running dry: closed now, it would
+//     only queue behind the batches the pool has;
 //   - its leader's next answer, while a request to it is in flight. The
 //     answer wakes the sender, and the batch goes then with every record
 //     that joined it meanwhile; without a codec, a request to that broker
@@ -31,66 +23,51 @@ type heldEntry struct {
 // (with thousands of partitions, one or two records), so there are fewer,
 // fuller batches to compress, send and store. Without load nothing is in
 // flight or compressing, and nothing waits past linger.ms. A batch is held
-// once, so a broker or a pool kept busy by other partitions delays it by
-// one round at most. Nothing is held with linger.ms at 0, which asks to
+// once: a broker kept busy by other partitions delays it by one answer at
+// most, a pool kept busy by them until it catches up (or, when it never
+// does, until Sends wait for memory, which sends everything). Nothing is held with linger.ms at 0, which asks to
 // send at once, nor a full batch (an appender closes it), a batch Flush or
 // Close wants, or one a Send waiting for memory needs (drainAll).
-func (s *sender) holdFor(p *partition, b *batch, snap *clusterSnapshot) (*heldBatches, uint64) {
+func (s *sender) holdFor(p *partition, b *batch, snap *clusterSnapshot) *heldBatches {
 	if s.cfg.Linger <= 0 || b.heldOnce {
-		return nil, 0
+		return nil
 	}
-	if s.compressHanded > s.compressReturned {
-		return &s.compressHeld, s.compressHanded
+	if s.compressing > 0 {
+		return &s.compressHeld
 	}
 	leader := p.leader(snap)
 	if leader < 0 {
-		return nil, 0
+		return nil
 	}
 	c := s.conns[leader]
 	if c == nil || c.state != connReady || len(c.inFlight) == 0 {
-		return nil, 0
+		return nil
 	}
-	return &c.held, 0
+	return &c.held
 }
 
 // hold files p, whose open batch is b, under h until h's event.
-func (s *sender) hold(p *partition, b *batch, h *heldBatches, until uint64) {
+func (s *sender) hold(p *partition, b *batch, h *heldBatches) {
 	b.heldOnce = true
 	p.heldBy = h
-	h.entries = append(h.entries, heldEntry{p, until})
+	h.parts = append(h.parts, p)
 }
 
 // wakeHeld lists again the partitions held in h: its event came, or
 // everything must go now.
 func (s *sender) wakeHeld(h *heldBatches) {
-	s.wakeHeldUntil(h, ^uint64(0))
-}
-
-// wakeHeldUntil wakes the partitions held in h whose entries' until is at
-// most reached. Entries are in the order they were held, so their until
-// never decreases.
-func (s *sender) wakeHeldUntil(h *heldBatches, reached uint64) {
-	n := 0
-	for _, e := range h.entries {
-		if e.until > reached {
-			break
-		}
-		n++
-		if e.p.heldBy != h {
+	for i, p := range h.parts {
+		h.parts[i] = nil
+		if p.heldBy != h {
 			continue // stale
 		}
-		e.p.heldBy = nil
-		if e.p.listed.CompareAndSwap(false, true) {
-			s.active = append(s.active, e.p)
+		p.heldBy = nil
+		if p.listed.CompareAndSwap(false, true) {
+			s.active = append(s.active, p)
 		}
 		// Else an appender listed it since: it is on the stack.
 	}
-	if n == 0 {
-		return
-	}
-	rest := copy(h.entries, h.entries[n:])
-	clear(h.entries[rest:])
-	h.entries = h.entries[:rest]
+	h.parts = h.parts[:0]
 }
 
 // wakeAllHeld wakes every held partition: Flush, Close or a Send waiting

@@ -155,8 +155,8 @@ func TestLingeredBatchWaitsForItsBrokersAnswer(t *testing.T) {
 
 // TestLingeredBatchWaitsForTheCompressionBacklog: with batches waiting for
 // the compression pool, a batch that has lingered linger.ms stays open
-// (records may still join it) until the pool has handed back as many
-// batches as it had, then goes, even if the pool is busy again.
+// (records may still join it) until the pool has handed every batch back,
+// then goes, even if the pool is busy again.
 func TestLingeredBatchWaitsForTheCompressionBacklog(t *testing.T) {
 	pb := newPoolBench(t, 2)
 	s := pb.s
@@ -191,7 +191,7 @@ func TestLingeredBatchWaitsForTheCompressionBacklog(t *testing.T) {
 	}
 	// Another batch goes to the pool meanwhile: a batch is held once, so
 	// this one goes now all the same.
-	s.compressHanded++
+	s.compressing++
 	s.pull(p, snap, lingered, false, true)
 	if len(p.queue) != 1 || p.queue[0] != open || open.open() {
 		t.Fatalf("after the pool ran dry %d batches were queued, the lingered one open %v: want it closed and queued", len(p.queue), open.open())

@@ -37,11 +37,10 @@ type sender struct {
 	compressScratch []byte
 	// decompressor reads back compressed batches the sender must split.
 	decompressor *wire.Decompressor
-	// compressHanded and compressReturned count batches handed to the
-	// pool and taken back; compressHeld lists the partitions whose open
-	// batch waits for those handed before it (see holdFor).
-	compressHanded, compressReturned uint64
-	compressHeld                     heldBatches
+	// compressing counts batches with the pool; compressHeld lists the
+	// partitions whose open batch waits for it to run dry (see holdFor).
+	compressing  int
+	compressHeld heldBatches
 
 	conns       map[int32]*brokerConn
 	correlation int32
