@@ -58,6 +58,9 @@ func (r *Ring) next() (*sqe, uint32, error) {
 	return s, i, nil
 }
 
+// free returns how many operations can be prepared before the next Submit.
+func (r *Ring) free() uint32 { return r.sqEntries - (r.sqeTail - atomic.LoadUint32(r.sqHead)) }
+
 // PrepareNop prepares an operation that does nothing and completes with 0.
 func (r *Ring) PrepareNop(userData uint64) error {
 	s, _, err := r.next()
@@ -124,6 +127,26 @@ func (r *Ring) PrepareRecv(fd int32, buf []byte, userData uint64) error {
 	}
 	escape(unsafe.Pointer(&buf[0]))
 	s.opcode = uint8(OpRecv)
+	s.fd = fd
+	s.addr = uint64(uintptr(unsafe.Pointer(&buf[0])))
+	s.len = uint32(len(buf))
+	s.userData = userData
+	return nil
+}
+
+// PrepareRead prepares a read into buf from fd, a descriptor without a
+// position such as an eventfd or a pipe. Its completion's res is the
+// number of bytes read, or a negated errno.
+func (r *Ring) PrepareRead(fd int32, buf []byte, userData uint64) error {
+	if len(buf) == 0 {
+		return fmt.Errorf("%w: a read needs a buffer of at least one byte", ErrInvalidArgument)
+	}
+	s, _, err := r.next()
+	if err != nil {
+		return err
+	}
+	escape(unsafe.Pointer(&buf[0]))
+	s.opcode = uint8(OpRead)
 	s.fd = fd
 	s.addr = uint64(uintptr(unsafe.Pointer(&buf[0])))
 	s.len = uint32(len(buf))
