@@ -58,9 +58,6 @@ func (r *Ring) next() (*sqe, uint32, error) {
 	return s, i, nil
 }
 
-// free returns how many operations can be prepared before the next Submit.
-func (r *Ring) free() uint32 { return r.sqEntries - (r.sqeTail - atomic.LoadUint32(r.sqHead)) }
-
 // PrepareNop prepares an operation that does nothing and completes with 0.
 func (r *Ring) PrepareNop(userData uint64) error {
 	s, _, err := r.next()

@@ -5,6 +5,7 @@ package iouring
 import (
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -211,6 +212,9 @@ func (t *Transport) reserve(n uint32) error {
 	}
 	return nil
 }
+
+// free returns how many operations can be prepared before the next Submit.
+func (r *Ring) free() uint32 { return r.sqEntries - (r.sqeTail - atomic.LoadUint32(r.sqHead)) }
 
 // handleReaped acts on the reaped completions, including those reaped
 // while handling them.

@@ -53,6 +53,9 @@ func (t *Transport) receiveDone(c *conn, res int32) {
 		return
 	}
 	switch {
+	case retryable(res):
+		t.postReceive(c)
+		return
 	case res < 0:
 		t.fail(c, unix.Errno(-res))
 		return

@@ -69,6 +69,9 @@ func (t *Transport) writeDone(c *conn, res int32) {
 		return
 	}
 	switch {
+	case retryable(res):
+		t.postWrite(c)
+		return
 	case res < 0:
 		t.fail(c, unix.Errno(-res))
 		return
@@ -80,4 +83,11 @@ func (t *Transport) writeDone(c *conn, res int32) {
 	c.queue.advance(int(res), c.id, &t.sent)
 	// The rest of a short write, and the sends staged meanwhile.
 	t.postWrite(c)
+}
+
+// retryable reports whether an operation's result says only that it was
+// interrupted before doing anything, so it is simply posted again.
+func retryable(res int32) bool {
+	errno := unix.Errno(-res)
+	return res < 0 && (errno == unix.EINTR || errno == unix.EAGAIN)
 }
