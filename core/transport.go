@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/perfproducer/perfproducer/iouring"
 	"github.com/perfproducer/perfproducer/netpoll"
 )
 
@@ -53,4 +54,7 @@ type lostConnection = struct {
 	Err error
 }
 
-var _ transport = (*netpoll.Selector)(nil)
+var (
+	_ transport = (*netpoll.Selector)(nil)
+	_ transport = (*iouring.Transport)(nil)
+)

@@ -34,6 +34,7 @@ func TestParseArgs(t *testing.T) {
 		{"our flags", []string{"--payload-seq", "--key-size", "16", "--bootstrap-server", "h:1", "--trace"}, func(o *options) bool {
 			return o.payloadSeq && o.keySize == 16 && o.bootstrapServer == "h:1" && o.trace
 		}, ""},
+		{"transport", []string{"--transport", "iouring"}, func(o *options) bool { return o.producerProps["transport"] == "iouring" }, ""},
 		{"unknown flag", []string{"--nope"}, nil, "unknown flag --nope"},
 		{"missing value", []string{"--topic"}, nil, "--topic needs a value"},
 		{"bad number", []string{"--num-records", "x"}, nil, "not a whole number"},

@@ -50,6 +50,8 @@ const usage = `Usage: perfproducer [flags]
   --payload-seq                    first 8 bytes of each value are the record's index, big-endian
   --key-size BYTES                 random keys of this size (keyed partitioning); 0 for none
   --bootstrap-server HOST:PORT     brokers; none starts an embedded 3-broker cluster
+  --transport epoll|iouring        the producer's socket layer (the property transport;
+                                   default epoll, which io_uring falls back to where refused)
   --print-metrics                  print producer metrics at the end
   --trace                          trace this run with eBPF (root, Linux 6.3, BTF) and print
                                    its syscall and TCP tables at the end; TCP is filtered to
@@ -135,6 +137,11 @@ func parseArgs(args []string) (*options, error) {
 			o.trace = true
 		case "bootstrap-server":
 			o.bootstrapServer, err = next()
+		case "transport":
+			var v string
+			if v, err = next(); err == nil {
+				o.producerProps["transport"] = v
+			}
 		case "help", "h":
 			return nil, errUsage
 		default:
