@@ -24,13 +24,17 @@
 // size-prefixed Kafka response frames assembled from receives, idle
 // connections closed, Wakeup through an eventfd read kept posted on the
 // ring. It has netpoll's contract and outcome types, and allocates nothing
-// per request once warm. Zero-copy sends (IORING_OP_SEND_ZC) are still to
-// be measured.
+// per request once warm. Unlike netpoll, whose waiting Poll parks its
+// goroutine in Go's runtime poller, a waiting Poll here holds its thread in
+// io_uring_enter. Zero-copy sends (IORING_OP_SEND_ZC) are still to be
+// measured.
 //
 // Where the kernel or its settings do not allow io_uring (a system other
 // than Linux, Linux before 5.6, the kernel.io_uring_disabled sysctl, a
 // seccomp policy refusing io_uring_setup), New returns an error that
-// matches ErrNotSupported, and the producer falls back to netpoll.
+// matches ErrNotSupported; so does NewTransport on a kernel before 5.11,
+// whose io_uring_enter cannot wait with a timeout. The producer then falls
+// back to epoll (package netpoll) unless told not to.
 //
 // This package imports no other package of the project.
 package iouring

@@ -70,9 +70,10 @@ type Transport struct {
 
 // NewTransport sets up a ring and a wake-up eventfd with cfg's settings
 // (zero fields take Kafka's defaults). It fails with an error matching
-// ErrNotSupported where io_uring cannot be used or lacks what the transport
-// needs: waiting with a timeout (IORING_FEAT_EXT_ARG, Linux 5.11) and
-// cancelling everything on Close (Linux 5.19). Close releases it.
+// ErrNotSupported where io_uring cannot be used or cannot wait with a
+// timeout (IORING_FEAT_EXT_ARG, Linux 5.11). Close releases it; before
+// Linux 5.19 it cannot cancel what is in flight and says so (the ring's
+// ErrCancelFailed).
 func NewTransport(cfg TransportConfig) (*Transport, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
