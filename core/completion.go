@@ -8,7 +8,6 @@ import (
 
 	"github.com/perfproducer/perfproducer/arena"
 	"github.com/perfproducer/perfproducer/core/wire"
-	"github.com/perfproducer/perfproducer/netpoll"
 )
 
 // onProduce settles every batch of a Produce request from its response:
@@ -303,7 +302,7 @@ func (s *sender) failEverything(err error) {
 		// Close first: the transport must let go of the batches' bytes
 		// before their memory goes back to the arena.
 		if c.state != connDown {
-			s.net.CloseConnection(netpoll.ID(c.node))
+			s.net.CloseConnection(int64(c.node))
 			c.state = connDown
 		}
 		inFlight := c.inFlight

@@ -43,13 +43,19 @@ func (c Compression) String() string {
 // Transport is the socket layer the sender drives.
 type Transport string
 
-// The transports of perfproducer.transport.
+// The transports of the transport property.
 const (
-	// TransportNetpoll is an epoll selector writing with writev.
-	TransportNetpoll Transport = "netpoll"
-	// TransportIOURing is io_uring. Where the kernel refuses io_uring the
-	// producer falls back to netpoll.
+	// TransportEpoll is an epoll selector writing with writev (package
+	// netpoll), the default.
+	TransportEpoll Transport = "epoll"
+	// TransportIOURing is io_uring (package iouring): sends and receives
+	// of every connection submitted in batches, one system call per Poll.
+	// Where the kernel refuses io_uring the producer falls back to epoll,
+	// unless TransportFallback is false.
 	TransportIOURing Transport = "iouring"
+	// TransportNetpoll is the former name of TransportEpoll; the property
+	// still reads "netpoll" as epoll.
+	TransportNetpoll = TransportEpoll
 )
 
 // Config is the producer's configuration. Each field mirrors the Kafka
@@ -194,9 +200,19 @@ type Config struct {
 	// turns the check off. Default 0.
 	PartitionerAvailabilityTimeout time.Duration
 
-	// Transport is perfproducer.transport (not a Kafka property): the socket
-	// layer, TransportNetpoll or TransportIOURing. Default TransportNetpoll.
+	// Transport is transport (not a Kafka property; perfproducer.transport
+	// is read as its alias): the socket layer, TransportEpoll or
+	// TransportIOURing. Stats.Transport says which one is in use. Default
+	// TransportEpoll.
 	Transport Transport
+
+	// TransportFallback is transport.fallback (not a Kafka property): when
+	// Transport is TransportIOURing and the kernel refuses io_uring (too
+	// old, disabled by the kernel.io_uring_disabled sysctl, refused by a
+	// seccomp or container policy), the producer uses epoll instead and
+	// logs it once. False makes NewProducer fail instead, with an error
+	// matching iouring.ErrNotSupported. Default true.
+	TransportFallback bool
 
 	// Logger receives the producer's diagnostics. It has no property name.
 	// Nil discards them. Default nil.
@@ -208,7 +224,7 @@ type Config struct {
 }
 
 // DefaultConfig returns Kafka 4.x's producer defaults, plus this producer's
-// own (netpoll transport, no logger). BootstrapServers is left empty: it has
+// own (epoll transport with fallback, no logger). BootstrapServers is left empty: it has
 // no default and must be filled in.
 func DefaultConfig() Config {
 	return Config{
@@ -240,7 +256,8 @@ func DefaultConfig() Config {
 		PartitionerIgnoreKeys:          false,
 		PartitionerAdaptive:            true,
 		PartitionerAvailabilityTimeout: 0,
-		Transport:                      TransportNetpoll,
+		Transport:                      TransportEpoll,
+		TransportFallback:              true,
 	}
 }
 

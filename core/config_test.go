@@ -14,7 +14,7 @@ import (
 )
 
 // kafkaDefaults are the Kafka 4.x producer defaults as Kafka's documentation
-// states them, plus perfproducer.transport. bootstrap.servers has none.
+// states them, plus transport and transport.fallback. bootstrap.servers has none.
 var kafkaDefaults = map[string]string{
 	"bootstrap.servers":                        "",
 	"client.id":                                "perfproducer",
@@ -45,7 +45,8 @@ var kafkaDefaults = map[string]string{
 	"partitioner.ignore.keys":                  "false",
 	"partitioner.adaptive.partitioning.enable": "true",
 	"partitioner.availability.timeout.ms":      "0",
-	"perfproducer.transport":                   "netpoll",
+	"transport":                                "epoll",
+	"transport.fallback":                       "true",
 }
 
 func TestDefaultConfigMatchesKafka(t *testing.T) {
@@ -75,7 +76,7 @@ func TestDefaultConfigFields(t *testing.T) {
 		{"DeliveryTimeout", c.DeliveryTimeout, 2 * time.Minute},
 		{"ConnectionsMaxIdle", c.ConnectionsMaxIdle, 9 * time.Minute},
 		{"Compression", c.Compression, CompressionNone},
-		{"Transport", c.Transport, TransportNetpoll},
+		{"Transport", c.Transport, TransportEpoll},
 		{"Logger", c.Logger, (*slog.Logger)(nil)},
 	} {
 		if tc.got != tc.want {
@@ -148,8 +149,10 @@ func TestSetAcceptsGoodValues(t *testing.T) {
 		{"partitioner.ignore.keys", "true", "true", func(c Config) any { return c.PartitionerIgnoreKeys }, true},
 		{"partitioner.adaptive.partitioning.enable", "false", "false", func(c Config) any { return c.PartitionerAdaptive }, false},
 		{"partitioner.availability.timeout.ms", "500", "500", func(c Config) any { return c.PartitionerAvailabilityTimeout }, 500 * time.Millisecond},
-		{"perfproducer.transport", "iouring", "iouring", func(c Config) any { return c.Transport }, TransportIOURing},
-		{"perfproducer.transport", "NetPoll", "netpoll", func(c Config) any { return c.Transport }, TransportNetpoll},
+		{"transport", "iouring", "iouring", func(c Config) any { return c.Transport }, TransportIOURing},
+		{"transport", "EPoll", "epoll", func(c Config) any { return c.Transport }, TransportEpoll},
+		{"transport", "netpoll", "epoll", func(c Config) any { return c.Transport }, TransportEpoll},
+		{"transport.fallback", "false", "false", func(c Config) any { return c.TransportFallback }, false},
 	} {
 		c := DefaultConfig()
 		if err := c.Set(tc.key, tc.value); err != nil {
@@ -221,8 +224,9 @@ func TestSetRejectsBadValues(t *testing.T) {
 		{"partitioner.ignore.keys", "on"},
 		{"partitioner.adaptive.partitioning.enable", ""},
 		{"partitioner.availability.timeout.ms", "-1"},
-		{"perfproducer.transport", "epoll"},
-		{"perfproducer.transport", ""},
+		{"transport", "kqueue"},
+		{"transport", ""},
+		{"transport.fallback", "no"},
 	} {
 		c := DefaultConfig()
 		before := c.Properties()
@@ -437,7 +441,7 @@ func TestValidateChecksFields(t *testing.T) {
 		{"linger.ms", func(c *Config) { c.Linger = -time.Nanosecond }},
 		{"compression.type", func(c *Config) { c.Compression = 5 }},
 		{"compression.gzip.level", func(c *Config) { c.GzipLevel = 0 }},
-		{"perfproducer.transport", func(c *Config) { c.Transport = "" }},
+		{"transport", func(c *Config) { c.Transport = "" }},
 	} {
 		c := validConfig()
 		tc.change(&c)
@@ -487,4 +491,21 @@ func ExampleParseProperties() {
 	// Output:
 	// 65536 1 false
 	// true invalid producer configuration: linger="100" is not a producer property (did you mean linger.ms?)
+}
+
+// TestTransportPropertyAlias: the former name perfproducer.transport sets
+// transport, and Properties writes only the current name.
+func TestTransportPropertyAlias(t *testing.T) {
+	c := DefaultConfig()
+	if err := c.Set("perfproducer.transport", "iouring"); err != nil {
+		t.Fatal(err)
+	}
+	props := c.Properties()
+	if c.Transport != TransportIOURing || props["transport"] != "iouring" || !c.explicitlySet("transport") {
+		t.Errorf("after perfproducer.transport=iouring: Transport %q, transport property %q, explicitly set %v", c.Transport, props["transport"], c.explicitlySet("transport"))
+	}
+	if _, ok := props["perfproducer.transport"]; ok {
+		t.Error("Properties lists the former name perfproducer.transport")
+	}
+	assertConfigError(t, c.Set("perfproducer.transport", "kqueue"), "perfproducer.transport")
 }

@@ -8,7 +8,8 @@
 //
 // Records are encoded once, in RecordBatch v2 form, straight into slots of a
 // fixed arena (package arena) and written to the broker from there with no
-// further copy (package netpoll, or iouring where the kernel allows).
+// further copy: by package netpoll (epoll, the default) or package iouring
+// (io_uring, with the property transport=iouring, where the kernel allows).
 //
 // The producer runs on Linux only; on other systems NewProducer returns an
 // error matching ErrNotSupported.

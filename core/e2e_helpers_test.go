@@ -2,12 +2,14 @@ package core
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"os"
 	"testing"
 
 	"github.com/perfproducer/perfproducer/internal/kafkatest"
+	"github.com/perfproducer/perfproducer/iouring"
 	"github.com/perfproducer/perfproducer/netpoll"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
@@ -18,12 +20,21 @@ import (
 const testDeadline = kafkatest.Deadline
 
 // newTestProducer starts a producer on c with Kafka's defaults changed by
-// edit, and closes it when the test ends.
+// edit, and closes it when the test ends. It runs on the transport
+// PERFPRODUCER_TEST_TRANSPORT names (epoll by default), so the end-to-end
+// and fault tests run on either: where io_uring is asked for and the kernel
+// refuses it, the test is skipped, except in CI, where it fails.
 func newTestProducer(t testing.TB, c *kfake.Cluster, edit func(*Config)) *Producer {
 	t.Helper()
 	cfg := DefaultConfig()
 	cfg.BootstrapServers = c.ListenAddrs()
 	cfg.BufferMemory = 4 << 20
+	if name := os.Getenv("PERFPRODUCER_TEST_TRANSPORT"); name != "" {
+		if err := cfg.Set("transport", name); err != nil {
+			t.Fatalf("PERFPRODUCER_TEST_TRANSPORT: %v", err)
+		}
+		cfg.TransportFallback = false
+	}
 	if os.Getenv("PERFPRODUCER_TEST_LOG") != "" {
 		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
@@ -31,8 +42,14 @@ func newTestProducer(t testing.TB, c *kfake.Cluster, edit func(*Config)) *Produc
 		edit(&cfg)
 	}
 	p, err := NewProducer(cfg)
+	if errors.Is(err, iouring.ErrNotSupported) && os.Getenv("CI") != "true" {
+		t.Skipf("io_uring is unavailable here: %v", err)
+	}
 	if err != nil {
 		t.Fatalf("NewProducer: %v", err)
+	}
+	if got := p.Stats().Transport; !cfg.TransportFallback && got != cfg.Transport {
+		t.Fatalf("the producer runs on the %s transport, want %s", got, cfg.Transport)
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), testDeadline)

@@ -12,7 +12,6 @@ import (
 
 	"github.com/perfproducer/perfproducer/arena"
 	"github.com/perfproducer/perfproducer/core/wire"
-	"github.com/perfproducer/perfproducer/netpoll"
 )
 
 // Producer sends records to Kafka with the Java producer's semantics.
@@ -82,6 +81,9 @@ type Producer struct {
 	closeErr    error
 
 	stats producerStats
+	// transport is the transport in use: cfg.Transport, or epoll after a
+	// fallback.
+	transport Transport
 	// metrics and nodes are the counters Metrics reads beyond Stats's:
 	// producer-wide, and one set per broker connection (copied on write by
 	// the sender when a connection is first made).
@@ -103,27 +105,15 @@ func NewProducer(cfg Config) (*Producer, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	if cfg.Transport == TransportIOURing {
-		// The io_uring transport is not built yet; Kafka users expect a
-		// producer to degrade, not refuse, so netpoll carries the load.
-		log.Warn("perfproducer.transport=iouring is not available; falling back to netpoll")
-	}
-	net, err := netpoll.New(netpoll.Config{
-		SendBufferBytes:        cfg.SendBufferBytes,
-		ReceiveBufferBytes:     cfg.ReceiveBufferBytes,
-		ConnectionsMaxIdle:     cfg.ConnectionsMaxIdle,
-		ConnectionSetupTimeout: cfg.SocketConnectionSetupTimeout,
-	})
-	if errors.Is(err, netpoll.ErrNotSupported) {
-		return nil, fmt.Errorf("%w: %w", ErrNotSupported, err)
-	}
+	net, inUse, err := openTransport(&cfg, log)
 	if err != nil {
-		return nil, fmt.Errorf("opening the network selector: %w", err)
+		return nil, err
 	}
 	p := &Producer{
-		cfg:   cfg,
-		clock: newMonoClock(),
-		done:  make(chan struct{}),
+		cfg:       cfg,
+		clock:     newMonoClock(),
+		done:      make(chan struct{}),
+		transport: inUse,
 	}
 	s := &sender{
 		p: p, cfg: &p.cfg, clock: p.clock, net: net, log: log,

@@ -67,6 +67,13 @@ var properties = []property{
 	boolProperty("partitioner.adaptive.partitioning.enable", func(c *Config) *bool { return &c.PartitionerAdaptive }),
 	msProperty("partitioner.availability.timeout.ms", func(c *Config) *time.Duration { return &c.PartitionerAvailabilityTimeout }, 0),
 	transportProperty(),
+	boolProperty("transport.fallback", func(c *Config) *bool { return &c.TransportFallback }),
+}
+
+// propertyAliases maps former property names to the current ones; Set
+// reads either, Properties writes the current name.
+var propertyAliases = map[string]string{
+	"perfproducer.transport": "transport",
 }
 
 // propertyByName indexes properties by name.
@@ -247,13 +254,17 @@ func gzipLevelProperty() property {
 	return p
 }
 
-var transports = []Transport{TransportNetpoll, TransportIOURing}
+var transports = []Transport{TransportEpoll, TransportIOURing}
 
 func transportProperty() property {
-	const choices = "is not one of netpoll, iouring"
+	const choices = "is not one of epoll, iouring"
 	return property{
-		name: "perfproducer.transport",
+		name: "transport",
 		parse: func(c *Config, text string) string {
+			if strings.EqualFold(text, "netpoll") {
+				c.Transport = TransportEpoll
+				return ""
+			}
 			for _, t := range transports {
 				if strings.EqualFold(text, string(t)) {
 					c.Transport = t
@@ -275,9 +286,14 @@ func transportProperty() property {
 // Set sets the property named key (a Kafka name such as "linger.ms") from its
 // text, trimmed of surrounding whitespace, and marks it as explicitly set
 // (see Validate). An unknown key, or a value that is malformed or out of
-// range, leaves c unchanged and returns a *ConfigError.
+// range, leaves c unchanged and returns a *ConfigError. A former name of a
+// property (see propertyAliases) sets the property.
 func (c *Config) Set(key, value string) error {
-	p, ok := propertyByName[key]
+	name := key
+	if current, ok := propertyAliases[key]; ok {
+		name = current
+	}
+	p, ok := propertyByName[name]
 	if !ok {
 		return &ConfigError{Key: key, Value: value, Reason: unknownPropertyReason(key)}
 	}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/perfproducer/perfproducer/arena"
 	"github.com/perfproducer/perfproducer/core/wire"
-	"github.com/perfproducer/perfproducer/netpoll"
 )
 
 // sender is the producer's one I/O goroutine (Java's Sender): it owns
@@ -242,7 +241,7 @@ func (s *sender) stage(c *brokerConn, r *request, now int64) bool {
 	r.sentNanos = now
 	c.inFlight = append(c.inFlight, r)
 	s.setInFlight(c)
-	if err := s.net.Send(netpoll.ID(c.node), r.segments, uint64(uint32(r.correlation))); err != nil {
+	if err := s.net.Send(int64(c.node), r.segments, uint64(uint32(r.correlation))); err != nil {
 		// The transport no longer knows the connection: settle it and
 		// everything on it as lost.
 		s.dropConnection(c, err, now)

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/perfproducer/perfproducer/core/wire"
-	"github.com/perfproducer/perfproducer/netpoll"
 )
 
 // apiVersionsFirst is the ApiVersions version every connection opens with;
@@ -48,8 +47,8 @@ func (s *sender) connect(c *brokerConn, now int64) {
 	c.state = connConnecting
 	// A connection the transport still holds under this id (one whose
 	// failure it has not reported yet) must not outlive our view of it.
-	s.net.CloseConnection(netpoll.ID(c.node))
-	if err := s.net.Connect(s.ctx, netpoll.ID(c.node), c.addr); err != nil {
+	s.net.CloseConnection(int64(c.node))
+	if err := s.net.Connect(s.ctx, int64(c.node), c.addr); err != nil {
 		s.log.Warn("connect failed", "node", c.node, "address", c.addr, "error", err)
 		s.markDown(c, now)
 		// As when a connect fails later: the broker may have moved, and
@@ -177,7 +176,7 @@ func (s *sender) onFrame(c *brokerConn, frame []byte, now int64) {
 // dropConnection closes c on purpose (bad response, request timeout) and
 // fails its in-flight requests as a lost connection would.
 func (s *sender) dropConnection(c *brokerConn, cause error, now int64) {
-	s.net.CloseConnection(netpoll.ID(c.node))
+	s.net.CloseConnection(int64(c.node))
 	s.onDisconnected(c, cause, now)
 }
 

@@ -46,6 +46,9 @@ type Stats struct {
 	// under a new producer id (idempotence), after the broker lost track of
 	// them or a batch of unknown fate left a gap.
 	SequenceRestarts int64
+	// Transport is the transport in use: Config.Transport, or
+	// TransportEpoll when io_uring was asked for and the kernel refused it.
+	Transport Transport
 }
 
 // Stats reads the producer's counters; it takes no lock.
@@ -66,5 +69,6 @@ func (p *Producer) Stats() Stats {
 		MetadataVersion:  p.meta.snapshot.Load().version,
 		BatchSplits:      p.stats.splits.Load(),
 		SequenceRestarts: p.stats.sequenceRestarts.Load(),
+		Transport:        p.transport,
 	}
 }

@@ -16,6 +16,7 @@ const (
 	OpAsyncCancel Op = 14
 	OpLinkTimeout Op = 15
 	OpConnect     Op = 16
+	OpRead        Op = 22
 	OpSend        Op = 26
 	OpRecv        Op = 27
 	OpSendZC      Op = 47
@@ -24,7 +25,7 @@ const (
 
 // requiredOps are the opcodes New insists on, so that every Prepare method
 // works on a ring it returns.
-var requiredOps = [...]Op{OpNop, OpWritev, OpWriteFixed, OpTimeout, OpAsyncCancel, OpLinkTimeout, OpConnect, OpRecv}
+var requiredOps = [...]Op{OpNop, OpWritev, OpWriteFixed, OpTimeout, OpAsyncCancel, OpLinkTimeout, OpConnect, OpRead, OpRecv}
 
 var opNames = map[Op]string{
 	OpNop:         "NOP",
@@ -35,6 +36,7 @@ var opNames = map[Op]string{
 	OpAsyncCancel: "ASYNC_CANCEL",
 	OpLinkTimeout: "LINK_TIMEOUT",
 	OpConnect:     "CONNECT",
+	OpRead:        "READ",
 	OpSend:        "SEND",
 	OpRecv:        "RECV",
 	OpSendZC:      "SEND_ZC",

@@ -131,6 +131,26 @@ func (r *Ring) PrepareRecv(fd int32, buf []byte, userData uint64) error {
 	return nil
 }
 
+// PrepareRead prepares a read into buf from fd, a descriptor without a
+// position such as an eventfd or a pipe. Its completion's res is the
+// number of bytes read, or a negated errno.
+func (r *Ring) PrepareRead(fd int32, buf []byte, userData uint64) error {
+	if len(buf) == 0 {
+		return fmt.Errorf("%w: a read needs a buffer of at least one byte", ErrInvalidArgument)
+	}
+	s, _, err := r.next()
+	if err != nil {
+		return err
+	}
+	escape(unsafe.Pointer(&buf[0]))
+	s.opcode = uint8(OpRead)
+	s.fd = fd
+	s.addr = uint64(uintptr(unsafe.Pointer(&buf[0])))
+	s.len = uint32(len(buf))
+	s.userData = userData
+	return nil
+}
+
 // PrepareConnect prepares a connect of the socket fd to addr. Its
 // completion's res is 0 once connected, or a negated errno such as
 // -ECONNREFUSED.

@@ -45,6 +45,7 @@ func TestParseArgs(t *testing.T) {
 		{"embedded cluster defaults", nil, func(o *options) bool {
 			return o.embedded == embeddedOptions{brokers: 3, partitions: 12} && o.producers == 1
 		}, ""},
+		{"transport", []string{"--transport", "iouring"}, func(o *options) bool { return o.producerProps["transport"] == "iouring" }, ""},
 		{"unknown flag", []string{"--nope"}, nil, "unknown flag --nope"},
 		{"missing value", []string{"--topic"}, nil, "--topic needs a value"},
 		{"bad number", []string{"--num-records", "x"}, nil, "not a whole number"},

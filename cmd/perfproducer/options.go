@@ -95,6 +95,8 @@ const usage = `Usage: perfproducer [flags]
   --embedded-brokers N             brokers of the embedded cluster (default 3)
   --partitions N                   partitions of the embedded cluster's topic (default 12)
   --embedded-blackhole             the embedded brokers acknowledge records and store none
+  --transport epoll|iouring        the producer's socket layer (the property transport;
+                                   default epoll, which io_uring falls back to where refused)
   --print-metrics                  print producer metrics at the end
   --json FILE                      write every figure of the run to FILE as JSON
   --plot FILE.svg|FILE.png         draw the latency percentile curve and the throughput
@@ -198,6 +200,11 @@ func parseArgs(args []string) (*options, error) {
 			err = smallIntFlag(name, next, &o.embedded.partitions)
 		case "embedded-blackhole":
 			o.embedded.blackhole = true
+		case "transport":
+			var v string
+			if v, err = next(); err == nil {
+				o.producerProps["transport"] = v
+			}
 		case "help", "h":
 			return nil, errUsage
 		default:

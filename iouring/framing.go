@@ -1,0 +1,83 @@
+//go:build linux
+
+package iouring
+
+import (
+	"encoding/binary"
+	"fmt"
+)
+
+// initialReceiveBuffer is a new connection's receive buffer size: room for
+// many produce responses at once without growing.
+const initialReceiveBuffer = 16 << 10
+
+// frameReader assembles size-prefixed frames (a big-endian int32 length,
+// then that many bytes) from reads of any size into one reused buffer.
+//
+// Frames are handed out as slices of the buffer, so the bytes before start
+// stay untouched until release: the caller calls release once the frames it
+// was given are no longer in use (at the next Poll), and never while a
+// receive into the buffer is in flight, since release moves bytes.
+type frameReader struct {
+	buf        []byte
+	start, end int // buf[start:end] is read but not yet handed out
+	max        int32
+}
+
+// space returns where the next read should land. It is empty when the buffer
+// is full and frames handed out since the last release pin its front: the
+// rest waits for release. It grows the buffer, at most doubling it and never
+// past the pending frame's size, when one frame needs more than there is.
+func (r *frameReader) space() []byte {
+	if r.buf == nil {
+		r.buf = make([]byte, initialReceiveBuffer)
+	}
+	if r.end < len(r.buf) || r.start > 0 {
+		return r.buf[r.end:]
+	}
+	// The buffer holds one partial frame from its first byte; its prefix
+	// is already validated by next, so need is bounded by max.
+	need := 4 + int(binary.BigEndian.Uint32(r.buf))
+	grown := make([]byte, min(need, 2*len(r.buf)))
+	r.end = copy(grown, r.buf[:r.end])
+	r.buf = grown
+	return r.buf[r.end:]
+}
+
+// filled records that n bytes were read into the slice space returned.
+func (r *frameReader) filled(n int) { r.end += n }
+
+// next returns the next complete frame, or false when the bytes read so far
+// end inside one. An invalid size prefix is an error and the reader must not
+// be used again.
+func (r *frameReader) next() ([]byte, bool, error) {
+	pending := r.buf[r.start:r.end]
+	if len(pending) < 4 {
+		return nil, false, nil
+	}
+	size := int32(binary.BigEndian.Uint32(pending))
+	switch {
+	case size < 0:
+		return nil, false, fmt.Errorf("%w: %d", ErrNegativeFrameSize, size)
+	case size > r.max:
+		return nil, false, fmt.Errorf("%w: %d bytes, the maximum is %d", ErrFrameTooLarge, size, r.max)
+	case len(pending) < 4+int(size):
+		return nil, false, nil
+	}
+	frame := pending[4 : 4+size : 4+size]
+	r.start += 4 + int(size)
+	return frame, true, nil
+}
+
+// partial reports whether some bytes of an unfinished frame are held.
+func (r *frameReader) partial() bool { return r.end > r.start }
+
+// release moves unread bytes to the front of the buffer; frames handed out
+// before it must no longer be used.
+func (r *frameReader) release() {
+	if r.start == 0 {
+		return
+	}
+	r.end = copy(r.buf, r.buf[r.start:r.end])
+	r.start = 0
+}
