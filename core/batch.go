@@ -74,9 +74,10 @@ type batch struct {
 	// its answer came; the broker may still act on that copy later, under
 	// the numbers the batch had then (see idempotence.sendable).
 	lostCopy bool
-	// heldOnce: the batch, lingered, was kept open once for an event (see
-	// sender.holdFor); it is not kept open again.
-	heldOnce bool
+	// heldForPool and heldForBroker: the batch, lingered, was kept open for
+	// the compression pool, or for its broker's answer (see sender.holdFor);
+	// it is kept open for each at most once.
+	heldForPool, heldForBroker bool
 	// resequenced: its sequence was lowered while it was in flight, after
 	// an earlier batch of the partition was rejected; the
 	// OUT_OF_ORDER_SEQUENCE_NUMBER that attempt earns is expected.

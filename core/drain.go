@@ -267,7 +267,7 @@ func (s *sender) pull(p *partition, snap *clusterSnapshot, now int64, drainAll, 
 			}
 			if mayHold && len(p.queue) == 0 {
 				if h := s.holdFor(p, b, snap); h != nil {
-					s.hold(p, b, h)
+					s.hold(p, h)
 					return now + int64(time.Hour)
 				}
 			}

@@ -9,7 +9,7 @@ type heldBatches struct {
 }
 
 // holdFor reports what b, p's open batch, lingered linger.ms, should wait
-// for while it stays open, or nil to close it now:
+// for while it stays open, and marks b held for it; or nil to close b now:
 //   - with a codec, the compression pool running dry: closed now, it would
 //     only queue behind the batches the pool has;
 //   - its leader's next answer, while a request to it is in flight. The
@@ -23,32 +23,33 @@ type heldBatches struct {
 // (with thousands of partitions, one or two records), so there are fewer,
 // fuller batches to compress, send and store. Without load nothing is in
 // flight or compressing, and nothing waits past linger.ms. A batch is held
-// once: a broker kept busy by other partitions delays it by one answer at
-// most, a pool kept busy by them until it catches up (or, when it never
-// does, until Sends wait for memory, which sends everything). Nothing is held with linger.ms at 0, which asks to
+// at most once for each: a broker kept busy by other partitions delays it
+// by one answer, a pool kept busy by them until it catches up (or, when it
+// never does, until Sends wait for memory, which sends everything). Nothing is held with linger.ms at 0, which asks to
 // send at once, nor a full batch (an appender closes it), a batch Flush or
 // Close wants, or one a Send waiting for memory needs (drainAll).
 func (s *sender) holdFor(p *partition, b *batch, snap *clusterSnapshot) *heldBatches {
-	if s.cfg.Linger <= 0 || b.heldOnce {
+	if s.cfg.Linger <= 0 {
 		return nil
 	}
-	if s.compressing > 0 {
+	if s.compressing > 0 && !b.heldForPool {
+		b.heldForPool = true
 		return &s.compressHeld
 	}
 	leader := p.leader(snap)
-	if leader < 0 {
+	if b.heldForBroker || leader < 0 {
 		return nil
 	}
 	c := s.conns[leader]
 	if c == nil || c.state != connReady || len(c.inFlight) == 0 {
 		return nil
 	}
+	b.heldForBroker = true
 	return &c.held
 }
 
-// hold files p, whose open batch is b, under h until h's event.
-func (s *sender) hold(p *partition, b *batch, h *heldBatches) {
-	b.heldOnce = true
+// hold files p under h until h's event.
+func (s *sender) hold(p *partition, h *heldBatches) {
 	p.heldBy = h
 	h.parts = append(h.parts, p)
 }

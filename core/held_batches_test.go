@@ -189,8 +189,8 @@ func TestLingeredBatchWaitsForTheCompressionBacklog(t *testing.T) {
 	if p.heldBy != nil || !p.listed.Load() || !slices.Contains(s.active, p) {
 		t.Fatalf("the pool ran dry and the partition is held %v, listed %v: want it listed again", p.heldBy != nil, p.listed.Load())
 	}
-	// Another batch goes to the pool meanwhile: a batch is held once, so
-	// this one goes now all the same.
+	// Another batch goes to the pool meanwhile: a batch is held for the
+	// pool once, so this one goes now all the same.
 	s.compressing++
 	s.pull(p, snap, lingered, false, true)
 	if len(p.queue) != 1 || p.queue[0] != open || open.open() {
