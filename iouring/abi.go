@@ -130,8 +130,15 @@ const (
 	enterExtArg    = 1 << 3
 )
 
-// Completion flags (IORING_CQE_F_*).
-const cqeFMore = 1 << 1 // another completion of the same operation follows
+// Completion flags (IORING_CQE_F_*), as Completions reports them.
+const (
+	// CompletionMore: another completion of the same operation follows
+	// (IORING_CQE_F_MORE), as after the first of a zero-copy send's two.
+	CompletionMore = 1 << 1
+	// CompletionNotification: a zero-copy send's second completion
+	// (IORING_CQE_F_NOTIF): the kernel no longer reads the buffer.
+	CompletionNotification = 1 << 3
+)
 
 // Operation flags.
 const (

@@ -33,7 +33,7 @@ func (r *Ring) reap(fn func(userData uint64, res int32, flags uint32)) int {
 	tail := atomic.LoadUint32(r.cqTail)
 	for ; head != tail; head++ {
 		c := &r.cqes[head&r.cqMask]
-		if c.flags&cqeFMore == 0 {
+		if c.flags&CompletionMore == 0 {
 			r.inflight--
 		}
 		fn(c.userData, c.res, c.flags)

@@ -14,7 +14,7 @@ import (
 
 // listen starts a loopback listener whose accepted connections serve is
 // given; the listener is closed and serve awaited at the end of the test.
-func listen(t *testing.T, address string, serve func(net.Conn)) netip.AddrPort {
+func listen(t testing.TB, address string, serve func(net.Conn)) netip.AddrPort {
 	t.Helper()
 	ln, err := net.Listen("tcp", address)
 	if err != nil {
@@ -42,7 +42,7 @@ func listen(t *testing.T, address string, serve func(net.Conn)) netip.AddrPort {
 
 // tcpSocket returns a non-blocking TCP socket for addr, closed at the end
 // of the test.
-func tcpSocket(t *testing.T, addr netip.AddrPort) int {
+func tcpSocket(t testing.TB, addr netip.AddrPort) int {
 	t.Helper()
 	family := unix.AF_INET
 	if addr.Addr().Is6() {
@@ -57,7 +57,7 @@ func tcpSocket(t *testing.T, addr netip.AddrPort) int {
 }
 
 // connect connects fd to addr through the ring.
-func connect(t *testing.T, r *Ring, fd int, addr netip.AddrPort) int32 {
+func connect(t testing.TB, r *Ring, fd int, addr netip.AddrPort) int32 {
 	t.Helper()
 	if err := r.PrepareConnect(int32(fd), addr, 1); err != nil {
 		t.Fatalf("PrepareConnect: %v", err)

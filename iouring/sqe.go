@@ -111,6 +111,40 @@ func (r *Ring) PrepareWriteFixed(fd int32, buf []byte, bufIndex uint16, userData
 	return nil
 }
 
+// PrepareSend prepares a send of buf on the socket fd (IORING_OP_SEND).
+// Its completion's res is the number of bytes sent, which may be fewer
+// than asked, or a negated errno.
+func (r *Ring) PrepareSend(fd int32, buf []byte, userData uint64) error {
+	return r.prepareSend(OpSend, fd, buf, userData)
+}
+
+// PrepareSendZC prepares a zero-copy send of buf on the socket fd
+// (IORING_OP_SEND_ZC, Linux 6.0): the kernel hands buf's pages to the
+// network stack instead of copying them. It completes twice: first with
+// the bytes sent (or a negated errno), flagged CompletionMore when a
+// second follows; then, flagged CompletionNotification, once the kernel no
+// longer reads buf, which must stay unchanged until then.
+func (r *Ring) PrepareSendZC(fd int32, buf []byte, userData uint64) error {
+	return r.prepareSend(OpSendZC, fd, buf, userData)
+}
+
+func (r *Ring) prepareSend(op Op, fd int32, buf []byte, userData uint64) error {
+	if len(buf) == 0 {
+		return fmt.Errorf("%w: a send needs at least one byte", ErrInvalidArgument)
+	}
+	s, _, err := r.next()
+	if err != nil {
+		return err
+	}
+	escape(unsafe.Pointer(&buf[0]))
+	s.opcode = uint8(op)
+	s.fd = fd
+	s.addr = uint64(uintptr(unsafe.Pointer(&buf[0])))
+	s.len = uint32(len(buf))
+	s.userData = userData
+	return nil
+}
+
 // PrepareRecv prepares a receive into buf from the socket fd. Its
 // completion's res is the number of bytes received, 0 when the peer has
 // closed, or a negated errno.
