@@ -20,6 +20,12 @@ type perfproducerBench struct {
 }
 
 func openPerfproducer(brokers []string, r row) (benchProducer, error) {
+	return openPerfproducerWith(brokers, r, nil)
+}
+
+// openPerfproducerWith is openPerfproducer with the row's configuration
+// changed by edit (nil for none).
+func openPerfproducerWith(brokers []string, r row, edit func(*core.Config)) (benchProducer, error) {
 	cfg := core.DefaultConfig()
 	cfg.BootstrapServers = brokers
 	cfg.Acks = core.AcksLeader
@@ -32,6 +38,9 @@ func openPerfproducer(brokers []string, r row) (benchProducer, error) {
 	cfg.BatchSize = benchBatchSize
 	cfg.BufferMemory = benchBufferMemory
 	cfg.Compression = r.codec
+	if edit != nil {
+		edit(&cfg)
+	}
 	p, err := core.NewProducer(cfg)
 	if err != nil {
 		return nil, err
