@@ -80,21 +80,31 @@ func TestSendZCCompletesTwice(t *testing.T) {
 }
 
 // BenchmarkSend sends a request of size bytes per op over loopback TCP to
-// a peer that drains it: with the send(2) system call, through the ring
-// with IORING_OP_SEND, and with IORING_OP_SEND_ZC (zero copy: the kernel
+// a peer that drains it: with the send(2) system call; through the ring
+// with IORING_OP_SEND; with IORING_OP_WRITE_FIXED from a registered buffer
+// on a registered file (the kernel neither pins the pages nor looks the
+// descriptor up per op); and with IORING_OP_SEND_ZC (zero copy: the kernel
 // pins the buffer's pages and notifies when it is done with them).
 func BenchmarkSend(b *testing.B) {
 	for _, size := range []int{16 << 10, 256 << 10, 1 << 20} {
 		buf := make([]byte, size)
-		for _, mode := range []string{"unix.Write", "iouring-send", "iouring-send-zc"} {
+		for _, mode := range []string{"unix.Write", "iouring-send", "iouring-write-fixed", "iouring-send-zc"} {
 			b.Run(fmt.Sprintf("size=%d/%s", size, mode), func(b *testing.B) {
 				addr := listen(b, "127.0.0.1:0", func(c net.Conn) { _, _ = io.Copy(io.Discard, c) })
 				fd := blockingTCP(b, addr)
 				var r *Ring
 				if mode != "unix.Write" {
 					r = newRing(b, Options{Entries: 8})
-					if mode == "iouring-send-zc" {
+					switch mode {
+					case "iouring-send-zc":
 						requireSendZC(b, r)
+					case "iouring-write-fixed":
+						if err := r.RegisterBuffers(buf); err != nil {
+							b.Fatal(err)
+						}
+						if err := r.RegisterFiles([]int32{fd}); err != nil {
+							b.Fatal(err)
+						}
 					}
 				}
 				b.SetBytes(int64(size))
@@ -110,6 +120,8 @@ func BenchmarkSend(b *testing.B) {
 							}
 							rest = rest[n:]
 						}
+					case "iouring-write-fixed":
+						writeFixedThroughRing(b, r, buf)
 					default:
 						sendThroughRing(b, r, fd, buf, mode == "iouring-send-zc")
 					}
@@ -156,5 +168,29 @@ func sendThroughRing(b *testing.B, r *Ring, fd int32, buf []byte, zeroCopy bool)
 			b.Fatalf("send completed with %d", sent)
 		}
 		rest = rest[sent:]
+	}
+}
+
+// writeFixedThroughRing writes all of buf, registered buffer 0, to
+// registered file 0 through r, resuming short writes.
+func writeFixedThroughRing(b *testing.B, r *Ring, buf []byte) {
+	for rest := buf; len(rest) > 0; {
+		if err := r.PrepareWriteFixed(0, rest, 0, 1); err != nil {
+			b.Fatal(err)
+		}
+		if err := r.SetFlags(FlagFixedFile); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := r.SubmitAndWait(1); err != nil {
+			b.Fatal(err)
+		}
+		written := int32(0)
+		if _, err := r.Completions(func(_ uint64, res int32, _ uint32) { written = res }); err != nil {
+			b.Fatal(err)
+		}
+		if written <= 0 {
+			b.Fatalf("write-fixed completed with %d", written)
+		}
+		rest = rest[written:]
 	}
 }
