@@ -176,10 +176,23 @@ func TestUnknownProducerIDRestartsOnlyItsPartition(t *testing.T) {
 	const topic, partitions, n, lost = "lost-state", 4, 20_000, 2
 	c := kafkatest.NewCluster(t, 1, topic, partitions)
 	inits := countRequests(c, kmsg.InitProducerID)
-	var sent atomic.Int64
+	// The fault comes mid-run, once half the records are sent and a batch
+	// of the partition has been written: Sends may run far ahead of the
+	// first requests, and a partition that lost its state before writing
+	// anything has nothing to keep.
+	var sent, lostWritten atomic.Int64
 	fault := c.Fault(kfake.Fault{
 		Keys: []kmsg.Key{kmsg.Produce}, Partitions: []int32{lost}, Err: kerr.UnknownProducerID,
-		When: func(kmsg.Request) bool { return sent.Load() >= n/2 },
+		When: func(req kmsg.Request) bool {
+			if !carriesPartition(req, lost) {
+				return false
+			}
+			if sent.Load() < n/2 || lostWritten.Load() == 0 {
+				lostWritten.Add(1)
+				return false
+			}
+			return true
+		},
 	})
 	p := newTestProducer(t, c, func(cfg *Config) { cfg.Linger = 0 })
 	mk := mixedRecord(topic, 32)
