@@ -30,6 +30,10 @@ var (
 	// require IDEMPOTENT_WRITE on the cluster of an idempotent producer
 	// (KIP-679 made WRITE on a topic enough).
 	ErrClusterAuthorizationFailed = wire.ErrClusterAuthorizationFailed
+	// ErrSASLAuthenticationFailed: SASL_AUTHENTICATION_FAILED, the broker
+	// refused the SASL credentials (a wrong user name or password). Errors
+	// with it also match ErrAuthentication.
+	ErrSASLAuthenticationFailed = wire.ErrSaslAuthenticationFailed
 	// ErrUnknownTopicOrPartition: UNKNOWN_TOPIC_OR_PARTITION (retriable),
 	// the broker hosts no such topic or partition.
 	ErrUnknownTopicOrPartition = wire.ErrUnknownTopicOrPartition

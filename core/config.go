@@ -1,6 +1,8 @@
 package core
 
 import (
+	"context"
+	"crypto/tls"
 	"log/slog"
 	"math"
 	"strconv"
@@ -214,6 +216,80 @@ type Config struct {
 	// matching iouring.ErrNotSupported. Default true.
 	TransportFallback bool
 
+	// SecurityProtocol is security.protocol: how the producer talks to
+	// brokers, SecurityPlaintext, SecuritySSL (TLS), SecuritySASLPlaintext
+	// (SASL over plain TCP) or SecuritySASLSSL (SASL over TLS). TLS needs
+	// the epoll transport. Default SecurityPlaintext.
+	SecurityProtocol SecurityProtocol
+
+	// TLS is the base of the TLS configuration (no property name): nil
+	// starts from Go's defaults. The ssl.* properties set, when given, add
+	// to a copy of it: roots, a client certificate, versions, host name
+	// verification. Used only when SecurityProtocol uses TLS.
+	TLS *tls.Config
+
+	// SSLTruststoreLocation is ssl.truststore.location: a PEM file of the
+	// certificate authorities that sign brokers' certificates (Kafka's
+	// ssl.truststore.type=PEM). Empty with SSLTruststoreCertificates empty
+	// means the system's roots, or TLS.RootCAs.
+	SSLTruststoreLocation string
+
+	// SSLTruststoreCertificates is ssl.truststore.certificates: the same
+	// certificates as PEM text.
+	SSLTruststoreCertificates string
+
+	// SSLKeystoreLocation is ssl.keystore.location: a PEM file holding the
+	// client's private key and certificate chain, for mutual TLS. Encrypted
+	// private keys are refused: decrypt them first.
+	SSLKeystoreLocation string
+
+	// SSLKeystoreKey is ssl.keystore.key: the client's private key as PEM
+	// text, with SSLKeystoreCertificateChain. A secret: never printed.
+	SSLKeystoreKey string
+
+	// SSLKeystoreCertificateChain is ssl.keystore.certificate.chain: the
+	// client's certificate chain as PEM text.
+	SSLKeystoreCertificateChain string
+
+	// SSLKeyPassword is ssl.key.password (ssl.keystore.password is read as
+	// its alias). Encrypted PEM keys are not supported, so a password is
+	// refused with the advice to decrypt the key. A secret.
+	SSLKeyPassword string
+
+	// SSLEndpointIdentificationAlgorithm is
+	// ssl.endpoint.identification.algorithm: "https" verifies that the
+	// broker's certificate names the host connected to; "" verifies the
+	// certificate's chain only. Default "https".
+	SSLEndpointIdentificationAlgorithm string
+
+	// SSLEnabledProtocols is ssl.enabled.protocols: the TLS versions
+	// allowed, a comma-separated subset of TLSv1.2 and TLSv1.3. Default
+	// "TLSv1.2,TLSv1.3".
+	SSLEnabledProtocols string
+
+	// SASLMechanism is sasl.mechanism: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512
+	// or OAUTHBEARER. Used only when SecurityProtocol uses SASL. Default
+	// PLAIN (Kafka's default, GSSAPI, is not supported).
+	SASLMechanism string
+
+	// SASLJAASConfig is sasl.jaas.config, as Java clients take it:
+	// `org.apache.kafka.common.security.plain.PlainLoginModule required
+	// username="alice" password="...";` (ScramLoginModule for SCRAM). Only
+	// username and password are read from it. A secret: never printed.
+	SASLJAASConfig string
+
+	// SASLUsername and SASLPassword (no property names) are the PLAIN or
+	// SCRAM credentials; when set they take precedence over
+	// SASLJAASConfig.
+	SASLUsername string
+	SASLPassword string
+
+	// SASLTokenProvider (no property name) returns the bearer token for
+	// OAUTHBEARER. It is called on the sender goroutine at each
+	// authentication, with a context bounded by request.timeout.ms, so it
+	// should return a cached token rather than fetch one.
+	SASLTokenProvider func(ctx context.Context) (token string, err error)
+
 	// Logger receives the producer's diagnostics. It has no property name.
 	// Nil discards them. Default nil.
 	Logger *slog.Logger
@@ -228,36 +304,40 @@ type Config struct {
 // no default and must be filled in.
 func DefaultConfig() Config {
 	return Config{
-		ClientID:                       "perfproducer",
-		Acks:                           AcksAll,
-		EnableIdempotence:              true,
-		Linger:                         5 * time.Millisecond,
-		BatchSize:                      16384,
-		BufferMemory:                   32 << 20,
-		MaxBlock:                       60 * time.Second,
-		MaxRequestSize:                 1 << 20,
-		MaxInFlight:                    5,
-		Retries:                        2147483647,
-		RetryBackoff:                   100 * time.Millisecond,
-		RetryBackoffMax:                time.Second,
-		DeliveryTimeout:                120 * time.Second,
-		RequestTimeout:                 30 * time.Second,
-		ConnectionsMaxIdle:             540 * time.Second,
-		MetadataMaxAge:                 300 * time.Second,
-		Compression:                    CompressionNone,
-		GzipLevel:                      -1,
-		LZ4Level:                       9,
-		ZstdLevel:                      3,
-		SendBufferBytes:                131072,
-		ReceiveBufferBytes:             32768,
-		SocketConnectionSetupTimeout:   10 * time.Second,
-		ReconnectBackoff:               50 * time.Millisecond,
-		ReconnectBackoffMax:            time.Second,
-		PartitionerIgnoreKeys:          false,
-		PartitionerAdaptive:            true,
-		PartitionerAvailabilityTimeout: 0,
-		Transport:                      TransportEpoll,
-		TransportFallback:              true,
+		ClientID:                           "perfproducer",
+		Acks:                               AcksAll,
+		EnableIdempotence:                  true,
+		Linger:                             5 * time.Millisecond,
+		BatchSize:                          16384,
+		BufferMemory:                       32 << 20,
+		MaxBlock:                           60 * time.Second,
+		MaxRequestSize:                     1 << 20,
+		MaxInFlight:                        5,
+		Retries:                            2147483647,
+		RetryBackoff:                       100 * time.Millisecond,
+		RetryBackoffMax:                    time.Second,
+		DeliveryTimeout:                    120 * time.Second,
+		RequestTimeout:                     30 * time.Second,
+		ConnectionsMaxIdle:                 540 * time.Second,
+		MetadataMaxAge:                     300 * time.Second,
+		Compression:                        CompressionNone,
+		GzipLevel:                          -1,
+		LZ4Level:                           9,
+		ZstdLevel:                          3,
+		SendBufferBytes:                    131072,
+		ReceiveBufferBytes:                 32768,
+		SocketConnectionSetupTimeout:       10 * time.Second,
+		ReconnectBackoff:                   50 * time.Millisecond,
+		ReconnectBackoffMax:                time.Second,
+		PartitionerIgnoreKeys:              false,
+		PartitionerAdaptive:                true,
+		PartitionerAvailabilityTimeout:     0,
+		Transport:                          TransportEpoll,
+		TransportFallback:                  true,
+		SecurityProtocol:                   SecurityPlaintext,
+		SSLEndpointIdentificationAlgorithm: "https",
+		SSLEnabledProtocols:                "TLSv1.2,TLSv1.3",
+		SASLMechanism:                      SASLPlain,
 	}
 }
 
@@ -284,6 +364,9 @@ func (c *Config) Validate() error {
 	}
 	if c.BufferMemory < int64(c.BatchSize) {
 		return c.conflict("buffer.memory", "must be at least batch.size ("+strconv.Itoa(c.BatchSize)+")")
+	}
+	if err := c.validateSecurity(); err != nil {
+		return err
 	}
 	if err := c.settleDeliveryTimeout(); err != nil {
 		return err
@@ -336,7 +419,7 @@ func (c *Config) settleIdempotence() error {
 // conflict is the error for key, whose own value is well formed but clashes
 // with another setting.
 func (c *Config) conflict(key, reason string) error {
-	return &ConfigError{Key: key, Value: propertyByName[key].get(c), Reason: reason}
+	return &ConfigError{Key: key, Value: propertyByName[key].shown(c), Reason: reason}
 }
 
 // explicitlySet reports whether the property named key was given by name, or

@@ -14,7 +14,9 @@ import (
 )
 
 // kafkaDefaults are the Kafka 4.x producer defaults as Kafka's documentation
-// states them, plus transport and transport.fallback. bootstrap.servers has none.
+// states them, plus transport and transport.fallback; sasl.mechanism is
+// PLAIN where Kafka's is GSSAPI, which this producer does not speak.
+// bootstrap.servers has none.
 var kafkaDefaults = map[string]string{
 	"bootstrap.servers":                        "",
 	"client.id":                                "perfproducer",
@@ -47,6 +49,17 @@ var kafkaDefaults = map[string]string{
 	"partitioner.availability.timeout.ms":      "0",
 	"transport":                                "epoll",
 	"transport.fallback":                       "true",
+	"security.protocol":                        "PLAINTEXT",
+	"ssl.truststore.location":                  "",
+	"ssl.truststore.certificates":              "",
+	"ssl.keystore.location":                    "",
+	"ssl.keystore.key":                         "",
+	"ssl.keystore.certificate.chain":           "",
+	"ssl.key.password":                         "",
+	"ssl.endpoint.identification.algorithm":    "https",
+	"ssl.enabled.protocols":                    "TLSv1.2,TLSv1.3",
+	"sasl.mechanism":                           "PLAIN",
+	"sasl.jaas.config":                         "",
 }
 
 func TestDefaultConfigMatchesKafka(t *testing.T) {

@@ -8,10 +8,11 @@ import (
 type connState uint8
 
 const (
-	connDown       connState = iota // no socket; may connect after backoff
-	connConnecting                  // connect under way
-	connHandshake                   // ApiVersions sent, answer awaited
-	connReady                       // versions known; requests may go
+	connDown           connState = iota // no socket; may connect after backoff
+	connConnecting                      // connect under way
+	connHandshake                       // ApiVersions sent, answer awaited
+	connAuthenticating                  // SASL exchange under way
+	connReady                           // versions known; requests may go
 )
 
 // brokerConn is the sender's view of one broker connection (Java's
@@ -22,6 +23,8 @@ type brokerConn struct {
 	state connState
 	// versions is what the broker and this client share, once connReady.
 	versions wire.Versions
+	// sasl is the SASL exchange while connAuthenticating.
+	sasl saslSession
 	// inFlight holds the requests written or being written, oldest first;
 	// a broker answers a connection's requests in the order it got them.
 	inFlight []*request

@@ -58,6 +58,15 @@ var (
 	// selector is epoll, its buffer an mmap). On other systems NewProducer
 	// fails with an error matching it and netpoll.ErrNotSupported.
 	ErrNotSupported = errors.New("the producer needs Linux")
+	// ErrAuthentication: the producer could not authenticate with a
+	// broker: the TLS handshake failed (a certificate the producer does
+	// not trust, an expired one, one for another host) or SASL failed (a
+	// wrong password, a mechanism the broker does not enable). The error
+	// also matches the cause: ErrSASLAuthenticationFailed, an x509 error.
+	// Records waiting for that broker fail with it rather than wait for
+	// delivery.timeout.ms; the producer keeps trying the broker, backing
+	// off up to reconnect.backoff.max.ms.
+	ErrAuthentication = errors.New("authentication with the broker failed")
 )
 
 // MaxBlockError is the error of a Send that ran out of max.block.ms. One

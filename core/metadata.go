@@ -26,7 +26,10 @@ type metadata struct {
 	// retry.backoff.ms (see sender.maybeUpdateMetadata).
 	refresh  atomic.Bool
 	newTopic atomic.Bool
-	wake     func()
+	// authErr is the last authentication failure, until a connection
+	// authenticates (see failAuthentication).
+	authErr atomic.Pointer[error]
+	wake    func()
 	// sender tells when a Send comes from a Callback: it must not wait
 	// for metadata that only the sender goroutine it runs on can fetch.
 	sender *senderGoroutine
@@ -127,6 +130,9 @@ func (m *metadata) waitTopic(ctx context.Context, name string, maxBlock time.Dur
 		if t != nil && t.err != nil && !wire.IsRetriable(t.err) {
 			return nil, 0, fmt.Errorf("topic %q: %w", name, t.err)
 		}
+		if err := m.authErr.Load(); err != nil {
+			return nil, time.Since(start), fmt.Errorf("metadata of topic %q: %w", name, *err)
+		}
 		m.requestRefresh()
 		select {
 		case <-snap.changed:
@@ -183,4 +189,20 @@ func (m *metadata) publish(next *clusterSnapshot) {
 	next.changed = make(chan struct{})
 	m.snapshot.Store(next)
 	close(prev.changed)
+}
+
+// failAuthentication records that the producer could not authenticate with
+// a broker (err), so Sends waiting for metadata fail with err at once rather
+// than after max.block.ms; nil records a success, which clears it. Only the
+// sender calls it.
+func (m *metadata) failAuthentication(err error) {
+	if err == nil {
+		if m.authErr.Load() != nil {
+			m.authErr.Store(nil)
+		}
+		return
+	}
+	m.authErr.Store(&err)
+	prev := m.snapshot.Load()
+	m.publish(&clusterSnapshot{clusterID: prev.clusterID, nodes: prev.nodes, topics: prev.topics})
 }

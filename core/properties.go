@@ -28,6 +28,9 @@ type property struct {
 	check func(c *Config) (reason string)
 	// get formats c's field as the property's text.
 	get func(c *Config) string
+	// secret marks a property whose value is a password, a key or
+	// credentials: errors and String show it as redacted.
+	secret bool
 }
 
 // properties lists every property the producer accepts; there are no others.
@@ -68,12 +71,24 @@ var properties = []property{
 	msProperty("partitioner.availability.timeout.ms", func(c *Config) *time.Duration { return &c.PartitionerAvailabilityTimeout }, 0),
 	transportProperty(),
 	boolProperty("transport.fallback", func(c *Config) *bool { return &c.TransportFallback }),
+	securityProtocolProperty(),
+	stringProperty("ssl.truststore.location", func(c *Config) *string { return &c.SSLTruststoreLocation }, false),
+	stringProperty("ssl.truststore.certificates", func(c *Config) *string { return &c.SSLTruststoreCertificates }, false),
+	stringProperty("ssl.keystore.location", func(c *Config) *string { return &c.SSLKeystoreLocation }, false),
+	stringProperty("ssl.keystore.key", func(c *Config) *string { return &c.SSLKeystoreKey }, true),
+	stringProperty("ssl.keystore.certificate.chain", func(c *Config) *string { return &c.SSLKeystoreCertificateChain }, false),
+	keyPasswordProperty(),
+	endpointIdentificationProperty(),
+	enabledProtocolsProperty(),
+	saslMechanismProperty(),
+	jaasConfigProperty(),
 }
 
 // propertyAliases maps former property names to the current ones; Set
 // reads either, Properties writes the current name.
 var propertyAliases = map[string]string{
 	"perfproducer.transport": "transport",
+	"ssl.keystore.password":  "ssl.key.password",
 }
 
 // propertyByName indexes properties by name.
@@ -88,9 +103,23 @@ var propertyByName = func() map[string]*property {
 
 func (p *property) validate(c *Config) error {
 	if reason := p.check(c); reason != "" {
-		return &ConfigError{Key: p.name, Value: p.get(c), Reason: reason}
+		return &ConfigError{Key: p.name, Value: p.shown(c), Reason: reason}
 	}
 	return nil
+}
+
+// redacted stands for a secret's value wherever it would be shown.
+const redacted = "[redacted]"
+
+// shown is the property's text as errors and String show it: a secret's
+// value is redacted.
+func (p *property) shown(c *Config) string { return p.redact(p.get(c)) }
+
+func (p *property) redact(text string) string {
+	if p.secret && text != "" {
+		return redacted
+	}
+	return text
 }
 
 func intProperty[T int | int64](name string, field func(*Config) *T, lo, hi int64) property {
@@ -295,18 +324,30 @@ func (c *Config) Set(key, value string) error {
 	}
 	p, ok := propertyByName[name]
 	if !ok {
-		return &ConfigError{Key: key, Value: value, Reason: unknownPropertyReason(key)}
+		return &ConfigError{Key: key, Value: redactUnknown(key, value), Reason: unknownPropertyReason(key)}
 	}
 	next := *c
 	if reason := p.parse(&next, strings.TrimSpace(value)); reason != "" {
-		return &ConfigError{Key: key, Value: value, Reason: reason}
+		return &ConfigError{Key: key, Value: p.redact(value), Reason: reason}
 	}
 	if reason := p.check(&next); reason != "" {
-		return &ConfigError{Key: key, Value: value, Reason: reason}
+		return &ConfigError{Key: key, Value: p.redact(value), Reason: reason}
 	}
 	next.explicit |= 1 << p.index
 	*c = next
 	return nil
+}
+
+// redactUnknown hides the value of an unknown key whose name suggests a
+// secret (a misspelt sasl.jaas.config, say).
+func redactUnknown(key, value string) string {
+	lower := strings.ToLower(key)
+	for _, hint := range []string{"password", "key", "jaas", "secret", "token", "sasl"} {
+		if strings.Contains(lower, hint) {
+			return redacted
+		}
+	}
+	return value
 }
 
 // unknownPropertyReason says key is not a property, naming the nearest one
@@ -376,8 +417,28 @@ func LoadPropertiesFile(path string) (Config, error) {
 	return ParseProperties(props)
 }
 
+// String lists every property of c as key=value, in name order, with the
+// values of secrets (keys, passwords, sasl.jaas.config) redacted. The
+// fields without a property name are left out.
+func (c Config) String() string {
+	names := make([]string, 0, len(properties))
+	for i := range properties {
+		names = append(names, properties[i].name)
+	}
+	slices.Sort(names)
+	var b strings.Builder
+	for i, name := range names {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(name + "=" + propertyByName[name].shown(&c))
+	}
+	return b.String()
+}
+
 // Properties returns every property of c by Kafka name, as text that
-// ParseProperties reads back to the same settings. Durations are whole
+// ParseProperties reads back to the same settings. It holds secrets as
+// they are: print String instead. Durations are whole
 // milliseconds (rounded down); Logger has no property and is left out.
 func (c Config) Properties() map[string]string {
 	props := make(map[string]string, len(properties))

@@ -97,6 +97,9 @@ func (s *sender) onAPIVersions(c *brokerConn, r *request, body []byte, now int64
 	if s.cfg.EnableIdempotence {
 		required = append(required, wire.APIKeyInitProducerID)
 	}
+	if s.cfg.SecurityProtocol.usesSASL() {
+		required = append(required, wire.APIKeySASLHandshake, wire.APIKeySASLAuthenticate)
+	}
 	versions, err := wire.Negotiate(resp.Keys, required...)
 	if err != nil {
 		s.log.Error("broker speaks no usable version", "node", c.node, "error", err)
@@ -104,6 +107,15 @@ func (s *sender) onAPIVersions(c *brokerConn, r *request, body []byte, now int64
 		return
 	}
 	c.versions = versions
+	if s.cfg.SecurityProtocol.usesSASL() {
+		s.startSASL(c, now)
+		return
+	}
+	s.connectionReady(c)
+}
+
+// connectionReady lets requests go on c.
+func (s *sender) connectionReady(c *brokerConn) {
 	c.state = connReady
 	c.failures = 0
 	s.log.Debug("connection ready", "node", c.node)
@@ -163,6 +175,10 @@ func (s *sender) onFrame(c *brokerConn, frame []byte, now int64) {
 	switch r.key {
 	case wire.APIKeyAPIVersions:
 		s.onAPIVersions(c, r, body, now)
+	case wire.APIKeySASLHandshake:
+		s.onSASLHandshake(c, r, body, now)
+	case wire.APIKeySASLAuthenticate:
+		s.onSASLAuthenticate(c, r, body, now)
 	case wire.APIKeyMetadata:
 		s.onMetadata(c, r, body, now)
 	case wire.APIKeyInitProducerID:
@@ -183,7 +199,17 @@ func (s *sender) dropConnection(c *brokerConn, cause error, now int64) {
 // onDisconnected fails every request in flight on c with a retriable
 // network error and asks for fresh metadata: the broker may be gone.
 func (s *sender) onDisconnected(c *brokerConn, cause error, now int64) {
-	if c.state == connReady || c.state == connHandshake {
+	c.sasl = nil
+	switch {
+	case isAuthenticationFailure(cause):
+		s.meta.failAuthentication(fmt.Errorf("%w: broker %d (%s): %w", ErrAuthentication, c.node, c.addr, cause))
+	case c.state == connAuthenticating:
+		// Brokers before 1.0, and some since, close the connection
+		// rather than answer SASL_AUTHENTICATION_FAILED.
+		s.meta.failAuthentication(fmt.Errorf("%w: broker %d (%s) closed the connection during %s authentication, as brokers do for wrong credentials: %w",
+			ErrAuthentication, c.node, c.addr, s.cfg.SASLMechanism, cause))
+	}
+	if c.state == connReady || c.state == connHandshake || c.state == connAuthenticating {
 		s.log.Info("disconnected", "node", c.node, "address", c.addr, "error", cause)
 	} else {
 		s.log.Debug("connect failed", "node", c.node, "address", c.addr, "error", cause)
@@ -264,7 +290,7 @@ func (s *sender) anyReady(now int64) *brokerConn {
 		return best
 	}
 	for _, c := range s.conns {
-		if c.state == connConnecting || c.state == connHandshake {
+		if c.state == connConnecting || c.state == connHandshake || c.state == connAuthenticating {
 			return nil // one is on its way
 		}
 	}

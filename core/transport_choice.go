@@ -1,6 +1,7 @@
 package core
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -38,11 +39,19 @@ func openTransport(cfg *Config, log *slog.Logger) (transport, Transport, error) 
 		}
 		log.Warn("io_uring is not available; the producer uses the epoll transport instead (transport.fallback=true)", "error", err)
 	}
+	var tlsConfig *tls.Config
+	if cfg.SecurityProtocol.usesTLS() {
+		var err error
+		if tlsConfig, err = cfg.buildTLS(); err != nil {
+			return nil, "", err
+		}
+	}
 	sel, err := netpoll.New(netpoll.Config{
 		SendBufferBytes:        cfg.SendBufferBytes,
 		ReceiveBufferBytes:     cfg.ReceiveBufferBytes,
 		ConnectionsMaxIdle:     cfg.ConnectionsMaxIdle,
 		ConnectionSetupTimeout: cfg.SocketConnectionSetupTimeout,
+		TLS:                    tlsConfig,
 	})
 	if errors.Is(err, netpoll.ErrNotSupported) {
 		return nil, "", fmt.Errorf("%w: %w", ErrNotSupported, err)

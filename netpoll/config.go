@@ -2,6 +2,7 @@ package netpoll
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"net/netip"
@@ -34,6 +35,14 @@ type Config struct {
 	// MaxFrameBytes is the largest size prefix a received frame may carry
 	// (socket.request.max.bytes). Zero means 104857600 (100 MiB).
 	MaxFrameBytes int32
+
+	// TLS, when not nil, makes every connection TLS (crypto/tls) with this
+	// configuration: the handshake runs after the connect and before the
+	// connection is reported in Connected. An empty ServerName is set, per
+	// connection, to the host of the address given to Connect, so the
+	// broker's certificate is verified against it unless
+	// InsecureSkipVerify is set. Nil means plain TCP.
+	TLS *tls.Config
 
 	// Resolver turns host names into addresses before connecting. Nil means
 	// net.DefaultResolver.

@@ -177,6 +177,16 @@ func (s *Selector) finishConnect(c *conn) {
 		s.retry(c, reasonOf(err, true), err)
 		return
 	}
+	if s.cfg.TLS != nil {
+		s.startHandshake(c)
+		return
+	}
+	s.ready(c)
+}
+
+// ready makes c ready for data, reports it connected and writes what was
+// staged on it meanwhile.
+func (s *Selector) ready(c *conn) {
 	c.state = stateReady
 	c.deadline = 0 // the setup timeout no longer applies
 	s.touch(c)

@@ -18,8 +18,12 @@ const (
 	// stateConnecting: a non-blocking connect is under way; the socket
 	// waits for writability, which is how the kernel reports completion.
 	stateConnecting
-	// stateReady: connected; read interest always, write interest while
-	// staged bytes wait.
+	// stateHandshaking: connected, the TLS handshake under way in a
+	// goroutine of its own on a duplicate of the socket; the socket is out
+	// of the epoll set until it ends.
+	stateHandshaking
+	// stateReady: connected (and the TLS handshake done); read interest
+	// always, write interest while staged bytes wait.
 	stateReady
 )
 
@@ -39,6 +43,8 @@ type conn struct {
 
 	// cancelLookup ends the look-up of address; set only while resolving.
 	cancelLookup context.CancelFunc
+	// cancelHandshake ends the TLS handshake; set only while handshaking.
+	cancelHandshake context.CancelFunc
 
 	// interest is the event mask registered with epoll.
 	interest uint32

@@ -111,3 +111,7 @@ func (e *epoll) modify(fd int, events uint32) error {
 }
 
 func (e *epoll) close() error { return e.file.Close() }
+
+func (e *epoll) remove(fd int) error {
+	return unix.EpollCtl(e.fd, unix.EPOLL_CTL_DEL, fd, nil)
+}

@@ -30,6 +30,10 @@ var (
 	ErrNegativeFrameSize = errors.New("netpoll: frame size prefix is negative")
 	ErrIdle              = errors.New("netpoll: connection closed after being idle")
 	ErrSocket            = errors.New("netpoll: socket error")
+	// ErrTLSHandshake: the TLS handshake failed or timed out; the cause
+	// says why (an unknown certificate authority, an expired certificate,
+	// a host name the certificate does not name, an alert from the peer).
+	ErrTLSHandshake = errors.New("netpoll: TLS handshake failed")
 )
 
 // ConnError is the error reported with a connection in Disconnected. It

@@ -20,27 +20,28 @@ type lookup struct {
 	err   error
 }
 
-// lookupQueue hands finished look-ups from their goroutines to the
-// selector's. Each put is followed by a wakeup, and the selector takes only
-// after draining the wakeup, so no look-up waits for an unrelated event.
-type lookupQueue struct {
+// handoff hands the outcomes of work done off the selector's goroutine
+// (look-ups, TLS handshakes) back to it. Each put is followed by a wakeup,
+// and the selector takes only after draining the wakeup, so no outcome waits
+// for an unrelated event.
+type handoff[T any] struct {
 	mu   sync.Mutex
-	done []lookup
+	done []T
 	// any says done is not empty, so a Poll with nothing to take takes no
 	// lock.
 	any atomic.Bool
 }
 
-func (q *lookupQueue) put(l lookup) {
+func (q *handoff[T]) put(v T) {
 	q.mu.Lock()
-	q.done = append(q.done, l)
+	q.done = append(q.done, v)
 	q.any.Store(true)
 	q.mu.Unlock()
 }
 
-// take returns the finished look-ups, or nil when there are none, and keeps
-// spare's backing array for the next ones, so a warm queue allocates nothing.
-func (q *lookupQueue) take(spare []lookup) []lookup {
+// take returns the outcomes, or nil when there are none, and keeps spare's
+// backing array for the next ones, so a warm queue allocates nothing.
+func (q *handoff[T]) take(spare []T) []T {
 	if !q.any.Load() {
 		return nil
 	}

@@ -19,6 +19,9 @@ func (s *Selector) receive(c *conn) {
 	for {
 		p := c.frames.space()
 		if len(p) == 0 {
+			if c.stage.pending() {
+				s.rereads = append(s.rereads, c)
+			}
 			return
 		}
 		n, err := c.stage.read(c.fd, p)
@@ -53,4 +56,21 @@ func (s *Selector) receive(c *conn) {
 			return
 		}
 	}
+}
+
+// receiveRereads reads the connections whose stage held bytes at the end of
+// the last Poll, unless they closed since.
+func (s *Selector) receiveRereads() {
+	if len(s.rereads) == 0 {
+		return
+	}
+	taken := s.rereads
+	s.rereads = s.rereadsTaken[:0]
+	for _, c := range taken {
+		if s.conns[c.id] == c && c.fd >= 0 {
+			s.receive(c)
+		}
+	}
+	clear(taken)
+	s.rereadsTaken = taken[:0]
 }

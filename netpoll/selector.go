@@ -25,8 +25,19 @@ type Selector struct {
 	// lookups brings host-name look-ups back from their goroutines;
 	// lookupsTaken is the backing array of the last batch taken, reused
 	// for the next.
-	lookups      lookupQueue
+	lookups      handoff[lookup]
 	lookupsTaken []lookup
+
+	// handshakes brings TLS handshakes back from their goroutines, as
+	// lookups does look-ups.
+	handshakes      handoff[handshake]
+	handshakesTaken []handshake
+
+	// rereads lists the connections whose stage may hold decrypted bytes
+	// that framing had no room for: the socket may be drained, so epoll
+	// will not report them, and the next Poll reads them without waiting.
+	rereads      []*conn
+	rereadsTaken []*conn
 
 	// epoch is the origin of the selector's monotonic clock; now is the
 	// clock's reading for the work under way.
@@ -105,7 +116,7 @@ func (s *Selector) Poll(timeout time.Duration) error {
 	s.disconnected.forget()
 	s.polls++
 
-	if s.reportsWaiting() {
+	if s.reportsWaiting() || len(s.rereads) > 0 {
 		timeout = 0
 	}
 	events, err := s.wait(timeout)
@@ -123,9 +134,11 @@ func (s *Selector) Poll(timeout time.Duration) error {
 			s.handle(c, ev.Events)
 		}
 	}
-	// After the wakeup is drained: a look-up that finishes later signals
-	// again.
+	// After the wakeup is drained: a look-up or handshake that finishes
+	// later signals again.
 	s.finishLookups()
+	s.finishHandshakes()
+	s.receiveRereads()
 	s.expire()
 
 	s.connected.publish()
@@ -222,6 +235,10 @@ func (s *Selector) remove(c *conn) {
 	if c.cancelLookup != nil {
 		c.cancelLookup()
 		c.cancelLookup = nil
+	}
+	if c.cancelHandshake != nil {
+		c.cancelHandshake()
+		c.cancelHandshake = nil
 	}
 	if c.fd >= 0 {
 		s.detach(c)

@@ -138,6 +138,25 @@ func FuzzInitProducerIDResponse(f *testing.F) {
 	fuzzResponse[InitProducerIDResponse](f, seeds)
 }
 
+func FuzzSASLHandshakeResponse(f *testing.F) {
+	r := kmsg.NewPtrSASLHandshakeResponse()
+	r.SetVersion(1)
+	r.SupportedMechanisms = []string{"PLAIN", "SCRAM-SHA-512"}
+	fuzzResponse[SASLHandshakeResponse](f, map[int16][]kmsg.Response{1: {r}})
+}
+
+func FuzzSASLAuthenticateResponse(f *testing.F) {
+	seeds := map[int16][]kmsg.Response{}
+	for _, v := range []int16{0, 1, 2} {
+		message := "denied"
+		r := kmsg.NewPtrSASLAuthenticateResponse()
+		r.SetVersion(v)
+		r.ErrorCode, r.ErrorMessage, r.SASLAuthBytes, r.SessionLifetimeMillis = 58, &message, []byte("r=nonce,s=salt,i=4096"), 60000
+		seeds[v] = []kmsg.Response{r}
+	}
+	fuzzResponse[SASLAuthenticateResponse](f, seeds)
+}
+
 // FuzzResponseHeader fuzzes frame sizes and response headers of every
 // header version.
 func FuzzResponseHeader(f *testing.F) {

@@ -10,10 +10,12 @@ type APIKey int16
 
 // The APIs a producer speaks.
 const (
-	APIKeyProduce        APIKey = 0
-	APIKeyMetadata       APIKey = 3
-	APIKeyAPIVersions    APIKey = 18
-	APIKeyInitProducerID APIKey = 22
+	APIKeyProduce          APIKey = 0
+	APIKeyMetadata         APIKey = 3
+	APIKeySASLHandshake    APIKey = 17
+	APIKeyAPIVersions      APIKey = 18
+	APIKeyInitProducerID   APIKey = 22
+	APIKeySASLAuthenticate APIKey = 36
 )
 
 // VersionRange is an inclusive range of versions of one API.
@@ -59,6 +61,11 @@ var apiSpecs = [...]apiSpec{
 	APIKeyMetadata:       {"Metadata", VersionRange{4, 13}, 9},
 	APIKeyAPIVersions:    {"ApiVersions", VersionRange{0, 4}, 3},
 	APIKeyInitProducerID: {"InitProducerId", VersionRange{0, 5}, 2},
+	// SaslHandshake v0 is the pre-KIP-152 exchange, whose tokens travel
+	// without Kafka framing; v1 announces SaslAuthenticate.
+	APIKeySASLHandshake: {"SaslHandshake", VersionRange{1, 1}, neverFlexible},
+	// SaslAuthenticate v1 adds the session lifetime (KIP-368).
+	APIKeySASLAuthenticate: {"SaslAuthenticate", VersionRange{0, 2}, 2},
 }
 
 // maxAPIKey is the largest key this package implements.
@@ -102,3 +109,7 @@ func checkVersion(key APIKey, version int16) error {
 	}
 	return fmt.Errorf("%w: %v v%d", ErrUnsupportedVersion, key, version)
 }
+
+// neverFlexible is the flexibleFrom of an API that has no flexible version
+// (SaslHandshake).
+const neverFlexible = 1<<15 - 1

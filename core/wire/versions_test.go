@@ -24,8 +24,8 @@ func TestSupportedMatchesSpecs(t *testing.T) {
 			t.Errorf("%v: %+v %v", k, r, ok)
 		}
 	}
-	if implemented != 4 {
-		t.Fatalf("%d APIs, want 4", implemented)
+	if implemented != 6 {
+		t.Fatalf("%d APIs, want 6", implemented)
 	}
 	if _, ok := Supported(maxAPIKey + 1); ok {
 		t.Error("a key past the table reported as supported")

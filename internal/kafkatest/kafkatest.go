@@ -56,12 +56,19 @@ func Consume(t testing.TB, c *kfake.Cluster, topic string, want int) []*kgo.Reco
 // at a time, room for the largest batch a test writes.
 func ConsumeBetween(t testing.TB, c *kfake.Cluster, topic string, least, most int) []*kgo.Record {
 	t.Helper()
-	cl := NewClient(t, c,
+	return ConsumeWith(t, c, topic, least, most)
+}
+
+// ConsumeWith is ConsumeBetween with more client options, such as the TLS
+// and SASL settings of a secured cluster.
+func ConsumeWith(t testing.TB, c *kfake.Cluster, topic string, least, most int, opts ...kgo.Opt) []*kgo.Record {
+	t.Helper()
+	cl := NewClient(t, c, append([]kgo.Opt{
 		kgo.ConsumeTopics(topic),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
-		kgo.FetchMaxWait(100*time.Millisecond),
-		kgo.FetchMaxPartitionBytes(8<<20),
-	)
+		kgo.FetchMaxWait(100 * time.Millisecond),
+		kgo.FetchMaxPartitionBytes(8 << 20),
+	}, opts...)...)
 	defer cl.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), Deadline)
 	defer cancel()
