@@ -9,7 +9,8 @@ import (
 
 // perfproducerBench is perfproducer through its public API, with one
 // long-lived callback and one reused Record: nothing is allocated per
-// record by the caller. Keyed records go to murmur2's partition, unkeyed
+// record by the caller. A record's sequence number, when outcomes are
+// wanted, rides in its Opaque. Keyed records go to murmur2's partition, unkeyed
 // ones to the uniform sticky partitioner (KIP-794), as in Kafka's Java
 // client.
 type perfproducerBench struct {
@@ -19,7 +20,7 @@ type perfproducerBench struct {
 	failures benchFailures
 }
 
-func openPerfproducer(brokers []string, r row) (benchProducer, error) {
+func openPerfproducer(brokers []string, r row, acked ackFunc) (benchProducer, error) {
 	cfg := core.DefaultConfig()
 	cfg.BootstrapServers = brokers
 	cfg.Acks = core.AcksLeader
@@ -38,10 +39,17 @@ func openPerfproducer(brokers []string, r row) (benchProducer, error) {
 	}
 	pb := &perfproducerBench{p: p, rec: core.Record{Topic: benchTopic}}
 	pb.cb = func(_ core.RecordMetadata, err error) { pb.failures.record(err) }
+	if acked != nil {
+		pb.cb = func(md core.RecordMetadata, err error) {
+			pb.failures.record(err)
+			acked(int64(md.Opaque), err)
+		}
+	}
 	return pb, nil
 }
 
-func (pb *perfproducerBench) produce(ctx context.Context, key, value []byte) error {
+func (pb *perfproducerBench) produce(ctx context.Context, seq int64, key, value []byte) error {
+	pb.rec.Opaque = uint64(seq)
 	pb.rec.Key = key
 	pb.rec.Value = value
 	return pb.p.Send(ctx, &pb.rec, pb.cb)
