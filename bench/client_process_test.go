@@ -26,14 +26,16 @@ const (
 )
 
 // clientJob is one run of one client against a running broker: Records
-// records as fast as the client takes them (BenchmarkMatrix), or, with a
-// Rate, Rate records per second for Duration (BenchmarkLatency).
+// records as fast as the client takes them, for at most Limit
+// (BenchmarkMatrix), or, with a Rate, Rate records per second for Duration
+// (BenchmarkLatency).
 type clientJob struct {
 	Client    string
 	Row       rowSpec
 	Brokers   []string
 	BrokerPID int
 	Records   int
+	Limit     time.Duration
 	Rate      float64
 	Duration  time.Duration
 }
@@ -89,7 +91,7 @@ func serveClient(spec string) int {
 	if job.Rate > 0 {
 		res, err = latencyRun(ctx, client, job.Row.row(), job.Brokers, job.Rate, job.Duration, brokerCPU)
 	} else {
-		res, err = throughputRun(ctx, client, job.Row.row(), job.Brokers, job.Records, brokerCPU)
+		res, err = throughputRun(ctx, client, job.Row.row(), job.Brokers, job.Records, job.Limit, brokerCPU)
 	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", job.Client, err)

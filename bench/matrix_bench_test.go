@@ -54,7 +54,9 @@ func TestMain(m *testing.M) {
 // apart (broker-cpu-ns/op), since a client that sends smaller batches or
 // more requests makes the broker work harder. Timing starts after
 // benchWarmup acknowledged records; ns/op, MB/s, B/op and allocs/op are
-// the client process's figures for the timed part.
+// the client process's figures for the timed part. A client still sending
+// after BENCH_RUN_LIMIT stops there, and its figures are over the records
+// it sent (the output says so).
 func BenchmarkMatrix(b *testing.B) {
 	s, err := matrixSettingsFromEnv()
 	if err != nil {
@@ -66,7 +68,8 @@ func BenchmarkMatrix(b *testing.B) {
 				b.ReportAllocs()
 				broker := startBroker(b, r.brokers, r.partitions, benchTopic, s.blackhole)
 				res := runClient(b, clientJob{
-					Client: client.name, Row: specOf(r), Brokers: broker.addrs, BrokerPID: broker.pid, Records: b.N,
+					Client: client.name, Row: specOf(r), Brokers: broker.addrs, BrokerPID: broker.pid,
+					Records: b.N, Limit: s.runLimit,
 				})
 				reportThroughput(b, r, res)
 			})
@@ -83,7 +86,7 @@ func benchRow(b *testing.B, r row, client benchClient, blackhole bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), runDeadline)
 	defer cancel()
 	brokerCPU := func() (time.Duration, error) { return processCPUOf(broker.pid) }
-	res, err := throughputRun(ctx, client, r, broker.addrs, b.N, brokerCPU)
+	res, err := throughputRun(ctx, client, r, broker.addrs, b.N, 0, brokerCPU)
 	if err != nil {
 		b.Fatal(err)
 	}
