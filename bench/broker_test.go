@@ -55,22 +55,22 @@ type brokerProcess struct {
 	pid   int
 }
 
-// cpu is the CPU time the broker process has used so far, from
+// processCPUOf is the CPU time process pid has used so far, from
 // /proc/PID/stat (utime and stime, in the kernel's fixed 100 Hz ticks).
-func (bp *brokerProcess) cpu(b *testing.B) time.Duration {
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", bp.pid))
+func processCPUOf(pid int) (time.Duration, error) {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		b.Fatalf("reading the broker's CPU time: %v", err)
+		return 0, fmt.Errorf("reading the CPU time of process %d: %w", pid, err)
 	}
 	// The command name, in parentheses, may hold spaces: fields are
 	// counted after its closing parenthesis, from field 3 (state).
 	fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
 	var utime, stime int64
 	if _, err := fmt.Sscan(fields[11]+" "+fields[12], &utime, &stime); err != nil {
-		b.Fatalf("parsing /proc/%d/stat: %v", bp.pid, err)
+		return 0, fmt.Errorf("parsing /proc/%d/stat: %w", pid, err)
 	}
 	const tick = 10 * time.Millisecond
-	return time.Duration(utime+stime) * tick
+	return time.Duration(utime+stime) * tick, nil
 }
 
 // startBroker starts a kfake cluster of brokers with one topic of

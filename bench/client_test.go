@@ -15,21 +15,30 @@ const (
 	benchBufferMemory = 32 << 20
 )
 
-// benchProducer is one client under BenchmarkMatrix.
+// benchProducer is one client under BenchmarkMatrix or BenchmarkLatency.
 type benchProducer interface {
-	// produce sends one record asynchronously; key (nil for none) and
-	// value are not changed while the record may still need them.
-	produce(ctx context.Context, key, value []byte) error
+	// produce sends record seq (0-based, counted by the caller)
+	// asynchronously; key (nil for none) and value are not changed while
+	// the record may still need them.
+	produce(ctx context.Context, seq int64, key, value []byte) error
 	// flush waits until every record produced so far is acknowledged and
 	// returns the first delivery error since the last flush.
 	flush(ctx context.Context) error
 	close()
 }
 
-// benchClient opens a benchProducer on brokers, configured for a row.
+// ackFunc receives the outcome of record seq, once per record, on
+// whichever goroutine the client delivers outcomes.
+type ackFunc func(seq int64, err error)
+
+// benchClient opens a benchProducer on brokers, configured for a row. With
+// a nil acked, only the first delivery error matters (flush returns it) and
+// the client carries no sequence number with its records, so the matrix
+// measures what a user who needs no per-record outcome pays; otherwise
+// acked gets every record's outcome.
 type benchClient struct {
 	name string
-	open func(brokers []string, r row) (benchProducer, error)
+	open func(brokers []string, r row, acked ackFunc) (benchProducer, error)
 }
 
 // benchClients are compared side by side; builds with the peers tag add
@@ -37,6 +46,18 @@ type benchClient struct {
 var benchClients = []benchClient{
 	{"perfproducer", openPerfproducer},
 	{"franz-go", openFranzGo},
+	{"sarama", openSarama},
+	{"kafka-go", openKafkaGo},
+}
+
+// clientNamed is the client of that name, if this build has it.
+func clientNamed(name string) (benchClient, bool) {
+	for _, c := range benchClients {
+		if c.name == name {
+			return c, true
+		}
+	}
+	return benchClient{}, false
 }
 
 // benchFailures remembers the first delivery error of a run; callbacks of

@@ -23,14 +23,16 @@ var franzGoCodecs = map[core.Compression]kgo.CompressionCodec{
 // switch, snappy, 50,000 buffered records). Its partitioner is Kafka's
 // (KIP-794 uniform sticky for unkeyed records, murmur2 with Kafka's hashing
 // for keyed ones). kgo needs a fresh *Record per Produce, as its users
-// write it.
+// write it; when outcomes are wanted, each record also gets a promise of
+// its own that knows its sequence number (a Record has no opaque field).
 type franzGoBench struct {
 	cl       *kgo.Client
 	promise  func(*kgo.Record, error)
+	acked    ackFunc
 	failures benchFailures
 }
 
-func openFranzGo(brokers []string, r row) (benchProducer, error) {
+func openFranzGo(brokers []string, r row, acked ackFunc) (benchProducer, error) {
 	codec, ok := franzGoCodecs[r.codec]
 	if !ok {
 		return nil, fmt.Errorf("franz-go: no codec for compression %v", r.codec)
@@ -56,13 +58,20 @@ func openFranzGo(brokers []string, r row) (benchProducer, error) {
 	if err != nil {
 		return nil, err
 	}
-	fb := &franzGoBench{cl: cl}
+	fb := &franzGoBench{cl: cl, acked: acked}
 	fb.promise = func(_ *kgo.Record, err error) { fb.failures.record(err) }
 	return fb, nil
 }
 
-func (fb *franzGoBench) produce(ctx context.Context, key, value []byte) error {
-	fb.cl.Produce(ctx, &kgo.Record{Key: key, Value: value}, fb.promise)
+func (fb *franzGoBench) produce(ctx context.Context, seq int64, key, value []byte) error {
+	promise := fb.promise
+	if fb.acked != nil {
+		promise = func(_ *kgo.Record, err error) {
+			fb.failures.record(err)
+			fb.acked(seq, err)
+		}
+	}
+	fb.cl.Produce(ctx, &kgo.Record{Key: key, Value: value}, promise)
 	return nil
 }
 

@@ -27,16 +27,19 @@ func init() {
 // Delivery reports come on Events(), drained by one goroutine, carrying no
 // key or value back; one Message is reused, since Produce copies the key
 // and value and keeps no reference without a delivery channel or opaque.
+// When outcomes are wanted, a record's sequence number rides in the
+// Message's Opaque, which the binding keeps in a map until the report.
 type librdkafkaBench struct {
 	p        *kafka.Producer
 	msg      kafka.Message
+	acked    ackFunc
 	produced int64 // written by the producing goroutine only
 	settled  atomic.Int64
 	failures benchFailures
 	drained  chan struct{}
 }
 
-func openLibrdkafka(brokers []string, r row) (benchProducer, error) {
+func openLibrdkafka(brokers []string, r row, acked ackFunc) (benchProducer, error) {
 	acks := "1"
 	if r.acksAll {
 		acks = "all"
@@ -61,6 +64,7 @@ func openLibrdkafka(brokers []string, r row) (benchProducer, error) {
 	lb := &librdkafkaBench{
 		p:       p,
 		msg:     kafka.Message{TopicPartition: kafka.TopicPartition{Topic: &topic, Partition: kafka.PartitionAny}},
+		acked:   acked,
 		drained: make(chan struct{}),
 	}
 	go lb.drain()
@@ -74,6 +78,9 @@ func (lb *librdkafkaBench) drain() {
 		switch e := ev.(type) {
 		case *kafka.Message:
 			lb.failures.record(e.TopicPartition.Error)
+			if lb.acked != nil {
+				lb.acked(e.Opaque.(int64), e.TopicPartition.Error)
+			}
 			lb.settled.Add(1)
 		case kafka.Error:
 			if e.IsFatal() {
@@ -86,7 +93,10 @@ func (lb *librdkafkaBench) drain() {
 // produce enqueues the record; when librdkafka's queue is full (its
 // buffer.memory), it waits for deliveries to make room, as the other
 // clients block in Produce or Send.
-func (lb *librdkafkaBench) produce(ctx context.Context, key, value []byte) error {
+func (lb *librdkafkaBench) produce(ctx context.Context, seq int64, key, value []byte) error {
+	if lb.acked != nil {
+		lb.msg.Opaque = seq
+	}
 	lb.msg.Key = key
 	lb.msg.Value = value
 	for {

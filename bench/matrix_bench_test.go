@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"regexp"
 	"testing"
 	"time"
 )
@@ -20,22 +21,30 @@ const (
 	runDeadline = 10 * time.Minute
 )
 
-// TestMain serves a broker when this binary runs as the benchmarks' child
-// process. Otherwise, when benchmarks run, it prints the broker's mode as a
-// configuration line of the benchmark output (benchstat keeps it with the
-// results that follow).
+// TestMain serves a broker, or runs a client, when this binary runs as a
+// benchmark's child process. Otherwise, when benchmarks run, it prints the
+// broker's mode as a configuration line of the benchmark output (benchstat
+// keeps it with the results that follow).
 func TestMain(m *testing.M) {
 	if spec := os.Getenv(brokerEnv); spec != "" {
 		os.Exit(serveBroker(spec))
 	}
+	if spec := os.Getenv(clientEnv); spec != "" {
+		os.Exit(serveClient(spec))
+	}
 	flag.Parse()
-	if flag.Lookup("test.bench").Value.String() != "" {
+	// BenchmarkLatency's brokers always store: the line would misdescribe
+	// a run of it alone.
+	if pattern := flag.Lookup("test.bench").Value.String(); pattern != "" && !latencyOnly.MatchString(pattern) {
 		if s, err := matrixSettingsFromEnv(); err == nil {
 			fmt.Printf("blackhole: %s\n", map[bool]string{false: "off", true: "on"}[s.blackhole])
 		}
 	}
 	os.Exit(m.Run())
 }
+
+// latencyOnly matches -bench patterns that select BenchmarkLatency alone.
+var latencyOnly = regexp.MustCompile(`^\^?BenchmarkLatency\b`)
 
 // BenchmarkMatrix sends b.N records and waits for every acknowledgement,
 // for each row of the speed matrix (defaultRows, or fullRows; see
@@ -44,11 +53,16 @@ func TestMain(m *testing.M) {
 // another. Names read
 // size=100/parts=12/brokers=1/acks=1/codec=none/keys=0/client=franz-go.
 //
-// The broker runs in a child process on the same cores, so it competes
-// with the client for CPU but its allocations are not counted as the
-// client's; its CPU time per record is reported apart (broker-cpu-ns/op),
-// since a client that sends smaller batches or more requests makes the
-// broker work harder.
+// The broker and the client each run in a child process on the same
+// cores: the broker competes with the client for CPU but its allocations
+// are not counted as the client's, and each client's peak RSS
+// (peak-rss-MiB) is its own. The broker's CPU time per record is reported
+// apart (broker-cpu-ns/op), since a client that sends smaller batches or
+// more requests makes the broker work harder. Timing starts after
+// benchWarmup acknowledged records; ns/op, MB/s, B/op and allocs/op are
+// the client process's figures for the timed part. A client still sending
+// after BENCH_RUN_LIMIT stops there, and its figures are over the records
+// it sent (the output says so).
 func BenchmarkMatrix(b *testing.B) {
 	s, err := matrixSettingsFromEnv()
 	if err != nil {
@@ -57,51 +71,30 @@ func BenchmarkMatrix(b *testing.B) {
 	for _, r := range s.rows {
 		for _, client := range s.clients {
 			b.Run(r.String()+"/client="+client.name, func(b *testing.B) {
-				benchRow(b, r, client, s.blackhole)
+				b.ReportAllocs()
+				broker := startBroker(b, r.brokers, r.partitions, benchTopic, s.blackhole)
+				res := runClient(b, clientJob{
+					Client: client.name, Row: specOf(r), Brokers: broker.addrs, BrokerPID: broker.pid,
+					Records: b.N, Limit: s.runLimit,
+				})
+				reportThroughput(b, r, res)
 			})
 		}
 	}
 }
 
+// benchRow is one run of BenchmarkMatrix's with the client in this process,
+// for benchmarks that attach to the client (BenchmarkTraceCost); it
+// reports no peak RSS, which would be the whole test process's.
 func benchRow(b *testing.B, r row, client benchClient, blackhole bool) {
+	b.ReportAllocs()
 	broker := startBroker(b, r.brokers, r.partitions, benchTopic, blackhole)
-	p, err := client.open(broker.addrs, r)
-	if err != nil {
-		b.Fatalf("opening %s: %v", client.name, err)
-	}
-	defer p.close()
 	ctx, cancel := context.WithTimeout(context.Background(), runDeadline)
 	defer cancel()
-	values, keys := benchValues(r.valueSize), benchKeys(r.keySize)
-	key := func(i int) []byte {
-		if keys == nil {
-			return nil
-		}
-		return keys[i%len(keys)]
+	brokerCPU := func() (time.Duration, error) { return processCPUOf(broker.pid) }
+	res, err := throughputRun(ctx, client, r, broker.addrs, b.N, 0, brokerCPU)
+	if err != nil {
+		b.Fatal(err)
 	}
-	for i := range benchWarmup {
-		if err := p.produce(ctx, key(i), values[i%len(values)]); err != nil {
-			b.Fatalf("warm-up record %d: %v", i, err)
-		}
-	}
-	if err := p.flush(ctx); err != nil {
-		b.Fatalf("warm-up flush: %v", err)
-	}
-	b.ReportAllocs()
-	b.SetBytes(int64(r.keySize + r.valueSize))
-	b.ResetTimer()
-	allocs, cpu, brokerCPU := heapAllocs(), processCPU(), broker.cpu(b)
-	for i := range b.N {
-		if err := p.produce(ctx, key(i), values[i%len(values)]); err != nil {
-			b.Fatalf("record %d: %v", i, err)
-		}
-	}
-	if err := p.flush(ctx); err != nil {
-		b.Fatalf("flush: %v", err)
-	}
-	b.StopTimer()
-	b.ReportMetric(float64(heapAllocs()-allocs)*1000/float64(b.N), "allocs/1000op")
-	b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
-	b.ReportMetric(float64(broker.cpu(b)-brokerCPU)/float64(b.N), "broker-cpu-ns/op")
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
+	reportThroughput(b, r, res)
 }

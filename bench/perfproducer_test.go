@@ -9,7 +9,8 @@ import (
 
 // perfproducerBench is perfproducer through its public API, with one
 // long-lived callback and one reused Record: nothing is allocated per
-// record by the caller. Keyed records go to murmur2's partition, unkeyed
+// record by the caller. A record's sequence number, when outcomes are
+// wanted, rides in its Opaque. Keyed records go to murmur2's partition, unkeyed
 // ones to the uniform sticky partitioner (KIP-794), as in Kafka's Java
 // client.
 type perfproducerBench struct {
@@ -19,13 +20,13 @@ type perfproducerBench struct {
 	failures benchFailures
 }
 
-func openPerfproducer(brokers []string, r row) (benchProducer, error) {
-	return openPerfproducerWith(brokers, r, nil)
+func openPerfproducer(brokers []string, r row, acked ackFunc) (benchProducer, error) {
+	return openPerfproducerWith(brokers, r, acked, nil)
 }
 
 // openPerfproducerWith is openPerfproducer with the row's configuration
 // changed by edit (nil for none).
-func openPerfproducerWith(brokers []string, r row, edit func(*core.Config)) (benchProducer, error) {
+func openPerfproducerWith(brokers []string, r row, acked ackFunc, edit func(*core.Config)) (benchProducer, error) {
 	cfg := core.DefaultConfig()
 	cfg.BootstrapServers = brokers
 	cfg.Acks = core.AcksLeader
@@ -47,10 +48,17 @@ func openPerfproducerWith(brokers []string, r row, edit func(*core.Config)) (ben
 	}
 	pb := &perfproducerBench{p: p, rec: core.Record{Topic: benchTopic}}
 	pb.cb = func(_ core.RecordMetadata, err error) { pb.failures.record(err) }
+	if acked != nil {
+		pb.cb = func(md core.RecordMetadata, err error) {
+			pb.failures.record(err)
+			acked(int64(md.Opaque), err)
+		}
+	}
 	return pb, nil
 }
 
-func (pb *perfproducerBench) produce(ctx context.Context, key, value []byte) error {
+func (pb *perfproducerBench) produce(ctx context.Context, seq int64, key, value []byte) error {
+	pb.rec.Opaque = uint64(seq)
 	pb.rec.Key = key
 	pb.rec.Value = value
 	return pb.p.Send(ctx, &pb.rec, pb.cb)

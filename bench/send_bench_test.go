@@ -40,7 +40,7 @@ func benchSend(b *testing.B, keyed bool, workers int) {
 	// Kafka's producer defaults on a 3-broker cluster that stores records.
 	r := baseline().with(withBrokers(3), withAcksAll(true))
 	broker := startBroker(b, r.brokers, r.partitions, benchTopic, false)
-	pb, err := openPerfproducer(broker.addrs, r)
+	pb, err := openPerfproducer(broker.addrs, r, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -86,7 +86,8 @@ func benchSend(b *testing.B, keyed bool, workers int) {
 	var allocs uint64
 	for done := 0; done < b.N; done += sendChunk {
 		end := min(done+sendChunk, b.N)
-		startAllocs, start := heapAllocs(), processCPU()
+		startAllocs, _ := heapAllocs()
+		start := processCPU()
 		if workers == 1 {
 			if err := sendRange(done, end); err != nil {
 				b.Fatal(err)
@@ -106,7 +107,8 @@ func benchSend(b *testing.B, keyed bool, workers int) {
 		}
 		b.StopTimer()
 		cpu += processCPU() - start
-		allocs += heapAllocs() - startAllocs
+		endAllocs, _ := heapAllocs()
+		allocs += endAllocs - startAllocs
 		flush()
 		b.StartTimer()
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"time"
 )
 
 // The environment chooses what BenchmarkMatrix runs; -bench patterns then
@@ -19,6 +20,11 @@ const (
 	// roundEnv n rotates the order in which clients run each row by n, so
 	// that over rounds each client runs first, second and last alike.
 	roundEnv = "BENCH_ROUND"
+	// runLimitEnv is the longest a client sends in one run of
+	// BenchmarkMatrix (a Go duration, default 20s; 0 for no limit): at
+	// 1000 partitions and more, kafka-go sends a few thousand records a
+	// second, and b.N of them would take hours.
+	runLimitEnv = "BENCH_RUN_LIMIT"
 )
 
 // matrixSettings is what the environment chose.
@@ -26,6 +32,7 @@ type matrixSettings struct {
 	rows      []row
 	blackhole bool
 	clients   []benchClient
+	runLimit  time.Duration
 }
 
 // matrixSettingsFromEnv reads the environment, failing on a value it does
@@ -54,6 +61,14 @@ func matrixSettingsFromEnv() (matrixSettings, error) {
 			return s, fmt.Errorf("%s=%q: want a round number, 0 or more", roundEnv, v)
 		}
 		round = n
+	}
+	s.runLimit = 20 * time.Second
+	if v := os.Getenv(runLimitEnv); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return s, fmt.Errorf("%s=%q: want a duration such as 20s, or 0 for no limit", runLimitEnv, v)
+		}
+		s.runLimit = d
 	}
 	shift := round % len(benchClients)
 	s.clients = append(append([]benchClient(nil), benchClients[shift:]...), benchClients[:shift]...)

@@ -49,8 +49,8 @@ func BenchmarkTraceCost(b *testing.B) {
 			var batches []bpf.BatchStamps
 			open := openPerfproducer
 			if mode == "on" {
-				open = func(brokers []string, r row) (benchProducer, error) {
-					p, err := openPerfproducer(brokers, r)
+				open = func(brokers []string, r row, acked ackFunc) (benchProducer, error) {
+					p, err := openPerfproducer(brokers, r, acked)
 					if err != nil {
 						return nil, err
 					}

@@ -28,7 +28,8 @@ func transportRows() []row {
 
 // BenchmarkTransport is perfproducer on each transport (transport=epoll,
 // the default, and transport=iouring) in turn, for each of transportRows,
-// as BenchmarkMatrix runs a row. Where the eBPF probes attach (root, a
+// as BenchmarkMatrix runs a row, but with the client in this process (see
+// benchRow: no peak RSS). Where the eBPF probes attach (root, a
 // kernel with BTF), the process's system calls are counted too and
 // reported per MB of record bytes (syscalls/MB: every traced system call
 // of this process, warm-up included, over the row's bytes, warm-up
@@ -50,8 +51,8 @@ func BenchmarkTransport(b *testing.B) {
 				default:
 					defer tr.Close()
 				}
-				open := func(brokers []string, r row) (benchProducer, error) {
-					return openPerfproducerWith(brokers, r, func(cfg *core.Config) {
+				open := func(brokers []string, r row, acked ackFunc) (benchProducer, error) {
+					return openPerfproducerWith(brokers, r, acked, func(cfg *core.Config) {
 						cfg.Transport = transport
 						cfg.TransportFallback = false
 					})
