@@ -31,7 +31,7 @@
 // The ring can also send without copying (PrepareSendZC, IORING_OP_SEND_ZC,
 // Linux 6.0) and write from registered buffers to registered files
 // (PrepareWriteFixed). Transport uses neither: over loopback, with Produce
-// requests of 16 KiB to 1 MiB, a zero-copy send was 20-75% slower than a
+// requests of 16 KiB to 1 MiB, a zero-copy send was 15-80% slower than a
 // copying one (the receiver copies anyway, and each send pays for pinning
 // its pages and a second completion), and registered buffers and files
 // saved nothing a copying send spends (BenchmarkSend). They remain for
