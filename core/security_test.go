@@ -26,6 +26,7 @@ import (
 	"github.com/perfproducer/perfproducer/internal/kafkatest"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 	"github.com/twmb/franz-go/pkg/sasl/plain"
 	"github.com/twmb/franz-go/pkg/sasl/scram"
 )
@@ -353,5 +354,42 @@ func TestAuthenticationFailsFast(t *testing.T) {
 				t.Errorf("%d connections before the Send failed, want at most 3", n)
 			}
 		})
+	}
+}
+
+// TestSASLAuthenticationFailedAnswer: a broker that answers
+// SaslAuthenticate with SASL_AUTHENTICATION_FAILED (58) and a message fails
+// the Send with an error matching ErrAuthentication and
+// ErrSASLAuthenticationFailed that carries the broker's message.
+func TestSASLAuthenticationFailedAnswer(t *testing.T) {
+	const user, password = "dave", "dave-secret"
+	w := watchSecrets(t, password)
+	c := kafkatest.NewCluster(t, 1, "refused", 1, kfake.EnableSASL(), kfake.Superuser(SASLPlain, user, password))
+	c.ControlKey(int16(kmsg.SASLAuthenticate), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		c.KeepControl()
+		resp := req.(*kmsg.SASLAuthenticateRequest).ResponseKind().(*kmsg.SASLAuthenticateResponse)
+		resp.ErrorCode = 58
+		msg := "Authentication failed: Invalid username or password"
+		resp.ErrorMessage = &msg
+		return resp, nil, true
+	})
+	p := newTestProducer(t, c, func(cfg *Config) {
+		cfg.Logger = w.logger()
+		cfg.Transport = TransportEpoll
+		for key, value := range map[string]string{
+			"security.protocol": "SASL_PLAINTEXT", "sasl.mechanism": SASLPlain,
+			"sasl.jaas.config": `org.apache.kafka.common.security.plain.PlainLoginModule required username="` + user + `" password="` + password + `";`,
+		} {
+			if err := cfg.Set(key, value); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
+	defer cancel()
+	_, err := p.SendSync(ctx, &Record{Topic: "refused", Value: []byte("x")})
+	w.saw(err)
+	if !errors.Is(err, ErrAuthentication) || !errors.Is(err, ErrSASLAuthenticationFailed) || !strings.Contains(err.Error(), "Invalid username or password") {
+		t.Errorf("SendSync = %v, want ErrAuthentication, ErrSASLAuthenticationFailed and the broker's message", err)
 	}
 }
