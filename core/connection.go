@@ -1,6 +1,8 @@
 package core
 
 import (
+	"time"
+
 	"github.com/perfproducer/perfproducer/core/wire"
 )
 
@@ -25,6 +27,12 @@ type brokerConn struct {
 	versions wire.Versions
 	// sasl is the SASL exchange while connAuthenticating.
 	sasl saslSession
+	// sessionLifetime is the lifetime the broker granted in its last
+	// SaslAuthenticate answer (zero: unbounded), and reauthAtNanos when
+	// the connection re-authenticates (zero: never; see
+	// sender.maybeReauthenticate).
+	sessionLifetime time.Duration
+	reauthAtNanos   int64
 	// inFlight holds the requests written or being written, oldest first;
 	// a broker answers a connection's requests in the order it got them.
 	inFlight []*request

@@ -200,14 +200,20 @@ func (s *sender) dropConnection(c *brokerConn, cause error, now int64) {
 // network error and asks for fresh metadata: the broker may be gone.
 func (s *sender) onDisconnected(c *brokerConn, cause error, now int64) {
 	c.sasl = nil
+	c.reauthAtNanos, c.sessionLifetime = 0, 0
+	var authErr error
 	switch {
 	case isAuthenticationFailure(cause):
-		s.meta.failAuthentication(fmt.Errorf("%w: broker %d (%s): %w", ErrAuthentication, c.node, c.addr, cause))
+		authErr = fmt.Errorf("%w: broker %d (%s): %w", ErrAuthentication, c.node, c.addr, cause)
 	case c.state == connAuthenticating:
 		// Brokers before 1.0, and some since, close the connection
 		// rather than answer SASL_AUTHENTICATION_FAILED.
-		s.meta.failAuthentication(fmt.Errorf("%w: broker %d (%s) closed the connection during %s authentication, as brokers do for wrong credentials: %w",
-			ErrAuthentication, c.node, c.addr, s.cfg.SASLMechanism, cause))
+		authErr = fmt.Errorf("%w: broker %d (%s) closed the connection during %s authentication, as brokers do for wrong credentials: %w",
+			ErrAuthentication, c.node, c.addr, s.cfg.SASLMechanism, cause)
+	}
+	if authErr != nil {
+		s.meta.failAuthentication(authErr)
+		s.failQueuedFor(c.node, authErr)
 	}
 	if c.state == connReady || c.state == connHandshake || c.state == connAuthenticating {
 		s.log.Info("disconnected", "node", c.node, "address", c.addr, "error", cause)
@@ -245,11 +251,13 @@ func (s *sender) abandon(r *request, err error, now int64) {
 	s.recycle(r)
 }
 
-// maintainConnections returns when the sender must next look at them (the
-// earliest reconnect).
+// maintainConnections re-authenticates connections whose SASL session is
+// due, and returns when the sender must next look at them (the earliest
+// reconnect or re-authentication).
 func (s *sender) maintainConnections(now int64) int64 {
 	next := now + int64(time.Hour)
 	for _, c := range s.conns {
+		next = min(next, s.maybeReauthenticate(c, now))
 		if c.state == connDown && len(c.inFlight) == 0 && c.reconnectAtNanos > now {
 			next = min(next, c.reconnectAtNanos)
 		}
