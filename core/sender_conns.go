@@ -2,6 +2,7 @@ package core
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/perfproducer/perfproducer/core/wire"
@@ -124,6 +125,13 @@ func (s *sender) connectionReady(c *brokerConn) {
 // onWritten handles a request fully handed to the kernel: an acks=0
 // Produce is complete then.
 func (s *sender) onWritten(c *brokerConn, corr int32, now int64) {
+	for i, r := range c.answeredUnwritten {
+		if r.correlation == corr {
+			c.answeredUnwritten = slices.Delete(c.answeredUnwritten, i, i+1)
+			s.recycle(r)
+			return
+		}
+	}
 	for _, r := range c.inFlight {
 		if r.correlation != corr {
 			continue
@@ -186,7 +194,29 @@ func (s *sender) onFrame(c *brokerConn, frame []byte, now int64) {
 	case wire.APIKeyProduce:
 		s.onProduce(c, r, body, now)
 	}
+	s.retire(c, r)
+}
+
+// retire recycles an answered request once the transport is done with its
+// segments (see brokerConn.answeredUnwritten). Its batches are settled
+// already: their bytes were all sealed into TLS records before the broker
+// could answer, so only the segment list itself must stay as it was.
+func (s *sender) retire(c *brokerConn, r *request) {
+	if r.writtenNanos == 0 {
+		c.answeredUnwritten = append(c.answeredUnwritten, r)
+		return
+	}
 	s.recycle(r)
+}
+
+// recycleAnsweredUnwritten recycles the answered requests of c that the
+// transport, having lost or closed the connection, no longer holds.
+func (s *sender) recycleAnsweredUnwritten(c *brokerConn) {
+	for _, r := range c.answeredUnwritten {
+		s.recycle(r)
+	}
+	clear(c.answeredUnwritten)
+	c.answeredUnwritten = c.answeredUnwritten[:0]
 }
 
 // dropConnection closes c on purpose (bad response, request timeout) and
@@ -222,6 +252,7 @@ func (s *sender) onDisconnected(c *brokerConn, cause error, now int64) {
 	}
 	s.markDown(c, now)
 	s.wakeHeld(&c.held)
+	s.recycleAnsweredUnwritten(c)
 	inFlight := c.inFlight
 	c.inFlight = nil
 	s.setInFlight(c)
