@@ -305,6 +305,7 @@ func (s *sender) failEverything(err error) {
 			s.net.CloseConnection(int64(c.node))
 			c.state = connDown
 		}
+		s.recycleAnsweredUnwritten(c)
 		inFlight := c.inFlight
 		c.inFlight = nil
 		s.setInFlight(c)

@@ -1,6 +1,8 @@
 package core
 
 import (
+	"time"
+
 	"github.com/perfproducer/perfproducer/core/wire"
 )
 
@@ -25,9 +27,22 @@ type brokerConn struct {
 	versions wire.Versions
 	// sasl is the SASL exchange while connAuthenticating.
 	sasl saslSession
+	// sessionLifetime is the lifetime the broker granted in its last
+	// SaslAuthenticate answer (zero: unbounded), and reauthAtNanos when
+	// the connection re-authenticates (zero: never; see
+	// sender.maybeReauthenticate).
+	sessionLifetime time.Duration
+	reauthAtNanos   int64
 	// inFlight holds the requests written or being written, oldest first;
 	// a broker answers a connection's requests in the order it got them.
 	inFlight []*request
+	// answeredUnwritten holds requests the broker answered before the
+	// transport reported them written, which happens over TLS: the last
+	// bytes of a request can reach the broker from the record layer's
+	// backlog before the transport accounts for them. The transport may
+	// still read their segments until it reports them, so they are
+	// recycled only then, or when the connection goes.
+	answeredUnwritten []*request
 	// held lists the partitions whose open batch, lingered, waits for this
 	// broker's answer (see sender.holdFor).
 	held heldBatches

@@ -49,6 +49,9 @@ func (s *sender) sendReady(now int64) int64 {
 		s.updatePartitionLoad(snap)
 	}
 	if !s.idem.ready() {
+		if s.idem.refused != nil {
+			s.failWaitingForProducerID(s.idem.refused)
+		}
 		return next
 	}
 	for node, parts := range s.readyByNode {
@@ -66,6 +69,19 @@ func (s *sender) sendReady(now int64) int64 {
 		s.sendProduce(c, parts, now)
 	}
 	return next
+}
+
+// failWaitingForProducerID fails the queued batches of the listed
+// partitions, which wait for a producer id the broker refused. None was
+// ever sealed, so none was written.
+func (s *sender) failWaitingForProducerID(err error) {
+	for _, p := range s.active {
+		for len(p.queue) > 0 && !p.queue[0].compressing {
+			b := p.queue[0]
+			p.queue = p.queue[1:]
+			s.batchFailedForGood(b, err)
+		}
+	}
 }
 
 // quiet unlists p, whose queue is empty, when nothing in it needs the

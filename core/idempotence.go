@@ -2,6 +2,7 @@ package core
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 
 	"github.com/perfproducer/perfproducer/core/wire"
@@ -60,8 +61,15 @@ type idempotence struct {
 	attempts     int
 	// wantSession: a partition waits for a producer id newer than current.
 	wantSession bool
-	request     wire.InitProducerIDRequest
-	response    wire.InitProducerIDResponse
+	// refused is the broker's last answer to InitProducerId when it was
+	// final (CLUSTER_AUTHORIZATION_FAILED: no IDEMPOTENT_WRITE); records
+	// waiting for a producer id fail with it rather than wait out
+	// delivery.timeout.ms (see sender.failWaitingForProducerID).
+	// InitProducerId is still tried again, spaced up to
+	// retry.backoff.max.ms, so a grant made later takes effect.
+	refused  error
+	request  wire.InitProducerIDRequest
+	response wire.InitProducerIDResponse
 }
 
 // producerSession is one producer id and epoch, and its place among those
@@ -148,6 +156,7 @@ func (m *idempotence) onResponse(s *sender, r *request, body []byte, now int64) 
 	m.current = producerSession{id: m.response.ProducerID, epoch: m.response.ProducerEpoch, generation: m.current.generation + 1}
 	m.wantSession = false
 	m.attempts = 0
+	m.refused = nil
 	s.log.Info("producer id assigned", "producer_id", m.current.id, "epoch", m.current.epoch, "generation", m.current.generation)
 }
 
@@ -156,6 +165,13 @@ func (m *idempotence) onFailure(s *sender, err error, now int64) {
 	m.attempts++
 	s.log.Warn("InitProducerId failed", "error", err, "attempt", m.attempts)
 	m.retryAtNanos = now + int64(backoff(s.cfg.RetryBackoff, s.cfg.RetryBackoffMax, m.attempts))
+	var ke *wire.KafkaError
+	if errors.As(err, &ke) && !ke.Retriable {
+		// Java's TransactionManager makes such an answer fatal; here it
+		// fails the records that need the id until one is granted.
+		m.refused = fmt.Errorf("the broker refused the idempotent producer a producer id (InitProducerId): "+
+			"grant the principal IDEMPOTENT_WRITE on the cluster or WRITE on a topic, or set enable.idempotence=false: %w", err)
+	}
 }
 
 // sendable reports whether p's oldest waiting batch, front, may go as far

@@ -17,7 +17,7 @@ var jaasModules = []string{
 // password.
 func parseJAAS(text string) (user, password, reason string) {
 	rest := strings.TrimSpace(text)
-	module, rest, _ := strings.Cut(rest, " ")
+	module, rest := cutSpace(rest)
 	known := false
 	for _, m := range jaasModules {
 		known = known || module == m
@@ -25,7 +25,7 @@ func parseJAAS(text string) (user, password, reason string) {
 	if !known {
 		return "", "", "must name PlainLoginModule or ScramLoginModule (org.apache.kafka.common.security...)"
 	}
-	flag, rest, _ := strings.Cut(strings.TrimSpace(rest), " ")
+	flag, rest := cutSpace(strings.TrimSpace(rest))
 	switch strings.ToLower(strings.TrimSuffix(flag, ";")) {
 	case "required", "requisite", "sufficient", "optional":
 	default:
@@ -52,7 +52,7 @@ func parseJAAS(text string) (user, password, reason string) {
 			value = strings.NewReplacer(`\"`, `"`, `\\`, `\`).Replace(rest[1 : 1+end])
 			rest = rest[2+end:]
 		} else {
-			value, rest, _ = strings.Cut(rest, " ")
+			value, rest = cutSpace(rest)
 		}
 		rest = strings.TrimSpace(rest)
 		switch key {
@@ -63,6 +63,15 @@ func parseJAAS(text string) (user, password, reason string) {
 		}
 	}
 	return user, password, ""
+}
+
+// cutSpace splits s around its first white space (a JAAS entry may span
+// lines).
+func cutSpace(s string) (before, after string) {
+	if i := strings.IndexAny(s, " \t\r\n"); i >= 0 {
+		return s[:i], s[i+1:]
+	}
+	return s, ""
 }
 
 // closingQuote returns the index of the first unescaped quote in s, or -1.

@@ -26,6 +26,7 @@ import (
 	"github.com/perfproducer/perfproducer/internal/kafkatest"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 	"github.com/twmb/franz-go/pkg/sasl/plain"
 	"github.com/twmb/franz-go/pkg/sasl/scram"
 )
@@ -354,4 +355,84 @@ func TestAuthenticationFailsFast(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSASLAuthenticationFailedAnswer: a broker that answers
+// SaslAuthenticate with SASL_AUTHENTICATION_FAILED (58) and a message fails
+// the Send with an error matching ErrAuthentication and
+// ErrSASLAuthenticationFailed that carries the broker's message.
+func TestSASLAuthenticationFailedAnswer(t *testing.T) {
+	const user, password = "dave", "dave-secret"
+	w := watchSecrets(t, password)
+	c := kafkatest.NewCluster(t, 1, "refused", 1, kfake.EnableSASL(), kfake.Superuser(SASLPlain, user, password))
+	c.ControlKey(int16(kmsg.SASLAuthenticate), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		c.KeepControl()
+		resp := req.(*kmsg.SASLAuthenticateRequest).ResponseKind().(*kmsg.SASLAuthenticateResponse)
+		resp.ErrorCode = 58
+		msg := "Authentication failed: Invalid username or password"
+		resp.ErrorMessage = &msg
+		return resp, nil, true
+	})
+	p := newTestProducer(t, c, func(cfg *Config) {
+		cfg.Logger = w.logger()
+		cfg.Transport = TransportEpoll
+		for key, value := range map[string]string{
+			"security.protocol": "SASL_PLAINTEXT", "sasl.mechanism": SASLPlain,
+			"sasl.jaas.config": `org.apache.kafka.common.security.plain.PlainLoginModule required username="` + user + `" password="` + password + `";`,
+		} {
+			if err := cfg.Set(key, value); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
+	defer cancel()
+	_, err := p.SendSync(ctx, &Record{Topic: "refused", Value: []byte("x")})
+	w.saw(err)
+	if !errors.Is(err, ErrAuthentication) || !errors.Is(err, ErrSASLAuthenticationFailed) || !strings.Contains(err.Error(), "Invalid username or password") {
+		t.Errorf("SendSync = %v, want ErrAuthentication, ErrSASLAuthenticationFailed and the broker's message", err)
+	}
+}
+
+// TestTLSUnderBackPressure writes large requests over TLS through a small
+// socket send buffer, so sealed records often wait in the record layer's
+// backlog and the broker answers a request before the transport accounts
+// for its last bytes. Every record arrives once, and no request is lost to
+// a garbled stream (which would show as a retry after request.timeout.ms).
+func TestTLSUnderBackPressure(t *testing.T) {
+	const topic, n = "backpressure", 30_000
+	ca := newTestCA(t)
+	c := kafkatest.NewCluster(t, 1, topic, 12, kfake.TLS(&tls.Config{Certificates: []tls.Certificate{ca.serverCert(t)}}))
+	p := newTestProducer(t, c, func(cfg *Config) {
+		cfg.Transport = TransportEpoll
+		cfg.SendBufferBytes = 8 << 10
+		cfg.BufferMemory = 32 << 20
+		cfg.RequestTimeout = 10 * time.Second
+		cfg.DeliveryTimeout = testDeadline
+		for key, value := range map[string]string{"security.protocol": "SSL", "ssl.truststore.certificates": ca.pem} {
+			if err := cfg.Set(key, value); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
+	defer cancel()
+	value := bytes.Repeat([]byte("0123456789 w"), 85)
+	var failed atomic.Int64
+	for i := range n {
+		if err := p.Send(ctx, &Record{Topic: topic, Value: value}, func(_ RecordMetadata, err error) {
+			if err != nil && failed.Add(1) == 1 {
+				t.Errorf("record %d: %v", i, err)
+			}
+		}); err != nil {
+			t.Fatalf("Send: %v", err)
+		}
+	}
+	if err := p.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st := p.Stats(); st.Retries != 0 {
+		t.Errorf("%d batches retried: a request got no answer", st.Retries)
+	}
+	kafkatest.ConsumeWith(t, c, topic, n, n, kgo.DialTLSConfig(&tls.Config{RootCAs: ca.pool}))
 }

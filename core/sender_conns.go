@@ -2,6 +2,7 @@ package core
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/perfproducer/perfproducer/core/wire"
@@ -124,6 +125,13 @@ func (s *sender) connectionReady(c *brokerConn) {
 // onWritten handles a request fully handed to the kernel: an acks=0
 // Produce is complete then.
 func (s *sender) onWritten(c *brokerConn, corr int32, now int64) {
+	for i, r := range c.answeredUnwritten {
+		if r.correlation == corr {
+			c.answeredUnwritten = slices.Delete(c.answeredUnwritten, i, i+1)
+			s.recycle(r)
+			return
+		}
+	}
 	for _, r := range c.inFlight {
 		if r.correlation != corr {
 			continue
@@ -186,7 +194,29 @@ func (s *sender) onFrame(c *brokerConn, frame []byte, now int64) {
 	case wire.APIKeyProduce:
 		s.onProduce(c, r, body, now)
 	}
+	s.retire(c, r)
+}
+
+// retire recycles an answered request once the transport is done with its
+// segments (see brokerConn.answeredUnwritten). Its batches are settled
+// already: their bytes were all sealed into TLS records before the broker
+// could answer, so only the segment list itself must stay as it was.
+func (s *sender) retire(c *brokerConn, r *request) {
+	if r.writtenNanos == 0 {
+		c.answeredUnwritten = append(c.answeredUnwritten, r)
+		return
+	}
 	s.recycle(r)
+}
+
+// recycleAnsweredUnwritten recycles the answered requests of c that the
+// transport, having lost or closed the connection, no longer holds.
+func (s *sender) recycleAnsweredUnwritten(c *brokerConn) {
+	for _, r := range c.answeredUnwritten {
+		s.recycle(r)
+	}
+	clear(c.answeredUnwritten)
+	c.answeredUnwritten = c.answeredUnwritten[:0]
 }
 
 // dropConnection closes c on purpose (bad response, request timeout) and
@@ -200,14 +230,20 @@ func (s *sender) dropConnection(c *brokerConn, cause error, now int64) {
 // network error and asks for fresh metadata: the broker may be gone.
 func (s *sender) onDisconnected(c *brokerConn, cause error, now int64) {
 	c.sasl = nil
+	c.reauthAtNanos, c.sessionLifetime = 0, 0
+	var authErr error
 	switch {
 	case isAuthenticationFailure(cause):
-		s.meta.failAuthentication(fmt.Errorf("%w: broker %d (%s): %w", ErrAuthentication, c.node, c.addr, cause))
+		authErr = fmt.Errorf("%w: broker %d (%s): %w", ErrAuthentication, c.node, c.addr, cause)
 	case c.state == connAuthenticating:
 		// Brokers before 1.0, and some since, close the connection
 		// rather than answer SASL_AUTHENTICATION_FAILED.
-		s.meta.failAuthentication(fmt.Errorf("%w: broker %d (%s) closed the connection during %s authentication, as brokers do for wrong credentials: %w",
-			ErrAuthentication, c.node, c.addr, s.cfg.SASLMechanism, cause))
+		authErr = fmt.Errorf("%w: broker %d (%s) closed the connection during %s authentication, as brokers do for wrong credentials: %w",
+			ErrAuthentication, c.node, c.addr, s.cfg.SASLMechanism, cause)
+	}
+	if authErr != nil {
+		s.meta.failAuthentication(authErr)
+		s.failQueuedFor(c.node, authErr)
 	}
 	if c.state == connReady || c.state == connHandshake || c.state == connAuthenticating {
 		s.log.Info("disconnected", "node", c.node, "address", c.addr, "error", cause)
@@ -216,6 +252,7 @@ func (s *sender) onDisconnected(c *brokerConn, cause error, now int64) {
 	}
 	s.markDown(c, now)
 	s.wakeHeld(&c.held)
+	s.recycleAnsweredUnwritten(c)
 	inFlight := c.inFlight
 	c.inFlight = nil
 	s.setInFlight(c)
@@ -245,11 +282,13 @@ func (s *sender) abandon(r *request, err error, now int64) {
 	s.recycle(r)
 }
 
-// maintainConnections returns when the sender must next look at them (the
-// earliest reconnect).
+// maintainConnections re-authenticates connections whose SASL session is
+// due, and returns when the sender must next look at them (the earliest
+// reconnect or re-authentication).
 func (s *sender) maintainConnections(now int64) int64 {
 	next := now + int64(time.Hour)
 	for _, c := range s.conns {
+		next = min(next, s.maybeReauthenticate(c, now))
 		if c.state == connDown && len(c.inFlight) == 0 && c.reconnectAtNanos > now {
 			next = min(next, c.reconnectAtNanos)
 		}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"time"
 
 	"github.com/perfproducer/perfproducer/core/wire"
 	"github.com/perfproducer/perfproducer/netpoll"
@@ -60,6 +62,7 @@ func (s *sender) onSASLAuthenticate(c *brokerConn, r *request, body []byte, now 
 		s.dropConnection(c, errNoSASLSession, now)
 		return
 	}
+	c.sessionLifetime = time.Duration(resp.SessionLifetimeMillis) * time.Millisecond
 	s.stepSASL(c, resp.AuthBytes, now)
 }
 
@@ -73,14 +76,52 @@ func (s *sender) stepSASL(c *brokerConn, challenge []byte, now int64) {
 	}
 	if done {
 		c.sasl = nil
+		c.reauthAtNanos = 0
+		if c.sessionLifetime > 0 {
+			c.reauthAtNanos = now + int64(reauthenticationDelay(c.sessionLifetime, rand.Float64()))
+		}
 		s.meta.failAuthentication(nil)
-		s.log.Debug("authenticated", "node", c.node, "mechanism", s.cfg.SASLMechanism)
+		s.log.Debug("authenticated", "node", c.node, "mechanism", s.cfg.SASLMechanism, "session_lifetime", c.sessionLifetime)
 		s.connectionReady(c)
 		return
 	}
 	v, _ := c.versions.Version(wire.APIKeySASLAuthenticate)
 	r := s.newRequest(wire.APIKeySASLAuthenticate, v)
 	s.send(c, r, &wire.SASLAuthenticateRequest{AuthBytes: token}, now)
+}
+
+// Re-authentication (KIP-368): a broker with connections.max.reauth.ms
+// set grants each SASL session a lifetime and closes a connection whose
+// session expired at its next request. The producer re-authenticates on
+// the same connection before then, as Java's client does: it stops giving
+// the connection new requests, sends SaslHandshake and SaslAuthenticate
+// again behind the requests in flight (a broker answers a connection's
+// requests in order, and their answers are handled as they come), and
+// lets requests go again once the broker accepts. A refusal is an
+// authentication failure like the first one.
+
+// reauthenticationDelay is when to re-authenticate a session of the given
+// lifetime: between 85% and 95% of it, spread by r in [0, 1), the window
+// Java's SaslClientAuthenticator uses (0.85 for latency and clock drift,
+// 0.10 of jitter so a client's connections do not all re-authenticate at
+// once).
+func reauthenticationDelay(lifetime time.Duration, r float64) time.Duration {
+	return time.Duration(float64(lifetime) * (0.85 + 0.10*r))
+}
+
+// maybeReauthenticate starts re-authenticating c when its session is due;
+// it returns when c next needs a look.
+func (s *sender) maybeReauthenticate(c *brokerConn, now int64) int64 {
+	if c.state != connReady || c.reauthAtNanos == 0 {
+		return now + int64(time.Hour)
+	}
+	if now < c.reauthAtNanos {
+		return c.reauthAtNanos
+	}
+	c.reauthAtNanos = 0
+	s.log.Debug("re-authenticating", "node", c.node, "session_lifetime", c.sessionLifetime, "in_flight", len(c.inFlight))
+	s.startSASL(c, now)
+	return now + int64(time.Hour)
 }
 
 // authenticationFailed closes c: Sends waiting for metadata fail with err
@@ -98,4 +139,26 @@ func isAuthenticationFailure(cause error) bool {
 		return true
 	}
 	return errors.Is(cause, netpoll.ErrTLSHandshake) && !errors.Is(cause, context.DeadlineExceeded)
+}
+
+// failQueuedFor fails the batches queued for node, whose authentication
+// just failed, with err. Java's idempotent producer makes an
+// authentication failure fatal and aborts every batch with it
+// (TransactionManager.authenticationFailed, Sender.maybeAbortBatches);
+// here only the batches bound for the broker that refused fail, and the
+// producer keeps trying it, so a certificate or credential fixed on the
+// broker side heals the producer. Batches still open on their partition's
+// chain, and those in flight elsewhere, are left to their own outcome.
+func (s *sender) failQueuedFor(node int32, err error) {
+	snap := s.meta.snapshot.Load()
+	for _, p := range s.active {
+		if len(p.queue) == 0 || p.leader(snap) != node {
+			continue
+		}
+		for len(p.queue) > 0 && !p.queue[0].compressing {
+			b := p.queue[0]
+			p.queue = p.queue[1:]
+			s.batchFailedForGood(b, err)
+		}
+	}
 }

@@ -97,18 +97,32 @@
 // # A stage between socket and framing
 //
 // Each connection reads and writes through a stage (the unexported stage
-// interface in stage.go): framing asks it for bytes and hands it iovecs. Plain
-// TCP is the identity stage. Later stages slot in here without changing the
-// Selector's API:
+// interface in stage.go): framing asks it for bytes and hands it iovecs.
+// Plain TCP is the identity stage: writev straight from the caller's
+// memory.
 //
-//   - TLS: a stage that encrypts the iovecs into TLS records (read from the
-//     arena, written from its own record buffer) and decrypts reads, with
-//     its handshake as a connection state between stateConnecting and
-//     stateReady: Connected is reported only once the handshake is done.
-//   - SASL: an exchange of size-prefixed frames after the connect (or the TLS
-//     handshake) and before Connected. Its messages are Kafka requests, built
-//     by the caller; the selector would run the exchange in that same
-//     handshake state, fed by a caller-supplied authenticator.
+// With Config.TLS set, every connection is TLS (Go's crypto/tls). The
+// handshake cannot be stepped a message at a time, so it runs in a
+// goroutine of its own on a blocking duplicate of the socket, out of the
+// epoll set and bounded by Config.ConnectionSetupTimeout; Connected is
+// reported only once it is done, and a failure is reported in
+// Disconnected with an error matching ErrTLSHandshake and its cause (an
+// x509 error, say). From then on the selector's goroutine alone drives the
+// record layer over the non-blocking socket: the TLS stage seals a
+// request's small iovecs (framing, headers) together into one record and
+// large ones (batches) from where they lie, so the only copy of plaintext
+// is the encryption itself, and ciphertext is copied only when the socket
+// is full (it waits in a backlog, and the send completes once its last
+// record is in the kernel). Reads open records and copy their plaintext
+// into the framing's receive buffer; plaintext crypto/tls holds already is
+// read before epoll is asked again. Kernel TLS (kTLS) fits behind the same seam: after the handshake
+// the stage would give the session's keys to the socket and become the
+// plain stage.
+//
+// SASL is not a stage: its messages are Kafka requests (SaslHandshake,
+// SaslAuthenticate), which the caller sends and answers on a connection
+// before any other request, and again to re-authenticate, like any
+// request.
 //
 // # Systems
 //
