@@ -141,14 +141,14 @@ func newBenchCA(b *testing.B) *benchCA {
 // tlsClients are benchClients over TLS trusting ca.
 func tlsClients(ca *benchCA) []benchClient {
 	return []benchClient{
-		{"perfproducer", func(brokers []string, r row) (benchProducer, error) {
-			return openPerfproducerWith(brokers, r, func(cfg *core.Config) {
+		{"perfproducer", func(brokers []string, r row, acked ackFunc) (benchProducer, error) {
+			return openPerfproducerWith(brokers, r, acked, func(cfg *core.Config) {
 				cfg.SecurityProtocol = core.SecuritySSL
 				cfg.TLS = &tls.Config{RootCAs: ca.pool}
 			})
 		}},
-		{"franz-go", func(brokers []string, r row) (benchProducer, error) {
-			p, err := openFranzGo(brokers, r)
+		{"franz-go", func(brokers []string, r row, acked ackFunc) (benchProducer, error) {
+			p, err := openFranzGo(brokers, r, acked)
 			if err != nil {
 				return nil, err
 			}
@@ -159,7 +159,7 @@ func tlsClients(ca *benchCA) []benchClient {
 			if err != nil {
 				return nil, err
 			}
-			fb := &franzGoBench{cl: cl}
+			fb := &franzGoBench{cl: cl, acked: acked}
 			fb.promise = func(_ *kgo.Record, err error) { fb.failures.record(err) }
 			return fb, nil
 		}},
@@ -174,7 +174,7 @@ func tlsRows() []row {
 }
 
 // BenchmarkTLS is the cost of TLS: each client of tlsClients runs each of
-// tlsRows over plain TCP and over TLS (TLS 1.3, the CA made for the run),
+// tlsRows over plain TCP (the matrix's client of that name) and over TLS (TLS 1.3, the CA made for the run),
 // as BenchmarkMatrix runs a row. Names read
 // size=100/parts=12/brokers=1/acks=1/codec=none/keys=0/tls=on/client=franz-go.
 func BenchmarkTLS(b *testing.B) {
@@ -183,7 +183,12 @@ func BenchmarkTLS(b *testing.B) {
 		b.Fatal(err)
 	}
 	ca := newBenchCA(b)
-	clients := map[bool][]benchClient{false: s.clients, true: tlsClients(ca)}
+	encrypted := tlsClients(ca)
+	plain := make([]benchClient, len(encrypted))
+	for i, c := range encrypted {
+		plain[i], _ = clientNamed(c.name)
+	}
+	clients := map[bool][]benchClient{false: plain, true: encrypted}
 	for _, r := range tlsRows() {
 		for _, overTLS := range []bool{false, true} {
 			for _, client := range clients[overTLS] {
