@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"github.com/perfproducer/perfproducer/core"
+	"github.com/perfproducer/perfproducer/internal/kafkatest"
 	"github.com/perfproducer/perfproducer/perf"
+	"github.com/twmb/franz-go/pkg/kfake"
 )
 
 // readReport decodes the --json file at path.
@@ -266,5 +268,37 @@ func TestRunJSONWithTrace(t *testing.T) {
 	}
 	if len(r.Trace.Kernel.Syscalls) == 0 || !strings.Contains(stdout.String(), "writev") {
 		t.Errorf("no syscalls in the trace report, or no tables on stdout")
+	}
+}
+
+// TestRunOverSASLKeepsTheSecret runs against a cluster that requires SASL
+// PLAIN, with the password in sasl.jaas.config as users paste it from Java
+// configs, and --print-metrics and --json: the run succeeds, and the
+// password appears nowhere in stdout, stderr or the report.
+func TestRunOverSASLKeepsTheSecret(t *testing.T) {
+	const topic, user, password = "sasl-cli", "lab", "pw-9f2c61d0e4"
+	c := kafkatest.NewCluster(t, 1, topic, 3, kfake.EnableSASL(), kfake.Superuser(core.SASLPlain, user, password))
+	path := filepath.Join(t.TempDir(), "run.json")
+	var stdout, stderr bytes.Buffer
+	jaas := fmt.Sprintf(`org.apache.kafka.common.security.plain.PlainLoginModule required username="%s" password="%s";`, user, password)
+	code := run(context.Background(), []string{
+		"--topic", topic, "--num-records", "2000", "--bootstrap-server", strings.Join(c.ListenAddrs(), ","),
+		"--print-metrics", "--json", path,
+		"--producer-props", "security.protocol=SASL_PLAINTEXT", "sasl.mechanism=PLAIN", "sasl.jaas.config=" + jaas,
+	}, &stdout, &stderr)
+	if code != exitOK {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr.String())
+	}
+	report, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, out := range map[string]string{"stdout": stdout.String(), "stderr": stderr.String(), "the JSON report": string(report)} {
+		if strings.Contains(out, password) {
+			t.Errorf("the password appears in %s", name)
+		}
+	}
+	if r := readReport(t, path); r.Summary.Records != 2000 || r.Config.Properties["sasl.jaas.config"] != redacted {
+		t.Errorf("report of %d records with sasl.jaas.config %q; want 2000 and %q", r.Summary.Records, r.Config.Properties["sasl.jaas.config"], redacted)
 	}
 }
