@@ -76,11 +76,17 @@ func (s *sender) sendReady(now int64) int64 {
 // ever sealed, so none was written.
 func (s *sender) failWaitingForProducerID(err error) {
 	for _, p := range s.active {
-		for len(p.queue) > 0 && !p.queue[0].compressing {
-			b := p.queue[0]
-			p.queue = p.queue[1:]
-			s.batchFailedForGood(b, err)
-		}
+		s.failQueued(p, err)
+	}
+}
+
+// failQueued fails p's queued batches for good with err, up to the first
+// one still with the compression pool.
+func (s *sender) failQueued(p *partition, err error) {
+	for len(p.queue) > 0 && !p.queue[0].compressing {
+		b := p.queue[0]
+		p.queue = p.queue[1:]
+		s.batchFailedForGood(b, err)
 	}
 }
 
@@ -184,6 +190,12 @@ func (s *sender) visit(p *partition, snap *clusterSnapshot, now int64, drainAll,
 		return min(next, front.retryAtNanos)
 	}
 	if !s.sendable(p, front, now) {
+		if s.idem.refused != nil && s.idem.waitsForSession(p) {
+			// Its sequences must restart under a producer id the broker
+			// refuses: nothing queued can go.
+			s.failQueued(p, s.idem.refused)
+			return next
+		}
 		if p.staleUntil > now {
 			next = min(next, p.staleUntil) // sendable may wait for it
 		}

@@ -226,6 +226,16 @@ func (m *idempotence) sendable(s *sender, p *partition, front *batch, now int64)
 	return true
 }
 
+// waitsForSession reports whether p waits for a producer id newer than
+// the current one before it can send again (see sendable). Its queued
+// batches were never written under their numbers: one that may have been
+// is sent first, under them.
+func (m *idempotence) waitsForSession(p *partition) bool {
+	q := &p.seq
+	return m.enabled && q.restart && p.inFlight == 0 && m.current.generation <= q.restartAfter &&
+		len(p.queue) > 0 && !p.queue[0].maybeWritten
+}
+
 // restart numbers p's waiting batches from zero under the current session.
 // Nothing of p is in flight, and none of its waiting batches may have been
 // written (see sendable).

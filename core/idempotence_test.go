@@ -273,3 +273,59 @@ func TestRecordAboveMaxMessageBytesFailsAlone(t *testing.T) {
 	}
 	verifyReadBack(t, out, kafkatest.Consume(t, c, topic, n-1), 1, true)
 }
+
+// TestRefusedProducerIDFailsARestartingPartition: a partition loses its
+// producer state (UNKNOWN_PRODUCER_ID) and must restart under a new
+// producer id, which the broker then refuses for good
+// (CLUSTER_AUTHORIZATION_FAILED). The partition's waiting records fail at
+// once with that error, not at delivery.timeout.ms; the other partition's
+// arrive.
+func TestRefusedProducerIDFailsARestartingPartition(t *testing.T) {
+	const topic, lost = "refused-restart", 1
+	c := kafkatest.NewCluster(t, 1, topic, 2)
+	var inits atomic.Int64
+	c.ControlKey(int16(kmsg.InitProducerID), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		c.KeepControl()
+		if inits.Add(1) == 1 {
+			return nil, nil, false
+		}
+		resp := req.(*kmsg.InitProducerIDRequest).ResponseKind().(*kmsg.InitProducerIDResponse)
+		resp.ErrorCode = kerr.ClusterAuthorizationFailed.Code
+		return resp, nil, true
+	})
+	var armed atomic.Bool
+	fault := c.Fault(kfake.Fault{
+		Keys: []kmsg.Key{kmsg.Produce}, Partitions: []int32{lost}, Err: kerr.UnknownProducerID,
+		When: func(req kmsg.Request) bool { return armed.Load() && carriesPartition(req, lost) },
+	})
+	p := newTestProducer(t, c, func(cfg *Config) {
+		cfg.Linger = 0
+		cfg.DeliveryTimeout = time.Hour // a wait for it would outlast the test's deadline
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
+	defer cancel()
+	for part := range int32(2) {
+		if _, err := p.SendSync(ctx, &Record{Topic: topic, Value: []byte("before"), Partition: part, PartitionSet: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	armed.Store(true)
+	_, lostErr := p.SendSync(ctx, &Record{Topic: topic, Value: []byte("lost"), Partition: lost, PartitionSet: true})
+	if !errors.Is(lostErr, ErrClusterAuthorizationFailed) || errors.Is(lostErr, ErrTimeout) {
+		t.Fatalf("the restarting partition's record failed with %v, want CLUSTER_AUTHORIZATION_FAILED", lostErr)
+	}
+	if _, err := p.SendSync(ctx, &Record{Topic: topic, Value: []byte("kept"), Partition: 0, PartitionSet: true}); err != nil {
+		t.Fatalf("the other partition's record: %v", err)
+	}
+	if fault.Hits() != 1 || inits.Load() < 2 {
+		t.Fatalf("%d faults, %d InitProducerId requests; want 1 and at least 2", fault.Hits(), inits.Load())
+	}
+	got := kafkatest.Consume(t, c, topic, 3)
+	values := map[string]int{}
+	for _, r := range got {
+		values[string(r.Value)]++
+	}
+	if values["before"] != 2 || values["kept"] != 1 || values["lost"] != 0 {
+		t.Fatalf("read back %v; want both partitions' first records and the kept one, and not the lost one", values)
+	}
+}
