@@ -138,13 +138,18 @@ func maxRecordsIn(n int) int {
 // its RecordMetadata reports. It reports whether r went in (when it did
 // not, the batch is closed, so every later appender moves on to the next
 // one), and whether the batch is now ready for the sender: closed with
-// every reserved record written. An append that leaves no room for even the
-// smallest record closes the batch itself (Java's ProducerBatch.isFull), so
-// an exactly full batch is ready at once, not at the next append or after
-// linger.ms. The appender that writes the last record of a closed batch
-// reports it ready, so the sender never polls for a copy in progress. full
-// says the batch has less room left than r took: the next record like it
-// opens another batch (the sticky partitioner's batch boundary).
+// every reserved record written. An append that leaves less room than r
+// took closes the batch itself, and full says so: the next record like it
+// would not fit, so the batch is ready at once instead of at the next
+// append, which may come only after the sticky partitioner has moved on
+// (then the batch would linger linger.ms, full, with its records' latency
+// doubled), or with a keyed partition's next record, any time later.
+// Java's ProducerBatch.isFull closes only an exactly full batch; records
+// of one size, the common case, leave less than a record's room, and mixed
+// sizes give up less than one record's room per batch. The appender that
+// writes the last record of a closed batch reports it ready, so the sender
+// never polls for a copy in progress. A full batch is the sticky
+// partitioner's batch boundary.
 func (b *batch) tryAppend(r *Record, ts, mono int64, payload int, cb Callback) (ok, ready, full bool) {
 	tsDelta := ts - b.baseTimestamp
 	for {
@@ -159,7 +164,8 @@ func (b *batch) tryAppend(r *Record, ts, mono int64, payload int, cb Callback) (
 			return false, false, false
 		}
 		next := packReservation(end+size, count+1)
-		if len(b.buf)-(end+size) < smallestRecord || int(count)+1 >= b.completions.capacity() {
+		full = len(b.buf)-(end+size) < size || int(count)+1 >= b.completions.capacity()
+		if full {
 			next |= closedBit
 		}
 		if !b.reservation.CompareAndSwap(cur, next) {
@@ -175,7 +181,7 @@ func (b *batch) tryAppend(r *Record, ts, mono int64, payload int, cb Callback) (
 		}
 		written := b.written.Add(1)
 		_, reserved, closed := unpackReservation(b.reservation.Load())
-		return true, closed && written == reserved, len(b.buf)-(end+size) < size
+		return true, closed && written == reserved, full
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sync/atomic"
+
+	"github.com/perfproducer/perfproducer/core/wire"
 )
 
 // Murmur2 is the 32-bit MurmurHash2 that Kafka's Java client uses to place
@@ -54,8 +56,8 @@ func KeyPartition(key []byte, numPartitions int) int32 {
 // stickyPartitioner places one topic's records that have no key (and, with
 // partitioner.ignore.keys, all its records) as Kafka's built-in partitioner
 // does since Kafka 3.3 (KIP-794, "uniform sticky"): every record goes to the
-// same partition until at least batch.size bytes have been appended to it,
-// then the partitioner moves to a partition chosen at random among those
+// same partition until a batch.size batch of them has been appended to it
+// (see recordAppended), then the partitioner moves to a partition chosen at random among those
 // that have a leader (among all when none has). So batches fill up before
 // they are sent, and over time every partition gets the same share.
 //
@@ -104,12 +106,17 @@ func (s *stickyPartitioner) Partition(available []int32, numPartitions int) int3
 	}
 }
 
-// recordAppended counts bytes appended to partition, which Partition
-// returned, and moves on to another partition once batch.size bytes have gone
-// to this one and switchAllowed is true, or once twice batch.size have,
-// whatever switchAllowed says (the cap Kafka puts on waiting for a batch
-// boundary). Bytes for a partition the partitioner has already left are
-// ignored.
+// recordAppended counts the bytes of a record appended to partition, which
+// Partition returned, and moves on to another partition at a batch
+// boundary (switchAllowed: the record filled its batch) once a batch's
+// worth has gone to this one, or once twice batch.size have, whatever
+// switchAllowed says (the cap Kafka puts on waiting for a batch boundary).
+// A batch's worth is batch.size less the batch header, less the room the
+// full batch has left, which is smaller than one record: so a turn fills
+// one batch.size batch, which goes at once, where counting to batch.size
+// itself, as Java does, would fill one batch, then a second, and leave a
+// third with one record to linger. Bytes for a partition the partitioner
+// has already left are ignored.
 func (s *stickyPartitioner) recordAppended(partition int32, bytes int, switchAllowed bool, available []int32, numPartitions int) {
 	for {
 		turn := s.turn.Load()
@@ -118,7 +125,7 @@ func (s *stickyPartitioner) recordAppended(partition int32, bytes int, switchAll
 		}
 		produced := min(turn&math.MaxUint32+uint64(bytes), math.MaxUint32)
 		next := turn&^math.MaxUint32 | produced
-		if produced >= s.batchSize && switchAllowed || produced >= 2*s.batchSize {
+		if produced+uint64(bytes)+wire.BatchHeaderSize > s.batchSize && switchAllowed || produced >= 2*s.batchSize {
 			next = newTurn(s.choose(available, numPartitions))
 		}
 		if s.turn.CompareAndSwap(turn, next) {

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/perfproducer/perfproducer/core/wire"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -69,7 +70,9 @@ func TestStickySwitchesAfterBatchSize(t *testing.T) {
 		switchAllowed bool
 		bytesPerTurn  int
 	}{
-		{"switch allowed", true, batchSize},
+		// A batch of batch.size holds 9 records after its header: the
+		// turn ends when the ninth fills it.
+		{"switch at a full batch", true, (batchSize - wire.BatchHeaderSize) / recordSize * recordSize},
 		{"switch held back until twice batch.size", false, 2 * batchSize},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -152,9 +155,10 @@ func TestStickyFollowsPartitionCount(t *testing.T) {
 
 // TestStickyConcurrent has many goroutines share one partitioner. Each turn
 // is told apart by its partition, drawn from 2^31-1, so a turn's partition
-// received at least batch.size bytes (the partitioner never moves on early)
-// and at most batch.size plus one record per goroutine more (it moves on as
-// soon as it may; records already placed land late).
+// received at least a batch's worth of records (batch.size less the header
+// and less than one record: the partitioner never moves on early) and at
+// most batch.size plus one record per goroutine more (it moves on as soon
+// as it may; records already placed land late).
 func TestStickyConcurrent(t *testing.T) {
 	const (
 		goroutines = 8
@@ -190,8 +194,8 @@ func TestStickyConcurrent(t *testing.T) {
 		t.Errorf("only %d turns", len(total))
 	}
 	for p, bytes := range total {
-		if p != current && bytes < batchSize {
-			t.Errorf("partition %d left after %d bytes, before batch.size %d", p, bytes, batchSize)
+		if p != current && bytes <= batchSize-wire.BatchHeaderSize-maxRecord {
+			t.Errorf("partition %d left after %d bytes, before a %d-byte batch was full", p, bytes, batchSize)
 		}
 		if bytes > batchSize+goroutines*maxRecord {
 			t.Errorf("partition %d kept for %d bytes, past batch.size %d and one record per goroutine", p, bytes, batchSize)

@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"encoding/binary"
 	"sync"
 	"testing"
 	"time"
@@ -137,6 +138,66 @@ func TestFullBatchIsReadyAtOnce(t *testing.T) {
 		if rec.Offset != int64(i) || !rec.Timestamp.Equal(ts) || len(rec.Value) != len(value) {
 			t.Fatalf("record %d: offset %d, timestamp %v, %d bytes", i, rec.Offset, rec.Timestamp, len(rec.Value))
 		}
+	}
+}
+
+// TestStickyTurnIsOneBatchSentAtOnce: records without a key, of one size,
+// with linger.ms at an hour and batch.size leaving room for less than one
+// more record after perBatch of them. The record that leaves too little room
+// for another closes its batch, which goes at once, and the sticky
+// partitioner moves on there: each turn of perBatch records fills one batch,
+// and no batch waits for a record that would not fit, or for linger.ms.
+func TestStickyTurnIsOneBatchSentAtOnce(t *testing.T) {
+	const topic, perBatch, turns = "sticky-full", 10, 6
+	ts := time.UnixMilli(1_700_000_000_000)
+	value := make([]byte, 100)
+	size := exactBatchSize(value, perBatch) + wire.RecordSizeFor(wire.RecordPayloadSize(nil, value, nil), perBatch, 0) - 1
+	c := kafkatest.NewCluster(t, 1, topic, 3)
+	p := newTestProducer(t, c, func(cfg *Config) { cfg.Linger, cfg.BatchSize = time.Hour, size })
+	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
+	defer cancel()
+	partitions := make([]int32, perBatch*turns)
+	done := make(chan error, len(partitions))
+	for i := range partitions {
+		r := Record{Topic: topic, Value: binary.BigEndian.AppendUint64(make([]byte, 0, len(value)), uint64(i))[:len(value)], Timestamp: ts, Opaque: uint64(i)}
+		err := p.Send(ctx, &r, func(md RecordMetadata, err error) {
+			partitions[md.Opaque] = md.Partition
+			done <- err
+		})
+		if err != nil {
+			t.Fatalf("Send %d: %v", i, err)
+		}
+	}
+	for range partitions {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("a record failed: %v", err)
+			}
+		case <-ctx.Done():
+			t.Fatalf("a batch with room for less than one more record waited for linger.ms (batch.size %d)", size)
+		}
+	}
+	for turn := range turns {
+		first := partitions[turn*perBatch]
+		for i := turn * perBatch; i < (turn+1)*perBatch; i++ {
+			if partitions[i] != first {
+				t.Fatalf("record %d went to partition %d, record %d of its turn to %d: a turn should fill one %d-record batch (partitions %v)",
+					i, partitions[i], turn*perBatch, first, perBatch, partitions)
+			}
+		}
+	}
+	got := kafkatest.Consume(t, c, topic, len(partitions))
+	next := map[int32]int{} // the index of the record each partition holds next
+	for _, rec := range got {
+		i := int(binary.BigEndian.Uint64(rec.Value))
+		if partitions[i] != rec.Partition || !rec.Timestamp.Equal(ts) || len(rec.Value) != len(value) {
+			t.Fatalf("record %d read back from partition %d (acknowledged in %d), timestamp %v, %d bytes", i, rec.Partition, partitions[i], rec.Timestamp, len(rec.Value))
+		}
+		if i < next[rec.Partition] {
+			t.Fatalf("partition %d holds record %d after record %d", rec.Partition, i, next[rec.Partition]-1)
+		}
+		next[rec.Partition] = i + 1
 	}
 }
 
