@@ -214,7 +214,7 @@ func (a *accumulator) openBatch(ctx context.Context, p *partition, prev *batch, 
 
 // discard gives a batch that never went out back to the arena.
 func (a *accumulator) discard(b *batch) {
-	b.completions.release()
+	b.releaseCompletions()
 	// A span the arena handed out is freed exactly once; an error here is a
 	// bug in the accumulator, not a user error.
 	if err := a.arena.Free(b.span); err != nil {

@@ -119,7 +119,7 @@ func TestRunCallbacksAllocatesNothing(t *testing.T) {
 	const n = 100
 	s := &sender{p: &Producer{}, log: slog.New(slog.DiscardHandler), clock: newMonoClock()}
 	b := newBatch(newPartition(&topicState{name: "t"}, 0), arena.Span{}, make([]byte, 16384), 1_700_000_000_000, 0)
-	defer b.completions.release()
+	defer b.releaseCompletions()
 	calls := 0
 	cb := func(RecordMetadata, error) { calls++ }
 	for i := range n {

@@ -260,7 +260,7 @@ func (s *sender) completeRecords(b *batch, baseOffset, logAppendTime int64, err 
 		s.p.stats.recordsFailed.Add(int64(n))
 	}
 	b.reported = true
-	b.completions.release()
+	b.releaseCompletions()
 	s.p.recordsDone(int64(n))
 	b.releaseFlushWaiters()
 }

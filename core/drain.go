@@ -240,11 +240,12 @@ const loadUpdateInterval = 5 * time.Millisecond
 // updatePartitionLoad tells each topic's sticky partitioner how many
 // batches wait per partition, so records without a key lean towards the
 // partitions whose queues are short (KIP-794 adaptive partitioning).
-// Partitions without a leader are left out.
+// Partitions without a leader are left out, and topics whose records all
+// had keys (or partitions) so far.
 func (s *sender) updatePartitionLoad(snap *clusterSnapshot) {
 	for _, t := range snap.topics {
-		if len(t.partitions) < 2 {
-			continue
+		if len(t.partitions) < 2 || !t.state.sticky.used.Load() {
+			continue // keyed records alone: no partitioner to tell
 		}
 		s.loadSizes, s.loadPartitions = s.loadSizes[:0], s.loadPartitions[:0]
 		for i, pm := range t.partitions {

@@ -80,6 +80,9 @@ type stickyPartitioner struct {
 	turn atomic.Uint64
 	// load weights the choice of the next partition; nil means uniform.
 	load atomic.Pointer[partitionLoad]
+	// used is set by the first Partition call: until a record without a
+	// key comes, weighing the topic's partitions is wasted work.
+	used atomic.Bool
 }
 
 // newStickyPartitioner returns a partitioner that moves on after batchSize
@@ -94,6 +97,9 @@ func newStickyPartitioner(batchSize int, adaptive bool) *stickyPartitioner {
 // only read); numPartitions is the topic's partition count and must be
 // positive.
 func (s *stickyPartitioner) Partition(available []int32, numPartitions int) int32 {
+	if !s.used.Load() {
+		s.used.Store(true)
+	}
 	for {
 		turn := s.turn.Load()
 		if p := turnPartition(turn); p >= 0 && int(p) < numPartitions {

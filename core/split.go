@@ -110,7 +110,7 @@ func (s *sender) split(big *batch, refused bool) error {
 		w.remaining++ // two batches now hold it up where one did
 	}
 	big.flushWaiters = nil
-	big.completions.release()
+	big.releaseCompletions()
 	s.releaseBatch(big)
 	p.queue = slices.Insert(p.queue, queuePosition(p, big.order), halves[0], halves[1])
 	s.readyList.list(p)
