@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +21,10 @@ import (
 const (
 	brokerEnv       = "PERFPRODUCER_BENCH_BROKER"
 	brokerListening = "kfake listening on "
+	// brokerHiccupMax is the child's last line, as its standard input
+	// closes: the longest stall of its process (see hiccupMeter), in
+	// nanoseconds.
+	brokerHiccupMax = "kfake hiccup max ns "
 )
 
 // serveBroker is the child process's body: it starts the cluster spec
@@ -44,8 +49,10 @@ func serveBroker(spec string) int {
 		return 1
 	}
 	defer c.Close()
+	hiccups := startHiccupMeter()
 	fmt.Println(brokerListening + strings.Join(c.ListenAddrs(), ","))
 	_, _ = io.Copy(io.Discard, os.Stdin)
+	fmt.Printf("%s%d\n", brokerHiccupMax, hiccups.end())
 	return 0
 }
 
@@ -53,6 +60,9 @@ func serveBroker(spec string) int {
 type brokerProcess struct {
 	addrs []string
 	pid   int
+	// stop ends the process and returns the longest stall its process
+	// saw (see hiccupMeter), or 0 if it did not say. Safe to call twice.
+	stop func() time.Duration
 }
 
 // processCPUOf is the CPU time process pid has used so far, from
@@ -95,28 +105,36 @@ func startBroker(b *testing.B, brokers, partitions int, topic string, blackhole 
 	if err := cmd.Start(); err != nil {
 		b.Fatalf("starting the broker process: %v", err)
 	}
-	b.Cleanup(func() {
-		stdin.Close()
-		_ = cmd.Wait() // its exit status says nothing about the benchmark
-	})
 	addrs := make(chan []string, 1)
+	var hiccup time.Duration
+	outDone := make(chan struct{})
 	go func() {
-		defer close(addrs)
+		defer close(outDone)
 		lines := bufio.NewScanner(stdout)
 		for lines.Scan() {
 			if list, ok := strings.CutPrefix(lines.Text(), brokerListening); ok {
 				addrs <- strings.Split(list, ",")
-				break
+			}
+			if ns, ok := strings.CutPrefix(lines.Text(), brokerHiccupMax); ok {
+				_, _ = fmt.Sscan(ns, &hiccup)
 			}
 		}
+		close(addrs)
 		_, _ = io.Copy(io.Discard, stdout) // the child must never block on a full pipe
 	}()
+	stop := sync.OnceValue(func() time.Duration {
+		stdin.Close()
+		<-outDone
+		_ = cmd.Wait() // its exit status says nothing about the benchmark
+		return hiccup
+	})
+	b.Cleanup(func() { stop() })
 	select {
 	case list, ok := <-addrs:
 		if !ok {
 			b.Fatal("the broker process ended without listening")
 		}
-		return &brokerProcess{addrs: list, pid: cmd.Process.Pid}
+		return &brokerProcess{addrs: list, pid: cmd.Process.Pid, stop: stop}
 	case <-time.After(startDeadline):
 		b.Fatal("the broker process did not start listening in time")
 	}

@@ -30,7 +30,8 @@ func latencyRow() row { return baseline().with(withBrokers(3), withAcksAll(true)
 // to its acknowledgement (coordinated-omission free; see latencyRun) over
 // the whole run, warm-up included: p50-ms, p99-ms, p99.9-ms, max-ms, and
 // first-ms, the first record's; and hiccup-max-ms, the longest stall of the
-// machine itself meanwhile (see hiccupMeter). Also the client's CPU time per record,
+// machine itself meanwhile (see hiccupMeter), and broker-hiccup-max-ms, the
+// longest of the broker's process. Also the client's CPU time per record,
 // the broker's, and the client process's peak RSS. A run's length is set
 // by BENCH_DURATION, not by b.N: run it with -benchtime=1x. Names read
 // size=100/parts=12/brokers=3/acks=all/codec=none/keys=0/rate=50000/client=sarama.
@@ -53,6 +54,7 @@ func BenchmarkLatency(b *testing.B) {
 				Rate: rate, Duration: duration,
 			})
 			hiccup := hiccups.end()
+			brokerHiccup := broker.stop()
 			lat := res.Latency
 			ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 			b.ReportMetric(ms(lat.P50), "p50-ms")
@@ -61,6 +63,7 @@ func BenchmarkLatency(b *testing.B) {
 			b.ReportMetric(ms(lat.Max), "max-ms")
 			b.ReportMetric(ms(lat.First), "first-ms")
 			b.ReportMetric(ms(hiccup), "hiccup-max-ms")
+			b.ReportMetric(ms(brokerHiccup), "broker-hiccup-max-ms")
 			n := float64(res.Records)
 			b.ReportMetric(n/res.Elapsed.Seconds(), "records/s")
 			b.ReportMetric(float64(res.CPU)/n, "cpu-ns/record")
