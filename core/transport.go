@@ -14,10 +14,10 @@ import (
 //
 // Its types are builtin or unnamed, so the transports (netpoll over epoll,
 // iouring over io_uring) satisfy it without importing core or each other:
-// each declares the same shapes as aliases (netpoll.Completion is
-// sentRequest), and Go identifies unnamed struct types field by field. The
-// results are the transports' own reused slices, so reading them copies
-// and allocates nothing.
+// both alias the same shapes, declared once in their shared internal
+// package (netpoll.Completion is sentRequest), and Go identifies unnamed
+// struct types field by field. The results are the transports' own reused
+// slices, so reading them copies and allocates nothing.
 type transport interface {
 	Connect(ctx context.Context, id int64, address string) error
 	// Send stages one request; the iovecs stay untouched until Sent

@@ -6,6 +6,8 @@ import (
 	"context"
 	"net/netip"
 	"time"
+
+	"github.com/perfproducer/perfproducer/internal/stream"
 )
 
 // connState is where a connection is in its life.
@@ -55,12 +57,12 @@ type conn struct {
 	// reads or writes first. Zero means never.
 	deadline time.Duration
 
-	queue sendQueue
+	queue stream.SendQueue
 	// iov holds the iovecs of the writev in flight; the kernel reads them
 	// until it completes.
 	iov []Iovec
 
-	frames frameReader
+	frames stream.FrameReader
 	// releasedAt is the poll at which frames.release last ran.
 	releasedAt uint64
 }

@@ -44,5 +44,8 @@
 // whose io_uring_enter cannot wait with a timeout. The producer then falls
 // back to epoll (package netpoll) unless told not to.
 //
-// This package imports no other package of the project.
+// This package imports only one package of the project, internal/stream:
+// the leaf it shares with package netpoll (frame assembly, the send queue,
+// host-name look-ups, the wakeup eventfd, the settings' defaults, the
+// disconnect reasons and the outcome types).
 package iouring

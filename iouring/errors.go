@@ -1,6 +1,10 @@
 package iouring
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/perfproducer/perfproducer/internal/stream"
+)
 
 // Errors of the Ring's methods. Failed system calls are wrapped with their
 // errno, which errors.Is also matches.
@@ -20,3 +24,33 @@ var (
 	ErrBusy                = errors.New("iouring: the kernel cannot take more submissions now; reap completions and submit again")
 	ErrCancelFailed        = errors.New("iouring: the kernel could not cancel the ring's pending operations (IORING_ASYNC_CANCEL_ANY needs Linux 5.19); they may still use their memory")
 )
+
+// Errors of the Transport's Connect and Send, the same values as package
+// netpoll's.
+var (
+	ErrConnectionExists  = stream.ErrConnectionExists
+	ErrUnknownConnection = stream.ErrUnknownConnection
+	ErrResolve           = stream.ErrResolve
+)
+
+// Reasons a connection is reported in Disconnected, the same values as
+// netpoll's, so errors.Is matches them against a disconnect from either
+// transport. The error there wraps one of these and, where the kernel gave
+// one, the errno.
+var (
+	ErrConnectionRefused = stream.ErrConnectionRefused
+	ErrConnectFailed     = stream.ErrConnectFailed
+	ErrConnectTimeout    = stream.ErrConnectTimeout
+	ErrConnectionReset   = stream.ErrConnectionReset
+	ErrPeerClosed        = stream.ErrPeerClosed
+	ErrFrameTooLarge     = stream.ErrFrameTooLarge
+	ErrNegativeFrameSize = stream.ErrNegativeFrameSize
+	ErrIdle              = stream.ErrIdle
+	ErrSocket            = stream.ErrSocket
+)
+
+// ConnError is the error reported with a connection in Disconnected. It
+// matches its Reason (one of the sentinels above) and its Cause (the errno
+// or other detail, when there is one) with errors.Is. It is the same type as
+// netpoll's.
+type ConnError = stream.ConnError

@@ -2,121 +2,29 @@
 
 package iouring
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"net/netip"
-	"sync"
-	"sync/atomic"
-)
-
-// lookup is the outcome of one host-name look-up, for the connection that
-// asked for it. The look-up's goroutine carries conn only to name it and
-// never touches it: conn belongs to the transport's goroutine.
-type lookup struct {
-	conn  *conn
-	addrs []netip.AddrPort
-	err   error
-}
-
-// lookupQueue hands finished look-ups from their goroutines to the
-// transport's. Each put is followed by a wakeup, and the transport takes only
-// after reaping the wakeup's read, so no look-up waits for an unrelated
-// event.
-type lookupQueue struct {
-	mu   sync.Mutex
-	done []lookup
-	// any says done is not empty, so a Poll with nothing to take takes no
-	// lock.
-	any atomic.Bool
-}
-
-func (q *lookupQueue) put(l lookup) {
-	q.mu.Lock()
-	q.done = append(q.done, l)
-	q.any.Store(true)
-	q.mu.Unlock()
-}
-
-// take returns the finished look-ups, or nil when there are none, and keeps
-// spare's backing array for the next ones, so a warm queue allocates nothing.
-func (q *lookupQueue) take(spare []lookup) []lookup {
-	if !q.any.Load() {
-		return nil
-	}
-	q.mu.Lock()
-	done := q.done
-	q.done = spare[:0]
-	q.any.Store(false)
-	q.mu.Unlock()
-	return done
-}
-
-// startLookup looks host up in a goroutine of its own, bounded by ctx and
-// the connection setup timeout, for connection c.
-func (t *Transport) startLookup(ctx context.Context, c *conn, host string, port uint16) {
-	var cancel context.CancelFunc
-	if t := t.cfg.ConnectionSetupTimeout; t > 0 {
-		timeout := fmt.Errorf("no answer within the connection setup timeout (%v): %w", t, context.DeadlineExceeded)
-		ctx, cancel = context.WithTimeoutCause(ctx, t, timeout)
-	} else {
-		ctx, cancel = context.WithCancel(ctx)
-	}
-	c.cancelLookup = cancel
-	resolver, queue, wake := t.cfg.Resolver, &t.lookups, t.wake
-	go func() {
-		defer cancel()
-		addrs, err := resolveHost(ctx, resolver, host, port)
-		queue.put(lookup{conn: c, addrs: addrs, err: err})
-		wake.signal()
-	}()
-}
-
-// resolveHost looks host up and pairs its addresses with port. A look-up cut
-// short by ctx says so even when the resolver's error does not.
-func resolveHost(ctx context.Context, r Resolver, host string, port uint16) ([]netip.AddrPort, error) {
-	ips, err := r.LookupNetIP(ctx, "ip", host)
-	if err != nil {
-		if cause := context.Cause(ctx); cause != nil && !errors.Is(err, cause) {
-			err = fmt.Errorf("%w: %w", cause, err)
-		}
-		return nil, err
-	}
-	if len(ips) == 0 {
-		return nil, fmt.Errorf("%q has no address", host)
-	}
-	addrs := make([]netip.AddrPort, len(ips))
-	for i, ip := range ips {
-		addrs[i] = netip.AddrPortFrom(ip.Unmap(), port)
-	}
-	return addrs, nil
-}
-
-// finishLookups starts connecting every connection whose look-up has
-// succeeded and reports those whose look-up failed. The outcome of a look-up
-// for a connection closed meanwhile is dropped, even when its id is in use
-// again.
+// finishLookups prepares the connect of every connection whose look-up has
+// succeeded and reports those whose look-up failed. The outcome of a
+// look-up for a connection closed meanwhile is dropped, even when its id is
+// in use again.
 func (t *Transport) finishLookups() {
-	done := t.lookups.take(t.lookupsTaken)
+	done := t.lookups.Take()
 	if done == nil {
 		return
 	}
 	for _, l := range done {
-		c := l.conn
+		c := l.Conn
 		if t.conns[c.id] != c {
 			continue
 		}
 		c.cancelLookup = nil
-		if l.err != nil {
-			t.drop(c, ErrResolve, l.err)
+		if l.Err != nil {
+			t.drop(c, ErrResolve, l.Err)
 			continue
 		}
-		c.addrs = l.addrs
+		c.addrs = l.Addrs
 		if err := t.dialNext(c); err != nil {
 			t.drop(c, err.Reason, err.Cause)
 		}
 	}
-	clear(done)
-	t.lookupsTaken = done[:0]
+	t.lookups.Recycle(done)
 }

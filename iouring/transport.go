@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/perfproducer/perfproducer/internal/stream"
 	"golang.org/x/sys/unix"
 )
 
@@ -22,9 +23,12 @@ import (
 // io_uring_enter. Each ready connection keeps one receive in flight, and a
 // writev while sends wait; a short writev is resumed where it stopped.
 type Transport struct {
-	cfg  TransportConfig
+	cfg  stream.Settings
 	ring *Ring
-	wake *wakeup
+	wake *stream.Wakeup
+	// wakeCount receives the eventfd's counter; the kernel writes it while
+	// the wake-up read is in flight.
+	wakeCount [8]byte
 
 	conns map[int64]*conn
 	// slots holds every connection with operations in flight, closed ones
@@ -42,8 +46,9 @@ type Transport struct {
 	// frames handed out in this Poll: their receive is posted at the next.
 	starved []*conn
 
-	lookups      lookupQueue
-	lookupsTaken []lookup
+	// lookups runs host-name look-ups and brings them back from their
+	// goroutines.
+	lookups *stream.Lookups[*conn]
 
 	// epoch is the origin of the transport's monotonic clock; now is the
 	// clock's reading for the work under way.
@@ -57,10 +62,10 @@ type Transport struct {
 	// its first receive of each Poll.
 	polls uint64
 
-	connected    results[int64]
-	sent         results[Completion]
-	received     results[Frame]
-	disconnected results[Disconnect]
+	connected    stream.Results[int64]
+	sent         stream.Results[Completion]
+	received     stream.Results[Frame]
+	disconnected stream.Results[Disconnect]
 
 	// err is a failure of the ring met outside Poll; the next Poll
 	// returns it.
@@ -75,7 +80,7 @@ type Transport struct {
 // Linux 5.19 it cannot cancel what is in flight and says so (the ring's
 // ErrCancelFailed).
 func NewTransport(cfg TransportConfig) (*Transport, error) {
-	cfg, err := cfg.withDefaults()
+	settings, err := cfg.settings()
 	if err != nil {
 		return nil, err
 	}
@@ -87,17 +92,18 @@ func NewTransport(cfg TransportConfig) (*Transport, error) {
 		ring.Close()
 		return nil, fmt.Errorf("%w: the transport waits with a timeout, which needs IORING_FEAT_EXT_ARG (Linux 5.11)", ErrNotSupported)
 	}
-	wake, err := newWakeup()
+	wake, err := stream.NewWakeup(true)
 	if err != nil {
 		ring.Close()
 		return nil, fmt.Errorf("iouring: eventfd: %w", err)
 	}
 	t := &Transport{
-		cfg:   cfg,
-		ring:  ring,
-		wake:  wake,
-		conns: make(map[int64]*conn),
-		epoch: time.Now(),
+		cfg:     settings,
+		ring:    ring,
+		wake:    wake,
+		lookups: stream.NewLookups[*conn](settings.Resolver, settings.ConnectionSetupTimeout, wake),
+		conns:   make(map[int64]*conn),
+		epoch:   time.Now(),
 	}
 	t.reap = func(userData uint64, res int32, flags uint32) {
 		t.reaped = append(t.reaped, cqe{userData: userData, res: res, flags: flags})
@@ -107,7 +113,7 @@ func NewTransport(cfg TransportConfig) (*Transport, error) {
 		_, err = ring.Submit()
 	}
 	if err != nil {
-		return nil, errors.Join(err, ring.Close(), wake.close())
+		return nil, errors.Join(err, ring.Close(), wake.Close())
 	}
 	return t, nil
 }
@@ -115,7 +121,7 @@ func NewTransport(cfg TransportConfig) (*Transport, error) {
 // Wakeup makes a Poll blocked in another goroutine return, or the next Poll
 // return at once. It is the only method safe to call from any goroutine,
 // and it does nothing once the transport is closed.
-func (t *Transport) Wakeup() { t.wake.signal() }
+func (t *Transport) Wakeup() { t.wake.Signal() }
 
 // Poll submits the operations prepared since the last Poll, waits for
 // completions at most timeout (negative: until there is one) and handles
@@ -131,10 +137,10 @@ func (t *Transport) Poll(timeout time.Duration) error {
 	if t.closed {
 		return ErrClosed
 	}
-	t.connected.forget()
-	t.sent.forget()
-	t.received.forget()
-	t.disconnected.forget()
+	t.connected.Forget()
+	t.sent.Forget()
+	t.received.Forget()
+	t.disconnected.Forget()
 	t.polls++
 	t.now = t.clock()
 	t.feedStarved()
@@ -154,16 +160,16 @@ func (t *Transport) Poll(timeout time.Duration) error {
 	t.finishLookups()
 	t.expire()
 
-	t.connected.publish()
-	t.sent.publish()
-	t.received.publish()
-	t.disconnected.publish()
+	t.connected.Publish()
+	t.sent.Publish()
+	t.received.Publish()
+	t.disconnected.Publish()
 	err, t.err = t.err, nil
 	return err
 }
 
 func (t *Transport) reportsWaiting() bool {
-	return len(t.connected.items)+len(t.sent.items)+len(t.disconnected.items)+len(t.reaped) > 0
+	return t.connected.Len()+t.sent.Len()+t.disconnected.Len()+len(t.reaped) > 0
 }
 
 // wait submits what is prepared and waits for a completion at most timeout
@@ -231,7 +237,7 @@ func (t *Transport) handleReaped() {
 func (t *Transport) complete(u uint64, res int32) {
 	slot, o := splitUserData(u)
 	if o == opWake {
-		t.wake.drained()
+		t.wake.Drained()
 		t.setErr(t.postWake())
 		return
 	}
@@ -265,7 +271,7 @@ func (t *Transport) postWake() error {
 	if err := t.reserve(1); err != nil {
 		return err
 	}
-	return t.ring.PrepareRead(int32(t.wake.fd), t.wake.buf[:], uint64(opWake))
+	return t.ring.PrepareRead(int32(t.wake.FD()), t.wakeCount[:], uint64(opWake))
 }
 
 // setErr keeps the first ring failure for Poll to return.
@@ -286,7 +292,7 @@ func (t *Transport) newConn(id int64, address string) *conn {
 		fd:      -1,
 		state:   stateResolving,
 		address: address,
-		frames:  frameReader{max: t.cfg.MaxFrameBytes},
+		frames:  stream.NewFrameReader(t.cfg.MaxFrameBytes),
 	}
 	if n := len(t.free); n > 0 {
 		c.slot = t.free[n-1]
@@ -304,11 +310,13 @@ func (t *Transport) newConn(id int64, address string) *conn {
 func (t *Transport) drop(c *conn, reason, cause error) {
 	t.remove(c)
 	err := &ConnError{ID: c.id, Address: c.address, Reason: reason, Cause: cause}
-	t.disconnected.add(Disconnect{ID: c.id, Err: err})
+	t.disconnected.Add(Disconnect{ID: c.id, Err: err})
 }
 
 // fail drops a ready connection whose operation failed with errno.
-func (t *Transport) fail(c *conn, errno unix.Errno) { t.drop(c, errnoReason(errno, false), errno) }
+func (t *Transport) fail(c *conn, errno unix.Errno) {
+	t.drop(c, stream.ErrnoReason(errno, false), errno)
+}
 
 // remove closes c without reporting it. Its slot stays taken until its
 // operations in flight have completed.
@@ -380,27 +388,27 @@ func (t *Transport) Close() error {
 	}
 	clear(t.conns)
 	clear(t.slots)
-	return errors.Join(err, t.wake.close())
+	return errors.Join(err, t.wake.Close())
 }
 
 // Connected lists the connections that completed their connect, as of the
 // last Poll.
-func (t *Transport) Connected() []int64 { return t.connected.view() }
+func (t *Transport) Connected() []int64 { return t.connected.View() }
 
 // Sent lists the sends handed to the kernel in full, as of the last Poll,
 // in the order they were staged on each connection.
-func (t *Transport) Sent() []Completion { return t.sent.view() }
+func (t *Transport) Sent() []Completion { return t.sent.View() }
 
 // Received lists the frames that arrived, as of the last Poll, in order per
 // connection. The frames' bytes are valid until the next Poll.
-func (t *Transport) Received() []Frame { return t.received.view() }
+func (t *Transport) Received() []Frame { return t.received.View() }
 
 // Disconnected lists the connections that closed and why, as of the last
 // Poll, including those whose host name did not resolve (ErrResolve).
 // Connections closed with CloseConnection are not listed. A connection
 // that fails is forgotten at once, so its id may be reused before the Poll
 // that reports it: reconnect after seeing the report, not before.
-func (t *Transport) Disconnected() []Disconnect { return t.disconnected.view() }
+func (t *Transport) Disconnected() []Disconnect { return t.disconnected.View() }
 
 // Ready reports whether the connection id is connected and open.
 func (t *Transport) Ready(id int64) bool {

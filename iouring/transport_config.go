@@ -1,11 +1,10 @@
 package iouring
 
 import (
-	"context"
 	"fmt"
-	"net"
-	"net/netip"
 	"time"
+
+	"github.com/perfproducer/perfproducer/internal/stream"
 )
 
 // TransportConfig holds a Transport's settings. Each field but Resolver and
@@ -45,50 +44,33 @@ type TransportConfig struct {
 
 // Resolver looks up the addresses of a host name; *net.Resolver is one.
 // Each look-up runs in a goroutine of its own and should return soon after
-// ctx is done.
-type Resolver interface {
-	LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error)
-}
+// ctx is done. It is the same type as netpoll's.
+type Resolver = stream.Resolver
 
 // Kafka's defaults for the fields of TransportConfig.
 const (
-	DefaultSendBufferBytes        = 128 << 10
-	DefaultReceiveBufferBytes     = 32 << 10
-	DefaultConnectionsMaxIdle     = 9 * time.Minute
-	DefaultConnectionSetupTimeout = 10 * time.Second
-	DefaultMaxFrameBytes          = 100 << 20
+	DefaultSendBufferBytes        = stream.DefaultSendBufferBytes
+	DefaultReceiveBufferBytes     = stream.DefaultReceiveBufferBytes
+	DefaultConnectionsMaxIdle     = stream.DefaultConnectionsMaxIdle
+	DefaultConnectionSetupTimeout = stream.DefaultConnectionSetupTimeout
+	DefaultMaxFrameBytes          = stream.DefaultMaxFrameBytes
 )
 
-// withDefaults returns c with zero fields replaced by Kafka's defaults, or
-// an error naming the first field that holds an impossible value.
-func (c TransportConfig) withDefaults() (TransportConfig, error) {
-	switch {
-	case c.SendBufferBytes < -1:
-		return c, fmt.Errorf("%w: SendBufferBytes is %d, want -1 or more", ErrInvalidOptions, c.SendBufferBytes)
-	case c.ReceiveBufferBytes < -1:
-		return c, fmt.Errorf("%w: ReceiveBufferBytes is %d, want -1 or more", ErrInvalidOptions, c.ReceiveBufferBytes)
-	case c.MaxFrameBytes < 0:
-		return c, fmt.Errorf("%w: MaxFrameBytes is %d, want 0 or more", ErrInvalidOptions, c.MaxFrameBytes)
+// settings returns c's settings but Ring with zero fields replaced by
+// Kafka's defaults, or an error naming the first field (Ring's included)
+// that holds an impossible value.
+func (c TransportConfig) settings() (stream.Settings, error) {
+	s, err := stream.Settings{
+		SendBufferBytes:        c.SendBufferBytes,
+		ReceiveBufferBytes:     c.ReceiveBufferBytes,
+		ConnectionsMaxIdle:     c.ConnectionsMaxIdle,
+		ConnectionSetupTimeout: c.ConnectionSetupTimeout,
+		MaxFrameBytes:          c.MaxFrameBytes,
+		Resolver:               c.Resolver,
+	}.WithDefaults()
+	if err != nil {
+		return s, fmt.Errorf("%w: %w", ErrInvalidOptions, err)
 	}
-	if c.SendBufferBytes == 0 {
-		c.SendBufferBytes = DefaultSendBufferBytes
-	}
-	if c.ReceiveBufferBytes == 0 {
-		c.ReceiveBufferBytes = DefaultReceiveBufferBytes
-	}
-	if c.ConnectionsMaxIdle == 0 {
-		c.ConnectionsMaxIdle = DefaultConnectionsMaxIdle
-	}
-	if c.ConnectionSetupTimeout == 0 {
-		c.ConnectionSetupTimeout = DefaultConnectionSetupTimeout
-	}
-	if c.MaxFrameBytes == 0 {
-		c.MaxFrameBytes = DefaultMaxFrameBytes
-	}
-	if c.Resolver == nil {
-		c.Resolver = net.DefaultResolver
-	}
-	var err error
-	c.Ring, err = c.Ring.withDefaults()
-	return c, err
+	_, err = c.Ring.withDefaults()
+	return s, err
 }

@@ -4,12 +4,10 @@ package iouring
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
 	"net/netip"
-	"strconv"
 
+	"github.com/perfproducer/perfproducer/internal/stream"
 	"golang.org/x/sys/unix"
 )
 
@@ -32,7 +30,7 @@ func (t *Transport) Connect(ctx context.Context, id int64, address string) error
 	if _, ok := t.conns[id]; ok {
 		return fmt.Errorf("%w: %d", ErrConnectionExists, id)
 	}
-	host, port, err := splitAddress(address)
+	host, port, err := stream.SplitAddress(address)
 	if err != nil {
 		return err
 	}
@@ -48,21 +46,8 @@ func (t *Transport) Connect(ctx context.Context, id int64, address string) error
 		return nil
 	}
 	t.conns[id] = c
-	t.startLookup(ctx, c, host, port)
+	c.cancelLookup = t.lookups.Start(ctx, c, host, port)
 	return nil
-}
-
-// splitAddress splits "host:port" into its host and its port number.
-func splitAddress(address string) (string, uint16, error) {
-	host, portText, err := net.SplitHostPort(address)
-	if err != nil {
-		return "", 0, fmt.Errorf("%w: %w", ErrResolve, err)
-	}
-	port, err := strconv.ParseUint(portText, 10, 16)
-	if err != nil {
-		return "", 0, fmt.Errorf("%w: port %q of %q is not a number from 0 to 65535", ErrResolve, portText, address)
-	}
-	return host, uint16(port), nil
 }
 
 // dialNext prepares a connect to c's next untried address, moving on while
@@ -76,7 +61,7 @@ func (t *Transport) dialNext(c *conn) *ConnError {
 			return nil
 		}
 	}
-	return &ConnError{ID: c.id, Address: c.address, Reason: reasonOf(err, true), Cause: err}
+	return &ConnError{ID: c.id, Address: c.address, Reason: stream.ReasonOf(err, true), Cause: err}
 }
 
 // dial opens a close-on-exec socket for addr, sets its options and
@@ -98,7 +83,7 @@ func (t *Transport) dial(c *conn, addr netip.AddrPort) error {
 	if err != nil {
 		return fmt.Errorf("socket: %w", err)
 	}
-	if err := t.setOptions(fd); err != nil {
+	if err := t.cfg.SetSocketOptions(fd); err != nil {
 		unix.Close(fd)
 		return err
 	}
@@ -122,25 +107,6 @@ func (t *Transport) dial(c *conn, addr netip.AddrPort) error {
 	return nil
 }
 
-// setOptions applies TCP_NODELAY and the configured buffer sizes; sizes
-// are set before connect so the TCP window scale is negotiated for them.
-func (t *Transport) setOptions(fd int) error {
-	if err := unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1); err != nil {
-		return fmt.Errorf("setsockopt TCP_NODELAY: %w", err)
-	}
-	if n := t.cfg.SendBufferBytes; n != -1 {
-		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, n); err != nil {
-			return fmt.Errorf("setsockopt SO_SNDBUF: %w", err)
-		}
-	}
-	if n := t.cfg.ReceiveBufferBytes; n != -1 {
-		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, n); err != nil {
-			return fmt.Errorf("setsockopt SO_RCVBUF: %w", err)
-		}
-	}
-	return nil
-}
-
 // connectDone handles the completion of c's connect: res is 0 once
 // connected, -ECANCELED when the linked timeout cut it short, or the
 // errno of a failed connect.
@@ -154,12 +120,12 @@ func (t *Transport) connectDone(c *conn, res int32) {
 		t.retry(c, ErrConnectTimeout, nil)
 		return
 	default:
-		t.retry(c, errnoReason(errno, true), errno)
+		t.retry(c, stream.ErrnoReason(errno, true), errno)
 		return
 	}
 	c.state = stateReady
 	t.touch(c)
-	t.connected.add(c.id)
+	t.connected.Add(c.id)
 	t.postReceive(c)
 	t.postWrite(c)
 }
@@ -175,30 +141,4 @@ func (t *Transport) retry(c *conn, reason, cause error) {
 	if err := t.dialNext(c); err != nil {
 		t.drop(c, err.Reason, err.Cause)
 	}
-}
-
-// reasonOf names the sentinel for an error from a socket call.
-func reasonOf(err error, connecting bool) error {
-	var errno unix.Errno
-	if errors.As(err, &errno) {
-		return errnoReason(errno, connecting)
-	}
-	if connecting {
-		return ErrConnectFailed
-	}
-	return ErrSocket
-}
-
-// errnoReason names the reason behind an errno seen on a connection;
-// connecting says whether the connection was still being set up.
-func errnoReason(errno unix.Errno, connecting bool) error {
-	switch {
-	case errno == unix.ECONNREFUSED:
-		return ErrConnectionRefused
-	case errno == unix.ECONNRESET || errno == unix.EPIPE:
-		return ErrConnectionReset
-	case connecting:
-		return ErrConnectFailed
-	}
-	return ErrSocket
 }

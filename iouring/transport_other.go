@@ -16,7 +16,7 @@ type Transport struct{}
 // NewTransport validates cfg as on Linux, then fails with an error matching
 // ErrNotSupported.
 func NewTransport(cfg TransportConfig) (*Transport, error) {
-	if _, err := cfg.withDefaults(); err != nil {
+	if _, err := cfg.settings(); err != nil {
 		return nil, err
 	}
 	return nil, fmt.Errorf("%w (GOOS=%s)", ErrNotSupported, runtime.GOOS)

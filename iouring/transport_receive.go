@@ -2,21 +2,17 @@
 
 package iouring
 
-import (
-	"fmt"
-
-	"golang.org/x/sys/unix"
-)
+import "golang.org/x/sys/unix"
 
 // postReceive prepares a receive into the free end of c's buffer. When the
 // buffer is full of frames handed out in this Poll, the receive waits for
 // the next Poll, which releases them (feedStarved).
 func (t *Transport) postReceive(c *conn) {
 	if c.releasedAt != t.polls {
-		c.frames.release()
+		c.frames.Release()
 		c.releasedAt = t.polls
 	}
-	p := c.frames.space()
+	p := c.frames.Space()
 	if len(p) == 0 {
 		t.starved = append(t.starved, c)
 		return
@@ -60,23 +56,19 @@ func (t *Transport) receiveDone(c *conn, res int32) {
 		t.fail(c, unix.Errno(-res))
 		return
 	case res == 0:
-		var cause error
-		if c.frames.partial() {
-			cause = fmt.Errorf("%d bytes of an unfinished frame were lost", c.frames.end-c.frames.start)
-		}
-		t.drop(c, ErrPeerClosed, cause)
+		t.drop(c, ErrPeerClosed, c.frames.Lost())
 		return
 	}
-	c.frames.filled(int(res))
+	c.frames.Filled(int(res))
 	// No receive is in flight now, so release may move the bytes; the
 	// frames of earlier Polls are no longer in use.
 	if c.releasedAt != t.polls {
-		c.frames.release()
+		c.frames.Release()
 		c.releasedAt = t.polls
 	}
 	t.touch(c)
 	for {
-		frame, ok, err := c.frames.next()
+		frame, ok, err := c.frames.Next()
 		if err != nil {
 			t.drop(c, err, nil)
 			return
@@ -84,7 +76,7 @@ func (t *Transport) receiveDone(c *conn, res int32) {
 		if !ok {
 			break
 		}
-		t.received.add(Frame{ID: c.id, Bytes: frame})
+		t.received.Add(Frame{ID: c.id, Bytes: frame})
 	}
 	t.postReceive(c)
 }

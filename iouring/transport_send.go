@@ -27,7 +27,7 @@ func (t *Transport) Send(id int64, iovecs [][]byte, token uint64) error {
 	if !ok {
 		return fmt.Errorf("%w: %d", ErrUnknownConnection, id)
 	}
-	c.queue.push(iovecs, token)
+	c.queue.Push(iovecs, token)
 	if c.state == stateReady && !c.writing {
 		t.now = t.clock()
 		t.postWrite(c)
@@ -38,14 +38,14 @@ func (t *Transport) Send(id int64, iovecs [][]byte, token uint64) error {
 // postWrite prepares a writev of c's staged bytes, when there are any,
 // reporting the sends already complete.
 func (t *Transport) postWrite(c *conn) {
-	c.queue.settle(c.id, &t.sent)
-	if c.queue.empty() {
+	c.queue.Settle(c.id, &t.sent)
+	if c.queue.Empty() {
 		return
 	}
 	if c.iov == nil {
 		c.iov = make([]Iovec, 0, iovMax)
 	}
-	iov, _ := c.queue.gather(c.iov[:0])
+	iov, _ := c.queue.Gather(c.iov[:0])
 	c.iov = iov
 	err := t.reserve(1)
 	if err == nil {
@@ -80,7 +80,7 @@ func (t *Transport) writeDone(c *conn, res int32) {
 		return
 	}
 	t.touch(c)
-	c.queue.advance(int(res), c.id, &t.sent)
+	c.queue.Advance(int(res), c.id, &t.sent)
 	// The rest of a short write, and the sends staged meanwhile.
 	t.postWrite(c)
 }

@@ -1,12 +1,11 @@
 package netpoll
 
 import (
-	"context"
 	"crypto/tls"
 	"fmt"
-	"net"
-	"net/netip"
 	"time"
+
+	"github.com/perfproducer/perfproducer/internal/stream"
 )
 
 // Config holds the selector's settings. Each field but Resolver mirrors a Java
@@ -52,47 +51,31 @@ type Config struct {
 // Resolver looks up the addresses of a host name; *net.Resolver is one. Each
 // look-up runs in a goroutine of its own, several at once, and should return
 // soon after ctx is done: until it does, its goroutine lives on.
-type Resolver interface {
-	LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error)
-}
+type Resolver = stream.Resolver
 
 // Kafka's defaults for the fields of Config.
 const (
-	DefaultSendBufferBytes        = 128 << 10
-	DefaultReceiveBufferBytes     = 32 << 10
-	DefaultConnectionsMaxIdle     = 9 * time.Minute
-	DefaultConnectionSetupTimeout = 10 * time.Second
-	DefaultMaxFrameBytes          = 100 << 20
+	DefaultSendBufferBytes        = stream.DefaultSendBufferBytes
+	DefaultReceiveBufferBytes     = stream.DefaultReceiveBufferBytes
+	DefaultConnectionsMaxIdle     = stream.DefaultConnectionsMaxIdle
+	DefaultConnectionSetupTimeout = stream.DefaultConnectionSetupTimeout
+	DefaultMaxFrameBytes          = stream.DefaultMaxFrameBytes
 )
 
-// withDefaults returns c with zero fields replaced by Kafka's defaults, or an
-// error naming the first field that holds an impossible value.
-func (c Config) withDefaults() (Config, error) {
-	switch {
-	case c.SendBufferBytes < -1:
-		return c, fmt.Errorf("%w: SendBufferBytes is %d, want -1 or more", ErrInvalidConfig, c.SendBufferBytes)
-	case c.ReceiveBufferBytes < -1:
-		return c, fmt.Errorf("%w: ReceiveBufferBytes is %d, want -1 or more", ErrInvalidConfig, c.ReceiveBufferBytes)
-	case c.MaxFrameBytes < 0:
-		return c, fmt.Errorf("%w: MaxFrameBytes is %d, want 0 or more", ErrInvalidConfig, c.MaxFrameBytes)
+// settings returns c's settings but TLS with zero fields replaced by
+// Kafka's defaults, or an error naming the first field that holds an
+// impossible value.
+func (c Config) settings() (stream.Settings, error) {
+	s, err := stream.Settings{
+		SendBufferBytes:        c.SendBufferBytes,
+		ReceiveBufferBytes:     c.ReceiveBufferBytes,
+		ConnectionsMaxIdle:     c.ConnectionsMaxIdle,
+		ConnectionSetupTimeout: c.ConnectionSetupTimeout,
+		MaxFrameBytes:          c.MaxFrameBytes,
+		Resolver:               c.Resolver,
+	}.WithDefaults()
+	if err != nil {
+		return s, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
-	if c.SendBufferBytes == 0 {
-		c.SendBufferBytes = DefaultSendBufferBytes
-	}
-	if c.ReceiveBufferBytes == 0 {
-		c.ReceiveBufferBytes = DefaultReceiveBufferBytes
-	}
-	if c.ConnectionsMaxIdle == 0 {
-		c.ConnectionsMaxIdle = DefaultConnectionsMaxIdle
-	}
-	if c.ConnectionSetupTimeout == 0 {
-		c.ConnectionSetupTimeout = DefaultConnectionSetupTimeout
-	}
-	if c.MaxFrameBytes == 0 {
-		c.MaxFrameBytes = DefaultMaxFrameBytes
-	}
-	if c.Resolver == nil {
-		c.Resolver = net.DefaultResolver
-	}
-	return c, nil
+	return s, nil
 }

@@ -4,12 +4,11 @@ package netpoll
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/netip"
-	"strconv"
 
+	"github.com/perfproducer/perfproducer/internal/stream"
 	"golang.org/x/sys/unix"
 )
 
@@ -38,7 +37,7 @@ func (s *Selector) Connect(ctx context.Context, id ID, address string) error {
 	if _, ok := s.conns[id]; ok {
 		return fmt.Errorf("%w: %d", ErrConnectionExists, id)
 	}
-	host, port, err := splitAddress(address)
+	host, port, err := stream.SplitAddress(address)
 	if err != nil {
 		return err
 	}
@@ -47,7 +46,7 @@ func (s *Selector) Connect(ctx context.Context, id ID, address string) error {
 	}
 	c := s.newConn(id, address)
 	s.conns[id] = c
-	s.startLookup(ctx, c, host, port)
+	c.cancelLookup = s.lookups.Start(ctx, c, host, port)
 	return nil
 }
 
@@ -59,7 +58,7 @@ func (s *Selector) newConn(id ID, address string) *conn {
 		state:   stateResolving,
 		address: address,
 		stage:   plainStage{},
-		frames:  frameReader{max: s.cfg.MaxFrameBytes},
+		frames:  stream.NewFrameReader(s.cfg.MaxFrameBytes),
 	}
 }
 
@@ -73,19 +72,6 @@ func (s *Selector) open(id ID, address string, addrs []netip.AddrPort) error {
 	}
 	s.conns[id] = c
 	return nil
-}
-
-// splitAddress splits "host:port" into its host and its port number.
-func splitAddress(address string) (string, uint16, error) {
-	host, portText, err := net.SplitHostPort(address)
-	if err != nil {
-		return "", 0, fmt.Errorf("%w: %w", ErrResolve, err)
-	}
-	port, err := strconv.ParseUint(portText, 10, 16)
-	if err != nil {
-		return "", 0, fmt.Errorf("%w: port %q of %q is not a number from 0 to 65535", ErrResolve, portText, address)
-	}
-	return host, uint16(port), nil
 }
 
 // dialNext starts a connect to c's next untried address, moving on while
@@ -103,7 +89,7 @@ func (s *Selector) dialNext(c *conn) *ConnError {
 			return nil
 		}
 	}
-	return &ConnError{ID: c.id, Address: c.address, Reason: reasonOf(err, true), Cause: err}
+	return &ConnError{ID: c.id, Address: c.address, Reason: stream.ReasonOf(err, true), Cause: err}
 }
 
 // dial opens a non-blocking, close-on-exec socket for addr, sets its options,
@@ -117,7 +103,7 @@ func (s *Selector) dial(addr netip.AddrPort) (int, error) {
 	if err != nil {
 		return -1, fmt.Errorf("socket: %w", err)
 	}
-	if err := s.setOptions(fd); err != nil {
+	if err := s.cfg.SetSocketOptions(fd); err != nil {
 		unix.Close(fd)
 		return -1, err
 	}
@@ -133,25 +119,6 @@ func (s *Selector) dial(addr netip.AddrPort) (int, error) {
 		return -1, fmt.Errorf("epoll_ctl add: %w", err)
 	}
 	return fd, nil
-}
-
-// setOptions applies TCP_NODELAY and the configured buffer sizes; sizes are
-// set before connect so the TCP window scale is negotiated for them.
-func (s *Selector) setOptions(fd int) error {
-	if err := unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1); err != nil {
-		return fmt.Errorf("setsockopt TCP_NODELAY: %w", err)
-	}
-	if n := s.cfg.SendBufferBytes; n != -1 {
-		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, n); err != nil {
-			return fmt.Errorf("setsockopt SO_SNDBUF: %w", err)
-		}
-	}
-	if n := s.cfg.ReceiveBufferBytes; n != -1 {
-		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, n); err != nil {
-			return fmt.Errorf("setsockopt SO_RCVBUF: %w", err)
-		}
-	}
-	return nil
 }
 
 func sockaddr(addr netip.AddrPort) (int, unix.Sockaddr, error) {
@@ -174,10 +141,10 @@ func sockaddr(addr netip.AddrPort) (int, unix.Sockaddr, error) {
 // tells whether the connect succeeded.
 func (s *Selector) finishConnect(c *conn) {
 	if err := socketError(c.fd); err != nil {
-		s.retry(c, reasonOf(err, true), err)
+		s.retry(c, stream.ReasonOf(err, true), err)
 		return
 	}
-	if s.cfg.TLS != nil {
+	if s.tls != nil {
 		s.startHandshake(c)
 		return
 	}
@@ -190,7 +157,7 @@ func (s *Selector) ready(c *conn) {
 	c.state = stateReady
 	c.deadline = 0 // the setup timeout no longer applies
 	s.touch(c)
-	s.connected.add(c.id)
+	s.connected.Add(c.id)
 	s.flush(c)
 }
 
@@ -205,32 +172,6 @@ func (s *Selector) retry(c *conn, reason, cause error) {
 	if err := s.dialNext(c); err != nil {
 		s.drop(c, err.Reason, err.Cause)
 	}
-}
-
-// reasonOf names the sentinel for an error from a socket call.
-func reasonOf(err error, connecting bool) error {
-	var errno unix.Errno
-	if errors.As(err, &errno) {
-		return errnoReason(errno, connecting)
-	}
-	if connecting {
-		return ErrConnectFailed
-	}
-	return ErrSocket
-}
-
-// errnoReason names the reason behind an errno seen on a connection;
-// connecting says whether the connection was still being set up.
-func errnoReason(errno unix.Errno, connecting bool) error {
-	switch {
-	case errno == unix.ECONNREFUSED:
-		return ErrConnectionRefused
-	case errno == unix.ECONNRESET || errno == unix.EPIPE:
-		return ErrConnectionReset
-	case connecting:
-		return ErrConnectFailed
-	}
-	return ErrSocket
 }
 
 // socketError reads and clears the error pending on a socket (SO_ERROR).

@@ -6,6 +6,8 @@ import (
 	"context"
 	"net/netip"
 	"time"
+
+	"github.com/perfproducer/perfproducer/internal/stream"
 )
 
 // connState is where a connection is in its life.
@@ -54,8 +56,8 @@ type conn struct {
 	// limit once ready. Zero means never.
 	deadline time.Duration
 
-	queue  sendQueue
-	frames frameReader
+	queue  stream.SendQueue
+	frames stream.FrameReader
 
 	// releasedAt is the poll at which frames.release last ran.
 	releasedAt uint64

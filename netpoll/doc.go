@@ -129,5 +129,8 @@
 // The selector is Linux-only (epoll, eventfd); on other systems New
 // returns an error matching ErrNotSupported.
 //
-// This package imports no other package of the project.
+// This package imports only one package of the project, internal/stream:
+// the leaf it shares with package iouring (frame assembly, the send queue,
+// host-name look-ups, the wakeup eventfd, the settings' defaults, the
+// disconnect reasons and the outcome types).
 package netpoll

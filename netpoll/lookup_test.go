@@ -9,23 +9,19 @@ import (
 	"net"
 	"net/netip"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/perfproducer/perfproducer/internal/stream/streamtest"
 )
-
-// resolverFunc is a Resolver made of a function.
-type resolverFunc func(ctx context.Context, host string) ([]netip.Addr, error)
-
-func (f resolverFunc) LookupNetIP(ctx context.Context, _, host string) ([]netip.Addr, error) {
-	return f(ctx, host)
-}
 
 // unexpectedLookup is a resolver that fails the test when asked anything.
 func unexpectedLookup(t *testing.T) Resolver {
-	return resolverFunc(func(_ context.Context, host string) ([]netip.Addr, error) {
+	return streamtest.ResolverFunc(func(_ context.Context, host string) ([]netip.Addr, error) {
 		t.Errorf("unexpected look-up of %q", host)
 		return nil, errors.New("this test expects no look-up")
 	})
@@ -49,8 +45,8 @@ func await[T any](t *testing.T, ch <-chan T, what string) T {
 	select {
 	case v := <-ch:
 		return v
-	case <-time.After(testDeadline):
-		t.Fatalf("%s did not happen within %v", what, testDeadline)
+	case <-time.After(streamtest.Deadline):
+		t.Fatalf("%s did not happen within %v", what, streamtest.Deadline)
 		panic("unreachable")
 	}
 }
@@ -58,11 +54,11 @@ func await[T any](t *testing.T, ch <-chan T, what string) T {
 // pollBlockingUntil is pollUntil with Poll(-1): only a socket event, the
 // wakeup eventfd or a connection deadline ends each wait. A wait that none of
 // them ends fails the test at the deadline.
-func pollBlockingUntil(t *testing.T, s *Selector, got *outcomes, done func() bool) {
+func pollBlockingUntil(t *testing.T, s *Selector, got *streamtest.Outcomes, done func() bool) {
 	t.Helper()
 	for !done() {
 		var stuck atomic.Bool
-		timer := time.AfterFunc(testDeadline, func() {
+		timer := time.AfterFunc(streamtest.Deadline, func() {
 			stuck.Store(true)
 			s.Wakeup()
 		})
@@ -72,9 +68,9 @@ func pollBlockingUntil(t *testing.T, s *Selector, got *outcomes, done func() boo
 			t.Fatal(err)
 		}
 		if stuck.Load() {
-			t.Fatalf("Poll(-1) waited %v for nothing; gathered %+v", testDeadline, *got)
+			t.Fatalf("Poll(-1) waited %v for nothing; gathered %+v", streamtest.Deadline, *got)
 		}
-		got.gather(s)
+		got.Gather(s)
 	}
 }
 
@@ -82,15 +78,15 @@ func pollBlockingUntil(t *testing.T, s *Selector, got *outcomes, done func() boo
 // selector ends within the deadline.
 func waitForLookupsToEnd(t *testing.T) {
 	t.Helper()
-	deadline := time.Now().Add(testDeadline)
+	deadline := time.Now().Add(streamtest.Deadline)
 	buf := make([]byte, 1<<16)
 	for {
 		stacks := string(buf[:runtime.Stack(buf, true)])
-		if !strings.Contains(stacks, "netpoll.(*Selector).startLookup.") {
+		if !strings.Contains(stacks, "internal/stream.(*Lookups[...]).Start.") {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("a look-up goroutine is still running after %v:\n%s", testDeadline, stacks)
+			t.Fatalf("a look-up goroutine is still running after %v:\n%s", streamtest.Deadline, stacks)
 		}
 		runtime.Gosched()
 	}
@@ -101,14 +97,14 @@ func waitForLookupsToEnd(t *testing.T) {
 // answer comes, it ends a Poll(-1) by itself and the connection comes up with
 // the request staged while it resolved.
 func TestLookupDoesNotStallOthers(t *testing.T) {
-	ln := listen(t, "tcp4", echo)
+	ln := streamtest.Listen(t, "tcp4", streamtest.Echo)
 	started, release := make(chan struct{}), make(chan struct{})
 	releaseOnce := sync.OnceFunc(func() { close(release) })
 	t.Cleanup(releaseOnce)
 	var hadDeadline atomic.Bool
 	// A setup timeout longer than the test's deadline: only the release
 	// ends the look-up.
-	s := newSelector(t, Config{ConnectionSetupTimeout: 2 * testDeadline, Resolver: resolverFunc(func(ctx context.Context, host string) ([]netip.Addr, error) {
+	s := newSelector(t, Config{ConnectionSetupTimeout: 2 * streamtest.Deadline, Resolver: streamtest.ResolverFunc(func(ctx context.Context, host string) ([]netip.Addr, error) {
 		if host != "slow.test" {
 			t.Errorf("unexpected look-up of %q", host)
 			return nil, errors.New("unknown host")
@@ -124,12 +120,12 @@ func TestLookupDoesNotStallOthers(t *testing.T) {
 		}
 	})})
 
-	connect(t, s, 1, ln.Addr().String())
+	streamtest.Connect(t, s, 1, ln.Addr().String())
 	if s.conns[1].fd < 0 {
 		t.Error("a connection to an IP literal has no socket right after Connect")
 	}
-	guard := time.AfterFunc(testDeadline, releaseOnce)
-	connect(t, s, 2, hostPort(t, "slow.test", ln.Addr().String()))
+	guard := time.AfterFunc(streamtest.Deadline, releaseOnce)
+	streamtest.Connect(t, s, 2, hostPort(t, "slow.test", ln.Addr().String()))
 	if !guard.Stop() {
 		t.Fatal("Connect waited for the look-up to finish")
 	}
@@ -137,31 +133,31 @@ func TestLookupDoesNotStallOthers(t *testing.T) {
 	if err := s.Connect(context.Background(), 2, ln.Addr().String()); !errors.Is(err, ErrConnectionExists) {
 		t.Errorf("Connect on a resolving id: err = %v, want ErrConnectionExists", err)
 	}
-	if err := s.Send(2, [][]byte{frame([]byte("staged while resolving"))}, 7); err != nil {
+	if err := s.Send(2, [][]byte{streamtest.Frame([]byte("staged while resolving"))}, 7); err != nil {
 		t.Fatal(err)
 	}
 
 	for i := range 3 {
-		roundTrip(t, s, [][]byte{frame(fmt.Appendf(nil, "exchange %d", i))}, uint64(i))
+		roundTrip(t, s, [][]byte{streamtest.Frame(fmt.Appendf(nil, "exchange %d", i))}, uint64(i))
 	}
 	if s.Ready(2) {
 		t.Fatal("connection 2 is ready before its look-up finished")
 	}
 
 	releaseOnce()
-	var got outcomes
-	pollBlockingUntil(t, s, &got, func() bool { return len(got.frames[2]) == 1 })
-	if len(got.connected) != 1 || got.connected[0] != 2 {
-		t.Errorf("connected = %v, want [2]", got.connected)
+	var got streamtest.Outcomes
+	pollBlockingUntil(t, s, &got, func() bool { return len(got.Frames[2]) == 1 })
+	if len(got.Connected) != 1 || got.Connected[0] != 2 {
+		t.Errorf("connected = %v, want [2]", got.Connected)
 	}
-	if want := []Completion{{ID: 2, Token: 7}}; !equalCompletions(got.sent, want) {
-		t.Errorf("sent = %v, want %v", got.sent, want)
+	if want := []Completion{{ID: 2, Token: 7}}; !slices.Equal(got.Sent, want) {
+		t.Errorf("sent = %v, want %v", got.Sent, want)
 	}
-	if string(got.frames[2][0]) != "staged while resolving" {
-		t.Errorf("frame = %q, want %q", got.frames[2][0], "staged while resolving")
+	if string(got.Frames[2][0]) != "staged while resolving" {
+		t.Errorf("frame = %q, want %q", got.Frames[2][0], "staged while resolving")
 	}
-	if len(got.disconnected) != 0 {
-		t.Errorf("disconnected = %v, want none", got.disconnected)
+	if len(got.Disconnected) != 0 {
+		t.Errorf("disconnected = %v, want none", got.Disconnected)
 	}
 	if !hadDeadline.Load() {
 		t.Error("the look-up ran without a deadline")
@@ -194,7 +190,7 @@ func TestLookupEndsEarly(t *testing.T) {
 			started := make(chan struct{}, 1)
 			s := newSelector(t, Config{
 				ConnectionSetupTimeout: tc.setupTimeout,
-				Resolver: resolverFunc(func(ctx context.Context, _ string) ([]netip.Addr, error) {
+				Resolver: streamtest.ResolverFunc(func(ctx context.Context, _ string) ([]netip.Addr, error) {
 					started <- struct{}{}
 					<-ctx.Done()
 					if tc.opaque {
@@ -217,9 +213,9 @@ func TestLookupEndsEarly(t *testing.T) {
 				cancel()
 			}
 
-			var got outcomes
-			pollUntil(t, s, &got, func() bool { return got.disconnected[5] != nil })
-			err := got.disconnected[5]
+			var got streamtest.Outcomes
+			streamtest.PollUntil(t, s, &got, func() bool { return got.Disconnected[5] != nil })
+			err := got.Disconnected[5]
 			if !errors.Is(err, ErrResolve) || !errors.Is(err, tc.want) {
 				t.Errorf("err = %v, want ErrResolve and %v", err, tc.want)
 			}
@@ -227,13 +223,13 @@ func TestLookupEndsEarly(t *testing.T) {
 			if !errors.As(err, &ce) || ce.ID != 5 || ce.Address != address {
 				t.Errorf("err = %#v, want a *ConnError for connection 5 to %s", err, address)
 			}
-			if len(got.connected) != 0 {
-				t.Errorf("connected = %v, want none", got.connected)
+			if len(got.Connected) != 0 {
+				t.Errorf("connected = %v, want none", got.Connected)
 			}
 			if err := s.Send(5, nil, 0); !errors.Is(err, ErrUnknownConnection) {
 				t.Errorf("Send after the failed look-up: err = %v, want ErrUnknownConnection", err)
 			}
-			if err := s.Connect(context.Background(), 5, closedPort(t)); errors.Is(err, ErrConnectionExists) {
+			if err := s.Connect(context.Background(), 5, streamtest.ClosedAddress(t)); errors.Is(err, ErrConnectionExists) {
 				t.Errorf("Connect reusing the id: %v", err)
 			}
 			waitForLookupsToEnd(t)
@@ -251,7 +247,7 @@ func TestLookupOutcomes(t *testing.T) {
 		return nil, errors.New("this test has no DNS server")
 	}}
 	answer := func(ips []netip.Addr, err error) Resolver {
-		return resolverFunc(func(context.Context, string) ([]netip.Addr, error) { return ips, err })
+		return streamtest.ResolverFunc(func(context.Context, string) ([]netip.Addr, error) { return ips, err })
 	}
 	for _, tc := range []struct {
 		name     string
@@ -268,29 +264,29 @@ func TestLookupOutcomes(t *testing.T) {
 		{"first address refuses", answer([]netip.Addr{netip.MustParseAddr("127.0.0.2"), loopback}, nil), true, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ln := listen(t, "tcp4", echo)
-			address := hostPort(t, "broker.invalid", closedPort(t))
+			ln := streamtest.Listen(t, "tcp4", streamtest.Echo)
+			address := hostPort(t, "broker.invalid", streamtest.ClosedAddress(t))
 			if tc.listening {
 				address = hostPort(t, "broker.invalid", ln.Addr().String())
 			}
 			s := newSelector(t, Config{Resolver: tc.resolver})
-			connect(t, s, 3, address)
+			streamtest.Connect(t, s, 3, address)
 			if tc.want == nil {
-				if err := s.Send(3, [][]byte{frame([]byte("hello"))}, 1); err != nil {
+				if err := s.Send(3, [][]byte{streamtest.Frame([]byte("hello"))}, 1); err != nil {
 					t.Fatal(err)
 				}
 			}
 
-			var got outcomes
-			pollUntil(t, s, &got, func() bool { return got.disconnected[3] != nil || len(got.frames[3]) > 0 })
-			err := got.disconnected[3]
+			var got streamtest.Outcomes
+			streamtest.PollUntil(t, s, &got, func() bool { return got.Disconnected[3] != nil || len(got.Frames[3]) > 0 })
+			err := got.Disconnected[3]
 			for _, want := range tc.want {
 				if !errors.Is(err, want) {
 					t.Errorf("err = %v, want %v", err, want)
 				}
 			}
-			if tc.want == nil && (err != nil || len(got.connected) != 1 || string(got.frames[3][0]) != "hello") {
-				t.Errorf("err = %v, connected = %v, frames = %q; want connection 3 up and its frame echoed", err, got.connected, got.frames[3])
+			if tc.want == nil && (err != nil || len(got.Connected) != 1 || string(got.Frames[3][0]) != "hello") {
+				t.Errorf("err = %v, connected = %v, frames = %q; want connection 3 up and its frame echoed", err, got.Connected, got.Frames[3])
 			}
 			if msg := fmt.Sprint(err); err != nil && !strings.Contains(msg, "connection 3") {
 				t.Errorf("message %q does not name the connection", msg)
@@ -305,10 +301,10 @@ func TestLookupOutcomes(t *testing.T) {
 // answer, which arrives anyway and points at a closed port, is dropped rather
 // than applied to the new connection.
 func TestCloseConnectionWhileResolving(t *testing.T) {
-	ln := listen(t, "tcp4", echo)
+	ln := streamtest.Listen(t, "tcp4", streamtest.Echo)
 	started := make(chan struct{})
 	cancelled := make(chan error, 1)
-	s := newSelector(t, Config{Resolver: resolverFunc(func(ctx context.Context, host string) ([]netip.Addr, error) {
+	s := newSelector(t, Config{Resolver: streamtest.ResolverFunc(func(ctx context.Context, host string) ([]netip.Addr, error) {
 		if host == "second.test" {
 			return []netip.Addr{loopback}, nil
 		}
@@ -317,8 +313,8 @@ func TestCloseConnectionWhileResolving(t *testing.T) {
 		cancelled <- ctx.Err()
 		return []netip.Addr{loopback}, nil // a late answer
 	})})
-	connect(t, s, 1, hostPort(t, "first.test", closedPort(t)))
-	if err := s.Send(1, [][]byte{frame([]byte("dropped"))}, 1); err != nil {
+	streamtest.Connect(t, s, 1, hostPort(t, "first.test", streamtest.ClosedAddress(t)))
+	if err := s.Send(1, [][]byte{streamtest.Frame([]byte("dropped"))}, 1); err != nil {
 		t.Fatal(err)
 	}
 	await(t, started, "the look-up of first.test")
@@ -333,20 +329,20 @@ func TestCloseConnectionWhileResolving(t *testing.T) {
 	// The late answer is queued before the new connection's.
 	waitForLookupsToEnd(t)
 
-	connect(t, s, 1, hostPort(t, "second.test", ln.Addr().String()))
-	if err := s.Send(1, [][]byte{frame([]byte("kept"))}, 2); err != nil {
+	streamtest.Connect(t, s, 1, hostPort(t, "second.test", ln.Addr().String()))
+	if err := s.Send(1, [][]byte{streamtest.Frame([]byte("kept"))}, 2); err != nil {
 		t.Fatal(err)
 	}
-	var got outcomes
-	pollUntil(t, s, &got, func() bool { return len(got.frames[1]) > 0 || got.disconnected[1] != nil })
-	if err := got.disconnected[1]; err != nil {
+	var got streamtest.Outcomes
+	streamtest.PollUntil(t, s, &got, func() bool { return len(got.Frames[1]) > 0 || got.Disconnected[1] != nil })
+	if err := got.Disconnected[1]; err != nil {
 		t.Fatalf("the new connection 1 failed: %v", err)
 	}
-	if len(got.connected) != 1 || len(got.frames[1]) != 1 || string(got.frames[1][0]) != "kept" {
-		t.Errorf("connected = %v, frames = %q; want connection 1 up once, echoing only %q", got.connected, got.frames[1], "kept")
+	if len(got.Connected) != 1 || len(got.Frames[1]) != 1 || string(got.Frames[1][0]) != "kept" {
+		t.Errorf("connected = %v, frames = %q; want connection 1 up once, echoing only %q", got.Connected, got.Frames[1], "kept")
 	}
-	if want := []Completion{{ID: 1, Token: 2}}; !equalCompletions(got.sent, want) {
-		t.Errorf("sent = %v, want %v", got.sent, want)
+	if want := []Completion{{ID: 1, Token: 2}}; !slices.Equal(got.Sent, want) {
+		t.Errorf("sent = %v, want %v", got.Sent, want)
 	}
 	waitForLookupsToEnd(t)
 }
@@ -356,7 +352,7 @@ func TestCloseConnectionWhileResolving(t *testing.T) {
 func TestCloseWhileResolving(t *testing.T) {
 	started := make(chan struct{})
 	cancelled := make(chan error, 1)
-	s, err := New(Config{Resolver: resolverFunc(func(ctx context.Context, _ string) ([]netip.Addr, error) {
+	s, err := New(Config{Resolver: streamtest.ResolverFunc(func(ctx context.Context, _ string) ([]netip.Addr, error) {
 		close(started)
 		<-ctx.Done()
 		cancelled <- ctx.Err()

@@ -2,22 +2,18 @@
 
 package netpoll
 
-import (
-	"fmt"
-
-	"golang.org/x/sys/unix"
-)
+import "golang.org/x/sys/unix"
 
 // receive reads what c's socket holds and reports the complete frames. It
 // stops when the socket is drained or the receive buffer is full of frames
 // handed out in this Poll; epoll, level-triggered, reports the rest next time.
 func (s *Selector) receive(c *conn) {
 	if c.releasedAt != s.polls {
-		c.frames.release()
+		c.frames.Release()
 		c.releasedAt = s.polls
 	}
 	for {
-		p := c.frames.space()
+		p := c.frames.Space()
 		if len(p) == 0 {
 			if c.stage.pending() {
 				s.rereads = append(s.rereads, c)
@@ -32,17 +28,13 @@ func (s *Selector) receive(c *conn) {
 			s.fail(c, err)
 			return
 		case n == 0:
-			var cause error
-			if c.frames.partial() {
-				cause = fmt.Errorf("%d bytes of an unfinished frame were lost", c.frames.end-c.frames.start)
-			}
-			s.drop(c, ErrPeerClosed, cause)
+			s.drop(c, ErrPeerClosed, c.frames.Lost())
 			return
 		}
-		c.frames.filled(n)
+		c.frames.Filled(n)
 		s.touch(c)
 		for {
-			frame, ok, err := c.frames.next()
+			frame, ok, err := c.frames.Next()
 			if err != nil {
 				s.drop(c, err, nil)
 				return
@@ -50,7 +42,7 @@ func (s *Selector) receive(c *conn) {
 			if !ok {
 				break
 			}
-			s.received.add(Frame{ID: c.id, Bytes: frame})
+			s.received.Add(Frame{ID: c.id, Bytes: frame})
 		}
 		if n < len(p) {
 			return

@@ -3,35 +3,35 @@
 package netpoll
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"time"
 
+	"github.com/perfproducer/perfproducer/internal/stream"
 	"golang.org/x/sys/unix"
 )
 
 // Selector drives many non-blocking connections from one goroutine over one
 // epoll instance. See the package documentation for its threading contract.
 type Selector struct {
-	cfg    Config
+	cfg    stream.Settings
+	tls    *tls.Config // nil for plain TCP
 	poller *epoll
-	wake   *wakeup
+	wake   *stream.Wakeup
 
 	conns map[ID]*conn
 	byFD  []*conn // indexed by file descriptor
 
-	iov []unix.Iovec // scratch for writev, capacity iovMax
+	iov []unix.Iovec // scratch for writev, capacity stream.IovMax
 
-	// lookups brings host-name look-ups back from their goroutines;
-	// lookupsTaken is the backing array of the last batch taken, reused
-	// for the next.
-	lookups      handoff[lookup]
-	lookupsTaken []lookup
+	// lookups runs host-name look-ups and brings them back from their
+	// goroutines.
+	lookups *stream.Lookups[*conn]
 
 	// handshakes brings TLS handshakes back from their goroutines, as
 	// lookups does look-ups.
-	handshakes      handoff[handshake]
-	handshakesTaken []handshake
+	handshakes stream.Handoff[handshake]
 
 	// rereads lists the connections whose stage may hold decrypted bytes
 	// that framing had no room for: the socket may be drained, so epoll
@@ -51,10 +51,10 @@ type Selector struct {
 	// its first read of each Poll.
 	polls uint64
 
-	connected    results[ID]
-	sent         results[Completion]
-	received     results[Frame]
-	disconnected results[Disconnect]
+	connected    stream.Results[ID]
+	sent         stream.Results[Completion]
+	received     stream.Results[Frame]
+	disconnected stream.Results[Disconnect]
 
 	closed bool
 }
@@ -62,7 +62,7 @@ type Selector struct {
 // New creates a Selector with cfg's settings (zero fields take Kafka's
 // defaults). Close releases its descriptors.
 func New(cfg Config) (*Selector, error) {
-	cfg, err := cfg.withDefaults()
+	settings, err := cfg.settings()
 	if err != nil {
 		return nil, err
 	}
@@ -70,30 +70,32 @@ func New(cfg Config) (*Selector, error) {
 	if err != nil {
 		return nil, err
 	}
-	wake, err := newWakeup()
+	wake, err := stream.NewWakeup(false)
 	if err != nil {
 		poller.close()
 		return nil, fmt.Errorf("netpoll: eventfd: %w", err)
 	}
-	if err := poller.add(wake.fd, unix.EPOLLIN); err != nil {
-		wake.close()
+	if err := poller.add(wake.FD(), unix.EPOLLIN); err != nil {
+		wake.Close()
 		poller.close()
 		return nil, fmt.Errorf("netpoll: epoll_ctl add eventfd: %w", err)
 	}
 	return &Selector{
-		cfg:    cfg,
-		poller: poller,
-		wake:   wake,
-		conns:  make(map[ID]*conn),
-		iov:    make([]unix.Iovec, 0, iovMax),
-		epoch:  time.Now(),
+		cfg:     settings,
+		tls:     cfg.TLS,
+		poller:  poller,
+		wake:    wake,
+		lookups: stream.NewLookups[*conn](settings.Resolver, settings.ConnectionSetupTimeout, wake),
+		conns:   make(map[ID]*conn),
+		iov:     make([]unix.Iovec, 0, stream.IovMax),
+		epoch:   time.Now(),
 	}, nil
 }
 
 // Wakeup makes a Poll blocked in another goroutine return, or the next Poll
 // return at once. It is the only method safe to call from any goroutine, and
 // it does nothing once the selector is closed.
-func (s *Selector) Wakeup() { s.wake.signal() }
+func (s *Selector) Wakeup() { s.wake.Signal() }
 
 // Poll waits for socket events at most timeout (negative: until there is
 // one) and then does all the I/O they allow: finishes connects, writes staged
@@ -110,10 +112,10 @@ func (s *Selector) Poll(timeout time.Duration) error {
 	if s.closed {
 		return ErrClosed
 	}
-	s.connected.forget()
-	s.sent.forget()
-	s.received.forget()
-	s.disconnected.forget()
+	s.connected.Forget()
+	s.sent.Forget()
+	s.received.Forget()
+	s.disconnected.Forget()
 	s.polls++
 
 	if s.reportsWaiting() || len(s.rereads) > 0 {
@@ -126,8 +128,8 @@ func (s *Selector) Poll(timeout time.Duration) error {
 	s.now = s.clock()
 	for _, ev := range events {
 		fd := int(ev.Fd)
-		if fd == s.wake.fd {
-			s.wake.drain()
+		if fd == s.wake.FD() {
+			s.wake.Drain()
 			continue
 		}
 		if c := s.byFD[fd]; c != nil {
@@ -141,15 +143,15 @@ func (s *Selector) Poll(timeout time.Duration) error {
 	s.receiveRereads()
 	s.expire()
 
-	s.connected.publish()
-	s.sent.publish()
-	s.received.publish()
-	s.disconnected.publish()
+	s.connected.Publish()
+	s.sent.Publish()
+	s.received.Publish()
+	s.disconnected.Publish()
 	return nil
 }
 
 func (s *Selector) reportsWaiting() bool {
-	return len(s.connected.items)+len(s.sent.items)+len(s.disconnected.items) > 0
+	return s.connected.Len()+s.sent.Len()+s.disconnected.Len() > 0
 }
 
 // wait returns the ready events, waiting for them at most timeout (negative:
@@ -223,11 +225,11 @@ func (s *Selector) detach(c *conn) {
 func (s *Selector) drop(c *conn, reason, cause error) {
 	s.remove(c)
 	err := &ConnError{ID: c.id, Address: c.address, Reason: reason, Cause: cause}
-	s.disconnected.add(Disconnect{ID: c.id, Err: err})
+	s.disconnected.Add(Disconnect{ID: c.id, Err: err})
 }
 
 // fail drops a ready connection on which a socket call returned err.
-func (s *Selector) fail(c *conn, err error) { s.drop(c, reasonOf(err, false), err) }
+func (s *Selector) fail(c *conn, err error) { s.drop(c, stream.ReasonOf(err, false), err) }
 
 // remove closes c without reporting it, cancelling its look-up if it is
 // resolving.
@@ -267,27 +269,27 @@ func (s *Selector) Close() error {
 	for _, c := range s.conns {
 		s.remove(c)
 	}
-	return errors.Join(s.wake.close(), s.poller.close())
+	return errors.Join(s.wake.Close(), s.poller.close())
 }
 
 // Connected lists the connections that completed their connect, as of the
 // last Poll.
-func (s *Selector) Connected() []ID { return s.connected.view() }
+func (s *Selector) Connected() []ID { return s.connected.View() }
 
 // Sent lists the sends handed to the kernel in full, as of the last Poll, in
 // the order they were staged on each connection.
-func (s *Selector) Sent() []Completion { return s.sent.view() }
+func (s *Selector) Sent() []Completion { return s.sent.View() }
 
 // Received lists the frames that arrived, as of the last Poll, in order per
 // connection. The frames' bytes are valid until the next Poll.
-func (s *Selector) Received() []Frame { return s.received.view() }
+func (s *Selector) Received() []Frame { return s.received.View() }
 
 // Disconnected lists the connections that closed and why, as of the last
 // Poll, including those whose host name did not resolve (ErrResolve).
 // Connections closed with CloseConnection are not listed. A connection
 // that fails is forgotten at once, so its id may be reused before the Poll
 // that reports it: reconnect after seeing the report, not before.
-func (s *Selector) Disconnected() []Disconnect { return s.disconnected.view() }
+func (s *Selector) Disconnected() []Disconnect { return s.disconnected.View() }
 
 // Ready reports whether the connection id is connected and open.
 func (s *Selector) Ready(id ID) bool {

@@ -16,55 +16,25 @@ import (
 	"testing"
 	"time"
 
+	"github.com/perfproducer/perfproducer/internal/stream/streamtest"
 	"golang.org/x/sys/unix"
 )
 
+// TestRoundTrip also checks that a ready connection has read interest
+// only.
 func TestRoundTrip(t *testing.T) {
-	for _, tc := range []struct {
-		name, network, host string
-	}{
-		{"IPv4", "tcp4", "127.0.0.1"},
-		{"IPv6", "tcp6", "::1"},
-		{"host name", "tcp4", "localhost"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			if _, err := net.DefaultResolver.LookupHost(ctx, tc.host); err != nil {
-				t.Skipf("this host cannot resolve %q: %v", tc.host, err)
-			}
-			ln := listen(t, tc.network, echo)
-			port := ln.Addr().(*net.TCPAddr).Port
-			s := newSelector(t, Config{})
-			connect(t, s, 7, net.JoinHostPort(tc.host, fmt.Sprint(port)))
-			// Staged while connecting: goes out once connected.
-			request := frame([]byte("metadata please"))
-			if err := s.Send(7, [][]byte{request[:4], request[4:9], nil, request[9:]}, 42); err != nil {
-				t.Fatal(err)
-			}
-			var got outcomes
-			pollUntil(t, s, &got, func() bool { return len(got.frames[7]) == 1 })
-			if len(got.connected) != 1 || got.connected[0] != 7 {
-				t.Errorf("connected = %v, want [7]", got.connected)
-			}
-			if want := []Completion{{ID: 7, Token: 42}}; !equalCompletions(got.sent, want) {
-				t.Errorf("sent = %v, want %v", got.sent, want)
-			}
-			if string(got.frames[7][0]) != "metadata please" {
-				t.Errorf("frame = %q, want %q", got.frames[7][0], "metadata please")
-			}
-			if !s.Ready(7) || s.interest(7) != unix.EPOLLIN {
-				t.Errorf("ready = %v, interest = %#x; want ready with read interest only", s.Ready(7), s.interest(7))
-			}
-		})
-	}
+	streamtest.RoundTrip(t, openSelector, func(t *testing.T, tr streamtest.Transport, id int64) {
+		if s := tr.(*Selector); s.interest(id) != unix.EPOLLIN {
+			t.Errorf("interest = %#x, want read interest only", s.interest(id))
+		}
+	})
 }
 
 // TestSocketOptions reads back the options every socket gets: non-blocking,
 // close-on-exec, TCP_NODELAY, and the configured buffer sizes (Linux reports
 // twice the size asked for), or the system's when the size is -1.
 func TestSocketOptions(t *testing.T) {
-	ln := listen(t, "tcp4", echo)
+	ln := streamtest.Listen(t, "tcp4", streamtest.Echo)
 	plain := socketFD(t, dial(t, ln))
 	for _, tc := range []struct {
 		name                     string
@@ -126,17 +96,17 @@ func socketFD(t *testing.T, c net.Conn) int {
 // TestPollTinyTimeout polls with a timeout that has passed before the wait
 // begins: Poll must still collect what is ready.
 func TestPollTinyTimeout(t *testing.T) {
-	ln := listen(t, "tcp4", echo)
+	ln := streamtest.Listen(t, "tcp4", streamtest.Echo)
 	s := newSelector(t, Config{})
-	connect(t, s, 1, ln.Addr().String())
-	request := frame([]byte("quick"))
+	streamtest.Connect(t, s, 1, ln.Addr().String())
+	request := streamtest.Frame([]byte("quick"))
 	if err := s.Send(1, [][]byte{request}, 1); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(testDeadline)
+	deadline := time.Now().Add(streamtest.Deadline)
 	for len(s.Received()) == 0 {
 		if time.Now().After(deadline) {
-			t.Fatalf("Poll(1ns) collected no response within %v", testDeadline)
+			t.Fatalf("Poll(1ns) collected no response within %v", streamtest.Deadline)
 		}
 		if err := s.Poll(time.Nanosecond); err != nil {
 			t.Fatal(err)
@@ -147,237 +117,36 @@ func TestPollTinyTimeout(t *testing.T) {
 	}
 }
 
-func equalCompletions(a, b []Completion) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
-// TestPartialWrites stages more than the socket buffers hold, across more
-// than IOV_MAX iovecs of odd sizes, to a peer that reads nothing until told
-// and then reads in small chunks: the kernel takes the bytes in many partial
-// writev calls, each resumed mid-iovec.
+// TestPartialWrites also checks that write interest is held exactly while
+// staged bytes wait.
 func TestPartialWrites(t *testing.T) {
-	start := make(chan struct{})
-	received := make(chan []byte, 1)
-	var want []byte
-	ln := listen(t, "tcp4", func(c net.Conn) {
-		<-start
-		var all []byte
-		chunk := make([]byte, 1000)
-		for len(all) < len(want) {
-			n, err := c.Read(chunk)
-			if err != nil {
-				break
-			}
-			all = append(all, chunk[:n]...)
+	streamtest.PartialWrites(t, openSelector, func(t *testing.T, tr streamtest.Transport, _ *streamtest.Outcomes) {
+		if s := tr.(*Selector); s.interest(1)&unix.EPOLLOUT == 0 {
+			t.Fatalf("with bytes staged to a peer that does not read, interest = %#x, want write interest", s.interest(1))
 		}
-		received <- all
+	}, func(t *testing.T, tr streamtest.Transport) {
+		if s := tr.(*Selector); s.interest(1) != unix.EPOLLIN {
+			t.Errorf("after all bytes are out, interest = %#x, want read interest only", s.interest(1))
+		}
 	})
-	// Let the peer go even when the test stops early, so cleanup ends.
-	release := sync.OnceFunc(func() { close(start) })
-	t.Cleanup(release)
-	s := connectedSelector(t, Config{SendBufferBytes: 4096}, ln)
-	var got outcomes
-
-	var sends [][][]byte
-	for i, count := range []int{3, 3000, 40} {
-		var iovecs [][]byte
-		for j := range count {
-			iov := bytes.Repeat([]byte{byte(i*7 + j)}, (j*37+i)%997)
-			iovecs = append(iovecs, iov)
-			want = append(want, iov...)
-		}
-		sends = append(sends, iovecs)
-	}
-	if len(sends[1]) <= iovMax {
-		t.Fatalf("the second send has %d iovecs, want more than IOV_MAX (%d)", len(sends[1]), iovMax)
-	}
-	for i, iovecs := range sends {
-		if err := s.Send(1, iovecs, uint64(100+i)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if s.interest(1)&unix.EPOLLOUT == 0 {
-		t.Fatalf("after staging %d bytes to a peer that does not read, interest = %#x, want write interest", len(want), s.interest(1))
-	}
-	release()
-	pollUntil(t, s, &got, func() bool { return len(got.sent) == len(sends) })
-	wantSent := []Completion{{1, 100}, {1, 101}, {1, 102}}
-	if !equalCompletions(got.sent, wantSent) {
-		t.Errorf("sent = %v, want %v", got.sent, wantSent)
-	}
-	if s.interest(1) != unix.EPOLLIN {
-		t.Errorf("after all bytes are out, interest = %#x, want read interest only", s.interest(1))
-	}
-	all := <-received
-	if !bytes.Equal(all, want) {
-		t.Errorf("peer received %d bytes that differ from the %d staged (first difference at %d)", len(all), len(want), firstDifference(all, want))
-	}
 }
 
-func firstDifference(a, b []byte) int {
-	for i := range min(len(a), len(b)) {
-		if a[i] != b[i] {
-			return i
-		}
-	}
-	return min(len(a), len(b))
-}
-
-// TestAddressFallback gives a connection two addresses, the first refusing:
-// the connect moves on to the second, as Kafka's use_all_dns_ips does.
 func TestAddressFallback(t *testing.T) {
-	ln := listen(t, "tcp4", echo)
-	s := newSelector(t, Config{})
-	addrs := []netip.AddrPort{netip.MustParseAddrPort(closedPort(t)), netip.MustParseAddrPort(ln.Addr().String())}
-	if err := s.open(4, "broker:9092", addrs); err != nil {
-		t.Fatal(err)
-	}
-	var got outcomes
-	pollUntil(t, s, &got, func() bool { return len(got.connected) > 0 || len(got.disconnected) > 0 })
-	if len(got.connected) != 1 || got.connected[0] != 4 {
-		t.Errorf("connected = %v, disconnected = %v; want connection 4 up on its second address", got.connected, got.disconnected)
-	}
+	streamtest.AddressFallback(t, openSelector, func(tr streamtest.Transport, id int64, address string, addrs []netip.AddrPort) error {
+		return tr.(*Selector).open(id, address, addrs)
+	})
 }
 
-// closedPort returns a loopback address nothing listens on.
-func closedPort(t *testing.T) string {
-	ln, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
+func TestConnectRefused(t *testing.T) { streamtest.ConnectRefused(t, openSelector) }
 
-func TestConnectRefused(t *testing.T) {
-	s := newSelector(t, Config{})
-	address := closedPort(t)
-	err := s.Connect(context.Background(), 3, address)
-	if err == nil {
-		var got outcomes
-		pollUntil(t, s, &got, func() bool { return got.disconnected[3] != nil })
-		err = got.disconnected[3]
-		if len(got.connected) != 0 {
-			t.Errorf("connected = %v, want none", got.connected)
-		}
-	}
-	if !errors.Is(err, ErrConnectionRefused) || !errors.Is(err, unix.ECONNREFUSED) {
-		t.Errorf("err = %v, want ErrConnectionRefused wrapping ECONNREFUSED", err)
-	}
-	if msg := fmt.Sprint(err); !strings.Contains(msg, "connection 3") || !strings.Contains(msg, address) {
-		t.Errorf("message %q names neither the connection nor its address", msg)
-	}
-	if s.Ready(3) {
-		t.Error("refused connection is still known to the selector")
-	}
-}
+func TestConnectTimeout(t *testing.T) { streamtest.ConnectTimeout(t, openSelector) }
 
-// TestConnectTimeout connects to a listener whose accept queue is full, so
-// the kernel drops the SYN and the connect never completes.
-func TestConnectTimeout(t *testing.T) {
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(fd)
-	if err := unix.Bind(fd, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := unix.Listen(fd, 0); err != nil {
-		t.Fatal(err)
-	}
-	sa, err := unix.Getsockname(fd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	address := fmt.Sprintf("127.0.0.1:%d", sa.(*unix.SockaddrInet4).Port)
-	filler, err := net.Dial("tcp4", address)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer filler.Close()
-
-	s := newSelector(t, Config{ConnectionSetupTimeout: 100 * time.Millisecond})
-	connect(t, s, 9, address)
-	var got outcomes
-	pollUntil(t, s, &got, func() bool { return got.disconnected[9] != nil || len(got.connected) > 0 })
-	if err := got.disconnected[9]; !errors.Is(err, ErrConnectTimeout) {
-		t.Errorf("connected = %v, err = %v; want ErrConnectTimeout", got.connected, err)
-	}
-}
-
-// TestPeerEndings closes the peer's side in several ways, once it has read a
-// request (so the connection is up); each is reported on that connection
-// only, after the frames that arrived before it.
-func TestPeerEndings(t *testing.T) {
-	for _, tc := range []struct {
-		name       string
-		send       []byte
-		reset      bool
-		wantFrames int
-		want       error
-	}{
-		{"close after a frame", frame([]byte("done")), false, 1, ErrPeerClosed},
-		{"close mid-frame", append(frame([]byte("ok")), frame([]byte("cut short"))[:7]...), false, 1, ErrPeerClosed},
-		{"reset", nil, true, 0, ErrConnectionReset},
-		{"frame too large", frame(make([]byte, 1025)), false, 0, ErrFrameTooLarge},
-		{"negative frame size", []byte{0x80, 0, 0, 1}, false, 0, ErrNegativeFrameSize},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			hello := frame([]byte("hello"))
-			bad := listen(t, "tcp4", func(c net.Conn) {
-				if _, err := io.ReadFull(c, make([]byte, len(hello))); err != nil {
-					return
-				}
-				c.Write(tc.send)
-				if tc.reset {
-					c.(*net.TCPConn).SetLinger(0)
-				}
-			})
-			good := listen(t, "tcp4", echo)
-			s := newSelector(t, Config{MaxFrameBytes: 1024})
-			connect(t, s, 1, bad.Addr().String())
-			connect(t, s, 2, good.Addr().String())
-			if err := s.Send(1, [][]byte{hello}, 1); err != nil {
-				t.Fatal(err)
-			}
-			var got outcomes
-			pollUntil(t, s, &got, func() bool { return got.disconnected[1] != nil })
-			if err := got.disconnected[1]; !errors.Is(err, tc.want) {
-				t.Errorf("err = %v, want %v", err, tc.want)
-			}
-			var ce *ConnError
-			if !errors.As(got.disconnected[1], &ce) || ce.ID != 1 {
-				t.Errorf("err = %#v, want a *ConnError for connection 1", got.disconnected[1])
-			}
-			if len(got.frames[1]) != tc.wantFrames {
-				t.Errorf("received %d frames before the end, want %d", len(got.frames[1]), tc.wantFrames)
-			}
-			request := frame([]byte("still here"))
-			if err := s.Send(2, [][]byte{request}, 1); err != nil {
-				t.Fatal(err)
-			}
-			pollUntil(t, s, &got, func() bool { return len(got.frames[2]) == 1 })
-			if _, gone := got.disconnected[2]; gone || string(got.frames[2][0]) != "still here" {
-				t.Errorf("the other connection was disturbed: disconnected %v, frames %q", got.disconnected[2], got.frames[2])
-			}
-		})
-	}
-}
+func TestPeerEndings(t *testing.T) { streamtest.PeerEndings(t, openSelector) }
 
 // TestSendAfterReset writes to a connection the peer has reset.
 func TestSendAfterReset(t *testing.T) {
 	connected, reset := make(chan struct{}), make(chan struct{})
-	ln := listen(t, "tcp4", func(c net.Conn) {
+	ln := streamtest.Listen(t, "tcp4", func(c net.Conn) {
 		<-connected
 		c.(*net.TCPConn).SetLinger(0)
 		c.Close()
@@ -391,68 +160,19 @@ func TestSendAfterReset(t *testing.T) {
 	<-reset
 	// Whether the kernel has taken in the reset before the write or only
 	// answers the written bytes with another, the connection fails.
-	if err := s.Send(1, [][]byte{frame([]byte("anyone there?"))}, 1); err != nil {
+	if err := s.Send(1, [][]byte{streamtest.Frame([]byte("anyone there?"))}, 1); err != nil {
 		t.Fatal(err)
 	}
-	var got outcomes
-	pollUntil(t, s, &got, func() bool { return got.disconnected[1] != nil })
-	if err := got.disconnected[1]; !errors.Is(err, ErrConnectionReset) {
+	var got streamtest.Outcomes
+	streamtest.PollUntil(t, s, &got, func() bool { return got.Disconnected[1] != nil })
+	if err := got.Disconnected[1]; !errors.Is(err, ErrConnectionReset) {
 		t.Errorf("err = %v, want ErrConnectionReset", err)
 	}
 }
 
-func TestHundredConnections(t *testing.T) {
-	const n = 100
-	ln := listen(t, "tcp4", echo)
-	s := newSelector(t, Config{})
-	for id := range ID(n) {
-		connect(t, s, id, ln.Addr().String())
-		payload := fmt.Appendf(nil, "request from %d", id)
-		if err := s.Send(id, [][]byte{frame(payload)}, uint64(id)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var got outcomes
-	pollUntil(t, s, &got, func() bool { return len(got.frames) == n })
-	for id := range ID(n) {
-		want := fmt.Sprintf("request from %d", id)
-		if f := got.frames[id]; len(f) != 1 || string(f[0]) != want {
-			t.Errorf("connection %d received %q, want [%q]", id, f, want)
-		}
-	}
-	if len(got.connected) != n || len(got.sent) != n || len(got.disconnected) != 0 {
-		t.Errorf("connected %d, sent %d, disconnected %v; want %d, %d, none", len(got.connected), len(got.sent), got.disconnected, n, n)
-	}
-}
+func TestHundredConnections(t *testing.T) { streamtest.HundredConnections(t, openSelector) }
 
-// TestIdleReaping blocks in Poll with no timeout: only the idle deadline can
-// end the wait, so the test also shows Poll's wait is capped by it.
-func TestIdleReaping(t *testing.T) {
-	ln := listen(t, "tcp4", echo)
-	s := connectedSelector(t, Config{ConnectionsMaxIdle: 100 * time.Millisecond}, ln)
-
-	stuck := time.AfterFunc(testDeadline, s.Wakeup)
-	defer stuck.Stop()
-	var err error
-	for err == nil {
-		if perr := s.Poll(-1); perr != nil {
-			t.Fatal(perr)
-		}
-		for _, d := range s.Disconnected() {
-			err = d.Err
-		}
-		if !stuck.Stop() {
-			t.Fatalf("Poll(-1) did not reap the idle connection within %v", testDeadline)
-		}
-		stuck.Reset(testDeadline)
-	}
-	if !errors.Is(err, ErrIdle) {
-		t.Errorf("err = %v, want ErrIdle", err)
-	}
-	if err := s.Send(1, nil, 0); !errors.Is(err, ErrUnknownConnection) {
-		t.Errorf("Send on the reaped connection: err = %v, want ErrUnknownConnection", err)
-	}
-}
+func TestIdleReaping(t *testing.T) { streamtest.IdleReaping(t, openSelector) }
 
 // TestWakeup wakes a Poll that is parked waiting for events with no timeout.
 func TestWakeup(t *testing.T) {
@@ -469,16 +189,16 @@ func TestWakeup(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-	case <-time.After(testDeadline):
-		t.Fatalf("Poll still blocked %v after Wakeup", testDeadline)
+	case <-time.After(streamtest.Deadline):
+		t.Fatalf("Poll still blocked %v after Wakeup", streamtest.Deadline)
 	}
 	// A burst of wakeups makes exactly the next Poll return at once.
 	s.Wakeup()
 	s.Wakeup()
-	if err := s.Poll(testDeadline); err != nil {
+	if err := s.Poll(streamtest.Deadline); err != nil {
 		t.Fatal(err)
 	}
-	if s.wake.pending.Load() {
+	if s.wake.Pending() {
 		t.Error("the wakeup is still pending after the Poll that saw it")
 	}
 }
@@ -524,7 +244,7 @@ func TestWakeupRacesClose(t *testing.T) {
 // waitForParkedPoll reports, within the test deadline, whether a goroutine
 // is parked in Poll waiting for the epoll descriptor.
 func waitForParkedPoll() bool {
-	deadline := time.Now().Add(testDeadline)
+	deadline := time.Now().Add(streamtest.Deadline)
 	buf := make([]byte, 1<<16)
 	for time.Now().Before(deadline) {
 		stacks := string(buf[:runtime.Stack(buf, true)])
@@ -539,13 +259,13 @@ func waitForParkedPoll() bool {
 }
 
 func TestClose(t *testing.T) {
-	ln := listen(t, "tcp4", echo)
+	ln := streamtest.Listen(t, "tcp4", streamtest.Echo)
 	s, err := New(Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	connect(t, s, 1, ln.Addr().String())
-	connect(t, s, 2, ln.Addr().String())
+	streamtest.Connect(t, s, 1, ln.Addr().String())
+	streamtest.Connect(t, s, 2, ln.Addr().String())
 	s.CloseConnection(1)
 	if err := s.Send(1, nil, 0); !errors.Is(err, ErrUnknownConnection) {
 		t.Errorf("Send after CloseConnection: err = %v, want ErrUnknownConnection", err)
@@ -613,9 +333,9 @@ func roundTrip(t testing.TB, s *Selector, iovecs [][]byte, token uint64) {
 // TestSteadyStateAllocations shows that once warm, sending a request and
 // receiving its response frame allocates nothing.
 func TestSteadyStateAllocations(t *testing.T) {
-	ln := listen(t, "tcp4", echo)
+	ln := streamtest.Listen(t, "tcp4", streamtest.Echo)
 	s := connectedSelector(t, Config{}, ln)
-	iovecs := [][]byte{frame([]byte("ping"))}
+	iovecs := [][]byte{streamtest.Frame([]byte("ping"))}
 	token := uint64(0)
 	allocs := testing.AllocsPerRun(200, func() {
 		token++
@@ -629,9 +349,9 @@ func TestSteadyStateAllocations(t *testing.T) {
 // BenchmarkRoundTrip sends a small request and waits for its response, through
 // the Selector and through a net.Conn, to the same echo peer.
 func BenchmarkRoundTrip(b *testing.B) {
-	request := frame(bytes.Repeat([]byte("r"), 60))
+	request := streamtest.Frame(bytes.Repeat([]byte("r"), 60))
 	b.Run("selector", func(b *testing.B) {
-		ln := listen(b, "tcp4", echo)
+		ln := streamtest.Listen(b, "tcp4", streamtest.Echo)
 		s := connectedSelector(b, Config{}, ln)
 		iovecs := [][]byte{request}
 		b.ReportAllocs()
@@ -641,7 +361,7 @@ func BenchmarkRoundTrip(b *testing.B) {
 		}
 	})
 	b.Run("net.Conn", func(b *testing.B) {
-		ln := listen(b, "tcp4", echo)
+		ln := streamtest.Listen(b, "tcp4", streamtest.Echo)
 		c := dial(b, ln)
 		response := make([]byte, len(request))
 		b.ReportAllocs()
@@ -670,7 +390,7 @@ func BenchmarkWritev(b *testing.B) {
 	// go out together, as a sender's in-flight requests do.
 	for _, staged := range []int{1, 64} {
 		b.Run(fmt.Sprintf("selector/staged=%d", staged), func(b *testing.B) {
-			ln := listen(b, "tcp4", discard)
+			ln := streamtest.Listen(b, "tcp4", discard)
 			s := connectedSelector(b, Config{}, ln)
 			outstanding := 0
 			drainTo := func(limit int) {
@@ -699,7 +419,7 @@ func BenchmarkWritev(b *testing.B) {
 		})
 	}
 	b.Run("net.Buffers", func(b *testing.B) {
-		ln := listen(b, "tcp4", discard)
+		ln := streamtest.Listen(b, "tcp4", discard)
 		c := dial(b, ln)
 		scratch := make([][]byte, 0, len(iovecs))
 		b.ReportAllocs()

@@ -27,7 +27,7 @@ func (s *Selector) Send(id ID, iovecs [][]byte, token uint64) error {
 	if !ok {
 		return fmt.Errorf("%w: %d", ErrUnknownConnection, id)
 	}
-	c.queue.push(iovecs, token)
+	c.queue.Push(iovecs, token)
 	if c.state == stateReady && c.interest&unix.EPOLLOUT == 0 {
 		s.now = s.clock()
 		s.flush(c)
@@ -39,12 +39,12 @@ func (s *Selector) Send(id ID, iovecs [][]byte, token uint64) error {
 // holding write interest only in the second case.
 func (s *Selector) flush(c *conn) {
 	for {
-		c.queue.settle(c.id, &s.sent)
-		if c.queue.empty() {
+		c.queue.Settle(c.id, &s.sent)
+		if c.queue.Empty() {
 			s.want(c, unix.EPOLLIN)
 			return
 		}
-		iov, total := c.queue.gather(s.iov[:0])
+		iov, total := c.queue.Gather(s.iov[:0])
 		n, err := c.stage.writev(c.fd, iov)
 		// Drop the scratch's pointers so it keeps no buffer alive.
 		clear(iov)
@@ -57,7 +57,7 @@ func (s *Selector) flush(c *conn) {
 			return
 		}
 		s.touch(c)
-		c.queue.advance(n, c.id, &s.sent)
+		c.queue.Advance(n, c.id, &s.sent)
 		if n < total {
 			// A short write means the socket buffer is full: wait
 			// for room rather than try again for EAGAIN.

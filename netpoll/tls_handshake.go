@@ -63,8 +63,8 @@ func (s *Selector) startHandshake(c *conn) {
 			err = fmt.Errorf("%w: %w", cause, err)
 		}
 		dup.Close()
-		queue.put(handshake{conn: c, tls: client, records: records, err: err})
-		wake.signal()
+		queue.Put(handshake{conn: c, tls: client, records: records, err: err})
+		wake.Signal()
 	}()
 }
 
@@ -73,7 +73,7 @@ func (s *Selector) startHandshake(c *conn) {
 // full-size records from the start (a producer sends bulk data, for which
 // the small first records of dynamic record sizing only cost).
 func (s *Selector) tlsConfig(address string) *tls.Config {
-	cfg := s.cfg.TLS.Clone()
+	cfg := s.tls.Clone()
 	if cfg.ServerName == "" {
 		if host, _, err := net.SplitHostPort(address); err == nil {
 			cfg.ServerName = host
@@ -103,7 +103,7 @@ func duplicate(fd int, name string) (net.Conn, error) {
 // a connection closed meanwhile is dropped, even when its id is in use
 // again.
 func (s *Selector) finishHandshakes() {
-	done := s.handshakes.take(s.handshakesTaken)
+	done := s.handshakes.Take()
 	if done == nil {
 		return
 	}
@@ -126,6 +126,5 @@ func (s *Selector) finishHandshakes() {
 		c.stage = &tlsStage{conn: h.tls, records: h.records}
 		s.ready(c)
 	}
-	clear(done)
-	s.handshakesTaken = done[:0]
+	s.handshakes.Recycle(done)
 }

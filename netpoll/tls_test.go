@@ -13,9 +13,12 @@ import (
 	"errors"
 	"math/big"
 	"net"
+	"slices"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/perfproducer/perfproducer/internal/stream/streamtest"
 )
 
 // testPKI is a certificate authority made for one test and a server
@@ -102,12 +105,12 @@ func TestTLSRoundTrip(t *testing.T) {
 	for _, version := range []uint16{tls.VersionTLS12, tls.VersionTLS13} {
 		t.Run(tls.VersionName(version), func(t *testing.T) {
 			pki := validPKI(t)
-			ln := listen(t, "tcp4", serveTLS(pki.server, echo))
+			ln := streamtest.Listen(t, "tcp4", serveTLS(pki.server, streamtest.Echo))
 			s := newSelector(t, Config{
 				SendBufferBytes: 4096,
 				TLS:             &tls.Config{RootCAs: pki.pool, MinVersion: version, MaxVersion: version},
 			})
-			connect(t, s, 3, ln.Addr().String())
+			streamtest.Connect(t, s, 3, ln.Addr().String())
 			var payloads [][]byte
 			for i, size := range []int{10, 5000, 1 << 20, 3, 70000} {
 				payload := make([]byte, size)
@@ -115,7 +118,7 @@ func TestTLSRoundTrip(t *testing.T) {
 					payload[j] = byte(i + j*31)
 				}
 				payloads = append(payloads, payload)
-				request := frame(payload)
+				request := streamtest.Frame(payload)
 				// A split at every 1000 bytes mixes small iovecs with large ones.
 				var iovecs [][]byte
 				for len(request) > 0 {
@@ -126,23 +129,23 @@ func TestTLSRoundTrip(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			var got outcomes
-			pollUntil(t, s, &got, func() bool { return len(got.frames[3]) == len(payloads) })
+			var got streamtest.Outcomes
+			streamtest.PollUntil(t, s, &got, func() bool { return len(got.Frames[3]) == len(payloads) })
 			for i, payload := range payloads {
-				if !bytes.Equal(got.frames[3][i], payload) {
+				if !bytes.Equal(got.Frames[3][i], payload) {
 					t.Errorf("frame %d: %d bytes that differ from the %d sent (first difference at %d)",
-						i, len(got.frames[3][i]), len(payload), firstDifference(got.frames[3][i], payload))
+						i, len(got.Frames[3][i]), len(payload), streamtest.FirstDifference(got.Frames[3][i], payload))
 				}
 			}
 			var want []Completion
 			for i := range payloads {
 				want = append(want, Completion{ID: 3, Token: uint64(i)})
 			}
-			if !equalCompletions(got.sent, want) {
-				t.Errorf("sent = %v, want %v", got.sent, want)
+			if !slices.Equal(got.Sent, want) {
+				t.Errorf("sent = %v, want %v", got.Sent, want)
 			}
-			if len(got.connected) != 1 {
-				t.Errorf("connected = %v, want [3] once", got.connected)
+			if len(got.Connected) != 1 {
+				t.Errorf("connected = %v, want [3] once", got.Connected)
 			}
 		})
 	}
@@ -155,10 +158,10 @@ func TestTLSRoundTrip(t *testing.T) {
 func TestTLSManyFramesAtOnce(t *testing.T) {
 	pki := validPKI(t)
 	const frames, size = 300, 100
-	ln := listen(t, "tcp4", serveTLS(pki.server, func(c net.Conn) {
+	ln := streamtest.Listen(t, "tcp4", serveTLS(pki.server, func(c net.Conn) {
 		var burst []byte
 		for i := range frames {
-			burst = append(burst, frame(bytes.Repeat([]byte{byte(i)}, size))...)
+			burst = append(burst, streamtest.Frame(bytes.Repeat([]byte{byte(i)}, size))...)
 		}
 		buf := make([]byte, 4)
 		if _, err := c.Read(buf); err != nil {
@@ -168,13 +171,13 @@ func TestTLSManyFramesAtOnce(t *testing.T) {
 		c.Read(buf) // until the client closes
 	}))
 	s := newSelector(t, Config{TLS: &tls.Config{RootCAs: pki.pool}})
-	connect(t, s, 1, ln.Addr().String())
-	if err := s.Send(1, [][]byte{frame([]byte("go"))}, 1); err != nil {
+	streamtest.Connect(t, s, 1, ln.Addr().String())
+	if err := s.Send(1, [][]byte{streamtest.Frame([]byte("go"))}, 1); err != nil {
 		t.Fatal(err)
 	}
-	var got outcomes
-	pollUntil(t, s, &got, func() bool { return len(got.frames[1]) == frames })
-	for i, f := range got.frames[1] {
+	var got streamtest.Outcomes
+	streamtest.PollUntil(t, s, &got, func() bool { return len(got.Frames[1]) == frames })
+	for i, f := range got.Frames[1] {
 		if len(f) != size || f[0] != byte(i) {
 			t.Fatalf("frame %d is %d bytes of %d, want %d bytes of %d", i, len(f), f[0], size, byte(i))
 		}
@@ -217,12 +220,12 @@ func TestTLSHandshakeFailures(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			pki := tc.pki(t)
-			ln := listen(t, "tcp4", serveTLS(pki.server, echo))
+			ln := streamtest.Listen(t, "tcp4", serveTLS(pki.server, streamtest.Echo))
 			s := newSelector(t, Config{TLS: &tls.Config{RootCAs: tc.trust(pki, t)}})
-			connect(t, s, 1, ln.Addr().String())
-			var got outcomes
-			pollUntil(t, s, &got, func() bool { return got.disconnected[1] != nil })
-			err := got.disconnected[1]
+			streamtest.Connect(t, s, 1, ln.Addr().String())
+			var got streamtest.Outcomes
+			streamtest.PollUntil(t, s, &got, func() bool { return got.Disconnected[1] != nil })
+			err := got.Disconnected[1]
 			if !errors.Is(err, ErrTLSHandshake) {
 				t.Errorf("error = %v, want ErrTLSHandshake", err)
 			}
@@ -240,8 +243,8 @@ func TestTLSHandshakeFailures(t *testing.T) {
 					t.Errorf("error = %v, want an x509.HostnameError", err)
 				}
 			}
-			if len(got.connected) != 0 {
-				t.Errorf("connected = %v, want none", got.connected)
+			if len(got.Connected) != 0 {
+				t.Errorf("connected = %v, want none", got.Connected)
 			}
 		})
 	}
@@ -253,7 +256,7 @@ func TestTLSHandshakeFailures(t *testing.T) {
 func TestTLSCloseDuringHandshake(t *testing.T) {
 	accepted := make(chan struct{})
 	var once sync.Once
-	ln := listen(t, "tcp4", func(c net.Conn) {
+	ln := streamtest.Listen(t, "tcp4", func(c net.Conn) {
 		once.Do(func() { close(accepted) })
 		buf := make([]byte, 1024)
 		for {
@@ -263,9 +266,9 @@ func TestTLSCloseDuringHandshake(t *testing.T) {
 		}
 	})
 	s := newSelector(t, Config{TLS: &tls.Config{RootCAs: x509.NewCertPool()}})
-	connect(t, s, 1, ln.Addr().String())
-	var got outcomes
-	pollUntil(t, s, &got, func() bool {
+	streamtest.Connect(t, s, 1, ln.Addr().String())
+	var got streamtest.Outcomes
+	streamtest.PollUntil(t, s, &got, func() bool {
 		select {
 		case <-accepted:
 			return s.conns[1].state == stateHandshaking
@@ -277,7 +280,7 @@ func TestTLSCloseDuringHandshake(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if len(got.connected) != 0 || len(got.disconnected) != 0 {
-		t.Errorf("connected = %v, disconnected = %v; want neither", got.connected, got.disconnected)
+	if len(got.Connected) != 0 || len(got.Disconnected) != 0 {
+		t.Errorf("connected = %v, disconnected = %v; want neither", got.Connected, got.Disconnected)
 	}
 }

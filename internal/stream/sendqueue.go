@@ -1,12 +1,12 @@
 //go:build linux
 
-package netpoll
+package stream
 
 import "golang.org/x/sys/unix"
 
-// iovMax is Linux's limit on iovecs per writev (UIO_MAXIOV); longer lists go
-// out in several calls.
-const iovMax = 1024
+// IovMax is Linux's limit on iovecs per writev (UIO_MAXIOV); longer lists
+// go out in several calls.
+const IovMax = 1024
 
 // stagedSend is one request: its iovecs, untouched by the caller until the
 // send completes, and the caller's token for it.
@@ -15,18 +15,26 @@ type stagedSend struct {
 	token  uint64
 }
 
-// sendQueue holds a connection's staged sends in order, and how far the
+// SendQueue holds a connection's staged sends in order, and how far the
 // first of them has been written.
-type sendQueue struct {
+type SendQueue struct {
 	sends []stagedSend
 	head  int // sends[head:] are not yet complete
 	iov   int // index in sends[head].iovecs of the next byte to write
 	off   int // offset of that byte in its iovec
 }
 
-func (q *sendQueue) empty() bool { return q.head == len(q.sends) }
+// Empty reports whether every staged send is complete.
+func (q *SendQueue) Empty() bool { return q.head == len(q.sends) }
 
-func (q *sendQueue) push(iovecs [][]byte, token uint64) {
+// Partial reports whether the write position is past the start of the
+// first unfinished send: a write came back short inside it (or it begins
+// with empty iovecs, which are skipped).
+func (q *SendQueue) Partial() bool { return !q.Empty() && (q.iov > 0 || q.off > 0) }
+
+// Push stages a send after those already queued, reusing the room of
+// completed ones.
+func (q *SendQueue) Push(iovecs [][]byte, token uint64) {
 	if q.head > 0 && len(q.sends) == cap(q.sends) {
 		n := copy(q.sends, q.sends[q.head:])
 		clear(q.sends[n:])
@@ -36,10 +44,10 @@ func (q *sendQueue) push(iovecs [][]byte, token uint64) {
 	q.sends = append(q.sends, stagedSend{iovecs: iovecs, token: token})
 }
 
-// gather appends the bytes still to write, in order and across sends, to
+// Gather appends the bytes still to write, in order and across sends, to
 // iov until it is full (its capacity is the limit); it returns iov and how
 // many bytes it covers.
-func (q *sendQueue) gather(iov []unix.Iovec) ([]unix.Iovec, int) {
+func (q *SendQueue) Gather(iov []unix.Iovec) ([]unix.Iovec, int) {
 	total := 0
 	off := q.off
 	for i, first := q.head, q.iov; i < len(q.sends); i, first = i+1, 0 {
@@ -60,12 +68,13 @@ func (q *sendQueue) gather(iov []unix.Iovec) ([]unix.Iovec, int) {
 	return iov, total
 }
 
-// advance records that the kernel took n more bytes and adds a Completion to
-// done for each send now handed over in full, in order.
-func (q *sendQueue) advance(n int, id ID, done *results[Completion]) {
+// Advance records that the kernel took n more bytes and adds a Completion
+// for connection id to done for each send now handed over in full, in
+// order.
+func (q *SendQueue) Advance(n int, id int64, done *Results[Completion]) {
 	for {
-		q.settle(id, done)
-		if n == 0 || q.empty() {
+		q.Settle(id, done)
+		if n == 0 || q.Empty() {
 			return
 		}
 		step := min(n, len(q.sends[q.head].iovecs[q.iov])-q.off)
@@ -74,9 +83,9 @@ func (q *sendQueue) advance(n int, id ID, done *results[Completion]) {
 	}
 }
 
-// settle moves the position past exhausted and empty iovecs and completes the
-// sends that have nothing left to write.
-func (q *sendQueue) settle(id ID, done *results[Completion]) {
+// Settle moves the position past exhausted and empty iovecs and completes
+// the sends that have nothing left to write.
+func (q *SendQueue) Settle(id int64, done *Results[Completion]) {
 	for q.head < len(q.sends) {
 		s := &q.sends[q.head]
 		for q.iov < len(s.iovecs) && q.off == len(s.iovecs[q.iov]) {
@@ -86,7 +95,7 @@ func (q *sendQueue) settle(id ID, done *results[Completion]) {
 		if q.iov < len(s.iovecs) {
 			return
 		}
-		done.add(Completion{ID: id, Token: s.token})
+		done.Add(Completion{ID: id, Token: s.token})
 		*s = stagedSend{}
 		q.head++
 		q.iov = 0

@@ -1,6 +1,6 @@
 //go:build linux
 
-package netpoll
+package stream
 
 import (
 	"bytes"
@@ -27,7 +27,7 @@ func TestSendQueue(t *testing.T) {
 		{"empty iovecs and sends", [][]int{{0, 5, 0}, {}, {0}, {3, 0, 0, 2}}, 2, []int{1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var q sendQueue
+			var q SendQueue
 			var want []byte
 			var lastByte []int // offset in want of each send's end
 			for i, sizes := range tc.sends {
@@ -37,24 +37,24 @@ func TestSendQueue(t *testing.T) {
 					iovecs = append(iovecs, b)
 					want = append(want, b...)
 				}
-				q.push(iovecs, uint64(i))
+				q.Push(iovecs, uint64(i))
 				lastByte = append(lastByte, len(want))
 			}
-			var done results[Completion]
+			var done Results[Completion]
 			var out []byte
 			for call := 0; ; call++ {
-				q.settle(3, &done)
+				q.Settle(3, &done)
 				checkCompletions(t, done.items, lastByte, len(out))
-				if q.empty() {
+				if q.Empty() {
 					break
 				}
-				iov, total := q.gather(make([]unix.Iovec, 0, tc.iovCap))
+				iov, total := q.Gather(make([]unix.Iovec, 0, tc.iovCap))
 				if total == 0 || len(iov) > tc.iovCap {
 					t.Fatalf("call %d: gathered %d iovecs covering %d bytes", call, len(iov), total)
 				}
 				take := min(tc.takes[min(call, len(tc.takes)-1)], total)
 				out = appendTaken(out, iov, take)
-				q.advance(take, 3, &done)
+				q.Advance(take, 3, &done)
 			}
 			if !bytes.Equal(out, want) {
 				t.Errorf("wrote %v, want %v", out, want)
@@ -67,12 +67,12 @@ func TestSendQueue(t *testing.T) {
 // staged and completed, as a busy connection does: the queue must reuse its
 // room instead of growing without end.
 func TestSendQueueReusesRoom(t *testing.T) {
-	var q sendQueue
-	var done results[Completion]
-	q.push([][]byte{make([]byte, 4)}, 0)
+	var q SendQueue
+	var done Results[Completion]
+	q.Push([][]byte{make([]byte, 4)}, 0)
 	for token := uint64(1); token <= 1000; token++ {
-		q.push([][]byte{make([]byte, 4)}, token)
-		q.advance(4, 1, &done)
+		q.Push([][]byte{make([]byte, 4)}, token)
+		q.Advance(4, 1, &done)
 		if got := done.items[len(done.items)-1].Token; got != token-1 {
 			t.Fatalf("completed token %d, want %d", got, token-1)
 		}
@@ -111,4 +111,24 @@ func appendTaken(out []byte, iov []unix.Iovec, n int) []byte {
 		n -= k
 	}
 	return out
+}
+
+// TestSendQueuePartial follows one send of two iovecs through a short
+// write: partial only between its first and its last byte.
+func TestSendQueuePartial(t *testing.T) {
+	var q SendQueue
+	var done Results[Completion]
+	q.Push([][]byte{make([]byte, 4), make([]byte, 4)}, 1)
+	for _, step := range []struct {
+		take    int
+		partial bool
+	}{{0, false}, {6, true}, {2, false}} {
+		q.Advance(step.take, 1, &done)
+		if q.Partial() != step.partial {
+			t.Fatalf("after taking %d more bytes, Partial = %v, want %v", step.take, q.Partial(), step.partial)
+		}
+	}
+	if !q.Empty() || len(done.items) != 1 {
+		t.Errorf("empty %v, %d completions; want the send complete", q.Empty(), len(done.items))
+	}
 }

@@ -1,6 +1,4 @@
-//go:build linux
-
-package netpoll
+package stream
 
 import (
 	"bytes"
@@ -34,6 +32,12 @@ func responseFrames() []byte {
 	return out
 }
 
+// frame returns payload with its int32 size prefix.
+func frame(payload []byte) []byte {
+	out := binary.BigEndian.AppendUint32(nil, uint32(len(payload)))
+	return append(out, payload...)
+}
+
 // referenceFrames splits data into frames the obvious way, with the error
 // the first invalid size prefix causes.
 func referenceFrames(data []byte, maxSize int32) ([][]byte, error) {
@@ -54,23 +58,23 @@ func referenceFrames(data []byte, maxSize int32) ([][]byte, error) {
 	return frames, nil
 }
 
-// readFrames feeds data to a frameReader in reads of at most chunk bytes,
+// readFrames feeds data to a FrameReader in reads of at most chunk bytes,
 // releasing every releaseEvery reads as Polls do, starting from a buffer of
 // initial bytes so growth is exercised.
 func readFrames(data []byte, maxSize int32, initial, chunk, releaseEvery int) ([][]byte, error) {
-	r := frameReader{buf: make([]byte, initial), max: maxSize}
+	r := FrameReader{buf: make([]byte, initial), max: maxSize}
 	var frames [][]byte
 	for reads := 1; len(data) > 0; reads++ {
-		p := r.space()
+		p := r.Space()
 		if len(p) == 0 {
-			r.release()
+			r.Release()
 			continue
 		}
 		n := copy(p[:min(len(p), chunk)], data)
 		data = data[n:]
-		r.filled(n)
+		r.Filled(n)
 		for {
-			f, ok, err := r.next()
+			f, ok, err := r.Next()
 			if err != nil {
 				return frames, err
 			}
@@ -80,7 +84,7 @@ func readFrames(data []byte, maxSize int32, initial, chunk, releaseEvery int) ([
 			frames = append(frames, bytes.Clone(f))
 		}
 		if reads%releaseEvery == 0 {
-			r.release()
+			r.Release()
 		}
 	}
 	return frames, nil
@@ -131,4 +135,39 @@ func FuzzFrameReader(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte, initial uint8, chunk uint16, releaseEvery uint8) {
 		checkFrames(t, data, 4096, max(int(initial), 4), max(int(chunk), 1), max(int(releaseEvery), 1))
 	})
+}
+
+// TestFrameReaderLost checks what a peer's close costs: nothing after whole
+// frames, the bytes of an unfinished frame otherwise.
+func TestFrameReaderLost(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want string // empty: no loss
+	}{
+		{"nothing read", nil, ""},
+		{"whole frames", append(frame([]byte("ab")), frame(nil)...), ""},
+		{"half a prefix", []byte{0, 0}, "2 bytes of an unfinished frame were lost"},
+		{"a frame cut short", append(frame([]byte("ab")), frame([]byte("cdef"))[:6]...), "6 bytes of an unfinished frame were lost"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := NewFrameReader(1 << 10)
+			r.Filled(copy(r.Space(), tc.data))
+			for {
+				if _, ok, err := r.Next(); err != nil || !ok {
+					break
+				}
+			}
+			err := r.Lost()
+			if tc.want == "" {
+				if err != nil || r.Partial() {
+					t.Errorf("Lost = %v, Partial = %v; want no loss", err, r.Partial())
+				}
+				return
+			}
+			if err == nil || err.Error() != tc.want || !r.Partial() {
+				t.Errorf("Lost = %v, Partial = %v; want %q", err, r.Partial(), tc.want)
+			}
+		})
+	}
 }
