@@ -63,7 +63,7 @@ func (s *sender) sendReady(now int64) int64 {
 			continue
 		}
 		if len(c.held.parts) > 0 {
-			next = min(next, s.harvestHeld(c, snap, now))
+			next = min(next, s.harvestHeld(c, parts, snap, now))
 			parts = s.readyByNode[node]
 		}
 		s.sendProduce(c, parts, now)

@@ -10,39 +10,60 @@ type heldBatches struct {
 
 // holdFor reports what b, p's open batch, lingered linger.ms, should wait
 // for while it stays open, and marks b held for it; or nil to close b now:
-//   - with a codec, the compression pool running dry: closed now, it would
-//     only queue behind the batches the pool has;
-//   - its leader's next answer, while a request to it is in flight. The
-//     answer wakes the sender, and the batch goes then with every record
-//     that joined it meanwhile; without a codec, a request to that broker
-//     sent before takes it along (see harvestHeld).
+//   - with a codec, the compression pool running dry (once): closed now, it
+//     would only queue behind the batches the pool has;
+//   - an answer of its leader, while the leader's connection has
+//     max.in.flight.requests.per.connection requests out or the partition
+//     that many batches: closed now, the batch could not go before an answer
+//     anyway, and the records that come meanwhile would open another batch.
+//     So a batch stays open until a request can take it, as in Java's
+//     RecordAccumulator, which closes a batch when it drains it into a
+//     request, not when linger.ms passes;
+//   - an answer of its leader while any request to it is in flight: without
+//     a codec, until the connection is idle or a request going to the
+//     broker anyway takes the batch along (see harvestHeld); with a codec,
+//     once, as nothing can take it along.
+//
+// Answers wake held batches a request's worth at a time, oldest first (see
+// wakeHeldUpTo), and a request takes along as many as fit.
 //
 // This is TCP's Nagle rule applied to batches: under load, when a broker's
 // round trip or the compression backlog is longer than linger.ms, batches
-// grow to what arrives in that time instead of what arrives in linger.ms
-// (with thousands of partitions, one or two records), so there are fewer,
-// fuller batches to compress, send and store. Without load nothing is in
-// flight or compressing, and nothing waits past linger.ms. A batch is held
-// at most once for each: a broker kept busy by other partitions delays it
-// by one answer, a pool kept busy by them until it catches up (or, when it
-// never does, until Sends wait for memory, which sends everything). Nothing is held with linger.ms at 0, which asks to
-// send at once, nor a full batch (an appender closes it), a batch Flush or
-// Close wants, or one a Send waiting for memory needs (drainAll).
+// that are not full go one request at a time per broker and grow to what
+// arrives meanwhile instead of what arrives in linger.ms (with thousands of
+// partitions, one or two records), so there are fewer, fuller batches to
+// compress, send and store; full batches still go with up to
+// max.in.flight.requests.per.connection requests out. Without load nothing
+// is in flight or compressing, and nothing waits past linger.ms. A pool kept
+// busy by other partitions delays a batch until it catches up (or, when it
+// never does, until Sends wait for memory, which sends everything). Nothing
+// is held but for a saturated connection with linger.ms at 0, which asks to
+// send at once; nothing at all for a full batch (an appender closes it), a
+// batch Flush or Close wants, or one a Send waiting for memory needs
+// (drainAll).
 func (s *sender) holdFor(p *partition, b *batch, snap *clusterSnapshot) *heldBatches {
-	if s.cfg.Linger <= 0 {
-		return nil
-	}
-	if s.compressing > 0 && !b.heldForPool {
+	if s.compressing > 0 && !b.heldForPool && s.cfg.Linger > 0 {
 		b.heldForPool = true
 		return &s.compressHeld
 	}
-	leader := p.leader(snap)
-	if b.heldForBroker || leader < 0 {
+	node := p.leader(snap)
+	if p.inFlight >= s.cfg.MaxInFlight {
+		// Only an answer from where its batches are can free the partition.
+		node = p.inFlightNode
+	}
+	if node < 0 {
 		return nil
 	}
-	c := s.conns[leader]
-	if c == nil || c.state != connReady || len(c.inFlight) == 0 {
+	c := s.conns[node]
+	if c == nil || c.state != connReady {
 		return nil
+	}
+	switch {
+	case len(c.inFlight) >= s.cfg.MaxInFlight || p.inFlight >= s.cfg.MaxInFlight:
+	case len(c.inFlight) == 0 || s.cfg.Linger <= 0:
+		return nil
+	case b.heldForBroker && s.pool != nil:
+		return nil // once: no request to the broker can take it along
 	}
 	b.heldForBroker = true
 	return &c.held
@@ -56,19 +77,42 @@ func (s *sender) hold(p *partition, h *heldBatches) {
 
 // wakeHeld lists again the partitions held in h: its event came, or
 // everything must go now.
-func (s *sender) wakeHeld(h *heldBatches) {
-	for i, p := range h.parts {
-		h.parts[i] = nil
+func (s *sender) wakeHeld(h *heldBatches) { s.wakeHeldUpTo(h, -1) }
+
+// wakeHeldUpTo lists again the partitions held in h, oldest first, until
+// their open batches hold budget bytes (at least one partition; all of them
+// when budget is negative): a broker's answer frees room for one request,
+// and batches woken beyond what it carries would be closed to wait in a
+// queue while their partitions' new records open new batches. The rest stay
+// held, open, for the next answer.
+func (s *sender) wakeHeldUpTo(h *heldBatches, budget int) {
+	used, i := 0, 0
+	for ; i < len(h.parts); i++ {
+		p := h.parts[i]
 		if p.heldBy != h {
+			h.parts[i] = nil
 			continue // stale
 		}
+		if budget >= 0 {
+			size := 0
+			if b := p.cursor.next.Load(); b != nil {
+				size, _, _ = unpackReservation(b.reservation.Load())
+			}
+			if used > 0 && used+size > budget {
+				break
+			}
+			used += size
+		}
+		h.parts[i] = nil
 		p.heldBy = nil
 		if p.listed.CompareAndSwap(false, true) {
 			s.active = append(s.active, p)
 		}
 		// Else an appender listed it since: it is on the stack.
 	}
-	h.parts = h.parts[:0]
+	n := copy(h.parts, h.parts[i:])
+	clear(h.parts[n:])
+	h.parts = h.parts[:n]
 }
 
 // wakeAllHeld wakes every held partition: Flush, Close or a Send waiting
@@ -80,18 +124,31 @@ func (s *sender) wakeAllHeld() {
 	}
 }
 
-// harvestHeld adds the batches held for c's answer to the request about
-// to go to c: it costs them nothing to go now. The partitions are woken
-// and visited again, this time without holding; it returns when they next
-// need a look. Without a codec only: a batch closed now must be compressed
-// before it can go, and would miss the request.
-func (s *sender) harvestHeld(c *brokerConn, snap *clusterSnapshot, now int64) int64 {
+// harvestHeld adds batches held for c's answer to the request about to go
+// to c, the oldest first, as many as fit beside the batches of parts, the
+// partitions already going: it costs them nothing to go now. The partitions
+// are woken and visited again, this time without holding; it returns when
+// they next need a look. Without a codec only: a batch closed now must be
+// compressed before it can go, and would miss the request.
+func (s *sender) harvestHeld(c *brokerConn, parts []*partition, snap *clusterSnapshot, now int64) int64 {
 	next := now + int64(s.cfg.DeliveryTimeout)
 	if s.pool != nil {
 		return next
 	}
+	room := s.cfg.MaxRequestSize
+	for _, p := range parts {
+		b := p.queue[0]
+		size := len(b.wireBytes)
+		if size == 0 {
+			_, _, size = b.settled()
+		}
+		room -= size
+	}
+	if room <= 0 {
+		return next
+	}
 	woken := len(s.active)
-	s.wakeHeld(&c.held)
+	s.wakeHeldUpTo(&c.held, room)
 	for _, p := range s.active[woken:] {
 		s.visits++
 		next = min(next, s.visit(p, snap, now, false, false))

@@ -151,3 +151,50 @@ func TestLingeredBatchWaitsForItsBrokersAnswer(t *testing.T) {
 		})
 	}
 }
+
+// TestAnswerWakesARequestsWorthOfHeldBatches: an answer wakes held
+// partitions oldest first until their open batches fill one request; the
+// rest stay held, in order, for the next answer. Stale entries are dropped,
+// and one partition is woken whatever its size.
+func TestAnswerWakesARequestsWorthOfHeldBatches(t *testing.T) {
+	s := &sender{}
+	var h heldBatches
+	parts := make([]*partition, 5)
+	for i := range parts {
+		p := newPartition(&topicState{name: "held"}, int32(i))
+		b := &batch{part: p}
+		b.reservation.Store(packReservation(400, 3))
+		p.cursor.next.Store(b)
+		s.hold(p, &h)
+		parts[i] = p
+	}
+	parts[1].heldBy = nil // woken since: its entry is stale
+	woken := func() []int32 {
+		var idx []int32
+		for _, p := range s.active {
+			idx = append(idx, p.index)
+			p.listed.Store(false)
+		}
+		s.active = s.active[:0]
+		return idx
+	}
+	for _, step := range []struct {
+		budget int
+		woken  []int32
+		held   int
+	}{
+		{900, []int32{0, 2}, 2}, // 400 + 400 fit in 900; a third would not
+		{100, []int32{3}, 1},    // too big for the budget, but one always goes
+		{-1, []int32{4}, 0},     // everything
+	} {
+		s.wakeHeldUpTo(&h, step.budget)
+		if got := woken(); !slices.Equal(got, step.woken) || len(h.parts) != step.held {
+			t.Fatalf("budget %d woke partitions %v and left %d held, want %v and %d", step.budget, got, len(h.parts), step.woken, step.held)
+		}
+	}
+	for _, p := range parts {
+		if p.heldBy != nil {
+			t.Fatalf("partition %d still marked held", p.index)
+		}
+	}
+}
