@@ -75,8 +75,9 @@ type batch struct {
 	// the numbers the batch had then (see idempotence.sendable).
 	lostCopy bool
 	// heldForPool and heldForBroker: the batch, lingered, was kept open for
-	// the compression pool, or for its broker's answer (see sender.holdFor);
-	// it is kept open for each at most once.
+	// the compression pool, or for its broker's answer (see sender.holdFor):
+	// for the pool at most once; with a codec, for a broker with room for a
+	// request at most once.
 	heldForPool, heldForBroker bool
 	// resequenced: its sequence was lowered while it was in flight, after
 	// an earlier batch of the partition was rejected; the
