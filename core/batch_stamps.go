@@ -23,7 +23,8 @@ type BatchStamps struct {
 	// Appended: the first record was appended (the batch opened).
 	Appended int64
 	// Sealed: the sender's loop that sealed the batch and staged its
-	// request began (at or before both).
+	// request began (at or before both), or, for a batch opened and filled
+	// while that loop ran, Appended.
 	Sealed int64
 	// Written: the sender saw the request fully handed to the kernel; every
 	// writev that carried it returned at or before. Zero when it did not
@@ -103,7 +104,7 @@ func (s *sender) stamp(b *batch) {
 		Topic: b.part.topic.name, Partition: b.part.index, Records: b.recordCount, Bytes: int32(len(b.wireBytes)),
 		Request: t.requestAddr, RequestBytes: t.requestBytes,
 		Appended:     c.monotonic(b.createdNanos),
-		Sealed:       c.monotonic(r.sentNanos),
+		Sealed:       c.monotonic(max(r.sentNanos, b.createdNanos)),
 		ResponseRead: c.monotonic(t.answeredNanos),
 	}
 	if r.writtenNanos != 0 {
