@@ -244,7 +244,7 @@ const loadUpdateInterval = 5 * time.Millisecond
 // had keys (or partitions) so far.
 func (s *sender) updatePartitionLoad(snap *clusterSnapshot) {
 	for _, t := range snap.topics {
-		if len(t.partitions) < 2 || !t.state.sticky.used.Load() {
+		if len(t.partitions) < 2 || !t.state.sticky.used() {
 			continue // keyed records alone: no partitioner to tell
 		}
 		s.loadSizes, s.loadPartitions = s.loadSizes[:0], s.loadPartitions[:0]

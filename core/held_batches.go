@@ -46,8 +46,8 @@ func (s *sender) holdFor(p *partition, b *batch, snap *clusterSnapshot) *heldBat
 		b.heldForPool = true
 		return &s.compressHeld
 	}
-	node := p.leader(snap)
-	if p.inFlight >= s.cfg.MaxInFlight {
+	node, partitionFull := p.leader(snap), p.inFlight >= s.cfg.MaxInFlight
+	if partitionFull {
 		// Only an answer from where its batches are can free the partition.
 		node = p.inFlightNode
 	}
@@ -59,7 +59,8 @@ func (s *sender) holdFor(p *partition, b *batch, snap *clusterSnapshot) *heldBat
 		return nil
 	}
 	switch {
-	case len(c.inFlight) >= s.cfg.MaxInFlight || p.inFlight >= s.cfg.MaxInFlight:
+	case partitionFull || len(c.inFlight) >= s.cfg.MaxInFlight:
+		// Held until an answer frees room: closed now, it could not go.
 	case len(c.inFlight) == 0 || s.cfg.Linger <= 0:
 		return nil
 	case b.heldForBroker && s.pool != nil:

@@ -57,9 +57,10 @@ func KeyPartition(key []byte, numPartitions int) int32 {
 // partitioner.ignore.keys, all its records) as Kafka's built-in partitioner
 // does since Kafka 3.3 (KIP-794, "uniform sticky"): every record goes to the
 // same partition until a batch.size batch of them has been appended to it
-// (see recordAppended), then the partitioner moves to a partition chosen at random among those
-// that have a leader (among all when none has). So batches fill up before
-// they are sent, and over time every partition gets the same share.
+// (see recordAppended), then the partitioner moves to a partition chosen at
+// random among those that have a leader (among all when none has). So
+// batches fill up before they are sent, and over time every partition gets
+// the same share.
 //
 // With adaptive partitioning, the random choice is weighted by how short the
 // queues of the partitions' leaders are, from what updateLoad was told.
@@ -80,9 +81,6 @@ type stickyPartitioner struct {
 	turn atomic.Uint64
 	// load weights the choice of the next partition; nil means uniform.
 	load atomic.Pointer[partitionLoad]
-	// used is set by the first Partition call: until a record without a
-	// key comes, weighing the topic's partitions is wasted work.
-	used atomic.Bool
 }
 
 // newStickyPartitioner returns a partitioner that moves on after batchSize
@@ -97,9 +95,6 @@ func newStickyPartitioner(batchSize int, adaptive bool) *stickyPartitioner {
 // only read); numPartitions is the topic's partition count and must be
 // positive.
 func (s *stickyPartitioner) Partition(available []int32, numPartitions int) int32 {
-	if !s.used.Load() {
-		s.used.Store(true)
-	}
 	for {
 		turn := s.turn.Load()
 		if p := turnPartition(turn); p >= 0 && int(p) < numPartitions {
@@ -111,6 +106,11 @@ func (s *stickyPartitioner) Partition(available []int32, numPartitions int) int3
 		}
 	}
 }
+
+// used reports whether Partition has chosen a partition yet: until a
+// record without a key comes, weighing the topic's partitions is wasted
+// work. A turn, once chosen, is never zero again.
+func (s *stickyPartitioner) used() bool { return s.turn.Load() != 0 }
 
 // recordAppended counts the bytes of a record appended to partition, which
 // Partition returned, and moves on to another partition at a batch
