@@ -51,7 +51,10 @@ type partition struct {
 	nextListed *partition
 
 	// Below: the sender goroutine's alone.
-	cursor *batch // last batch taken off the chain
+	// cursor is the last batch taken off the chain, and cursorIndex its
+	// chainIndex; move it with takeOff.
+	cursor      *batch
+	cursorIndex uint64
 	// queue holds batches taken off the chain and waiting to be sent, in
 	// the order they must go: by batch.order, so retries come first.
 	queue []*batch
@@ -114,6 +117,31 @@ func firstBatchMemory(cfg *Config, partitions int) int {
 // reaches batch.size in a few batches.
 func (p *partition) learnBatchSize(filled, batchSize int) {
 	p.batchHint.Store(int32(min(2*filled, batchSize)))
+}
+
+// first is the oldest batch still on p's chain, the one after the cursor,
+// or nil. It reads the tail, which the partition's appenders keep in cache,
+// and the cursor's link only when more than one batch waits: with thousands
+// of partitions the cursor, taken off long ago, is cold, and reading its
+// link cost a cache miss per partition the sender looked at. A tail that
+// lags a link (an appender linked a batch and has not moved the tail yet)
+// reads as if the link were not there yet: that appender lists p once the
+// tail has moved (see append), so the sender looks again. The sender's
+// alone.
+func (p *partition) first() *batch {
+	t := p.tail.Load()
+	switch {
+	case t == p.cursor:
+		return nil
+	case t.chainIndex == p.cursorIndex+1:
+		return t
+	}
+	return p.cursor.next.Load()
+}
+
+// takeOff moves the cursor to b, the batch after it: b is off the chain.
+func (p *partition) takeOff(b *batch) {
+	p.cursor, p.cursorIndex = b, b.chainIndex
 }
 
 func newPartition(t *topicState, index int32) *partition {
@@ -203,7 +231,7 @@ func (a *accumulator) openBatch(ctx context.Context, p *partition, prev *batch, 
 		// never too small for this record.
 		buf = buf[:min(len(buf), max(limit, need))]
 	}
-	b = newBatch(p, span, buf, ts, mono)
+	b = newBatch(p, prev, span, buf, ts, mono)
 	ok, _, full := b.tryAppend(r, ts, mono, payload, cb)
 	if !ok {
 		a.discard(b)

@@ -35,8 +35,11 @@ type batch struct {
 	// createdNanos is the monotonic time the batch was opened, for linger.ms
 	// and delivery.timeout.ms.
 	createdNanos int64
-	next         atomic.Pointer[batch]
-	completions  completionTable
+	// chainIndex numbers the batch in its partition's chain: the one it is
+	// linked behind has chainIndex-1 (see partition.first).
+	chainIndex  uint64
+	next        atomic.Pointer[batch]
+	completions completionTable
 
 	// compressed, compressErr and compressedNext are written by a
 	// compression pool worker while the batch is with it (see compressing)
@@ -115,9 +118,10 @@ func unpackReservation(r uint64) (end int, count int32, closed bool) {
 	return int(r & (1<<reservedEndBits - 1)), int32(r >> countShift & countMask), r&closedBit != 0
 }
 
-// newBatch opens a batch over buf whose first record has timestamp ts.
-func newBatch(part *partition, span arena.Span, buf []byte, ts int64, nowNanos int64) *batch {
-	b := &batch{part: part, span: span, buf: buf, baseTimestamp: ts, createdNanos: nowNanos, sequence: -1}
+// newBatch opens a batch over buf, to be linked behind prev, whose first
+// record has timestamp ts.
+func newBatch(part *partition, prev *batch, span arena.Span, buf []byte, ts int64, nowNanos int64) *batch {
+	b := &batch{part: part, span: span, buf: buf, baseTimestamp: ts, createdNanos: nowNanos, chainIndex: prev.chainIndex + 1, sequence: -1}
 	b.reservation.Store(packReservation(wire.BatchHeaderSize, 0))
 	b.maxTimestamp.Store(ts)
 	b.completions.init(maxRecordsIn(len(buf)))

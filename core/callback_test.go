@@ -118,7 +118,7 @@ func TestCallbackPanicIsRecovered(t *testing.T) {
 func TestRunCallbacksAllocatesNothing(t *testing.T) {
 	const n = 100
 	s := &sender{p: &Producer{}, log: slog.New(slog.DiscardHandler), clock: newMonoClock()}
-	b := newBatch(newPartition(&topicState{name: "t"}, 0), arena.Span{}, make([]byte, 16384), 1_700_000_000_000, 0)
+	b := newBatch(newPartition(&topicState{name: "t"}, 0), &batch{}, arena.Span{}, make([]byte, 16384), 1_700_000_000_000, 0)
 	defer b.releaseCompletions()
 	calls := 0
 	cb := func(RecordMetadata, error) { calls++ }

@@ -343,7 +343,7 @@ func (s *sender) failEverything(err error) {
 			if ok, _, _ := b.settled(); !ok {
 				break // an appender is mid-copy; the next loop gets it
 			}
-			p.cursor = b
+			p.takeOff(b)
 			s.completeBatch(b, -1, -1, err)
 		}
 	}

@@ -23,6 +23,9 @@ import (
 // written when the batch is first drained (seal), since sequences are given
 // out in drain order.
 type compressPool struct {
+	// backlog is how many batches the pool may have before a lingered
+	// batch is kept open rather than handed over (see holdFor).
+	backlog int
 	// jobs holds batches handed over and not yet taken by a worker. Its
 	// capacity is how many spans the arena can have out: every batch handed
 	// over holds arena memory until it is handed back, so the sender never
@@ -38,9 +41,10 @@ type compressPool struct {
 }
 
 // newCompressPool makes a pool with room for capacity batches handed over
-// at once; start gives it its workers.
-func newCompressPool(capacity int, wake func()) *compressPool {
-	return &compressPool{jobs: make(chan *batch, capacity), wake: wake}
+// at once, which keeps lingered batches open while it has backlog; start
+// gives it its workers.
+func newCompressPool(capacity, backlog int, wake func()) *compressPool {
+	return &compressPool{jobs: make(chan *batch, capacity), backlog: backlog, wake: wake}
 }
 
 // start runs one worker per compressor; each compressor then belongs to its
@@ -104,8 +108,8 @@ func (s *sender) takeCompressed() {
 		s.compressing--
 		b = next
 	}
-	if s.compressing == 0 {
-		s.wakeHeld(&s.compressHeld)
+	if s.compressing < s.pool.backlog {
+		s.wakeHeldUpTo(&s.compressHeld, -1, s.pool.backlog-s.compressing)
 	}
 }
 

@@ -92,7 +92,7 @@ func newPoolBench(t *testing.T, batches int) *poolBench {
 		t.Fatal(err)
 	}
 	s.compressor = compressors[0]
-	s.pool = newCompressPool(ar.MaxSpans(), func() {})
+	s.pool = newCompressPool(ar.MaxSpans(), batches, func() {})
 	pb := &poolBench{s: s, part: newPartition(&topicState{name: "t"}, 0), arena: ar, worker: compressors[1]}
 	s.partitions = []*partition{pb.part}
 	acc := accumulator{arena: ar, batchSize: cfg.BatchSize, clock: s.clock, ready: s.readyList, wake: func() {},
@@ -105,7 +105,7 @@ func newPoolBench(t *testing.T, batches int) *poolBench {
 			t.Fatal(err)
 		}
 	}
-	s.pull(pb.part, s.meta.snapshot.Load(), s.clock.now(), true, false)
+	s.pull(pb.part, s.meta.snapshot.Load(), s.clock.now(), closeAll)
 	for range len(s.pool.jobs) {
 		pb.jobs = append(pb.jobs, <-s.pool.jobs)
 	}
@@ -330,7 +330,7 @@ func BenchmarkCompressPoolRoundTrip(b *testing.B) {
 			cfg.Compression = codec
 			s := newBareSender(b, cfg)
 			back := make(chan struct{}, 1)
-			s.pool = newCompressPool(1, func() {
+			s.pool = newCompressPool(1, 1, func() {
 				select {
 				case back <- struct{}{}:
 				default:
@@ -371,7 +371,7 @@ func BenchmarkCompressPoolRoundTrip(b *testing.B) {
 // of 100-byte values that compress like short text.
 func benchBatch(b *testing.B, size int) *batch {
 	buf := make([]byte, size)
-	bt := newBatch(newPartition(&topicState{name: "t"}, 0), arena.Span{}, buf, 1_700_000_000_000, 0)
+	bt := newBatch(newPartition(&topicState{name: "t"}, 0), &batch{}, arena.Span{}, buf, 1_700_000_000_000, 0)
 	value := make([]byte, 0, 128)
 	for i := 0; ; i++ {
 		value = fmt.Appendf(value[:0], "order %d customer %d amount %d.%02d EUR status shipped warehouse berlin sku %d qty %d note %-100d",

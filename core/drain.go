@@ -16,7 +16,10 @@ import (
 func (s *sender) sendReady(now int64) int64 {
 	next := now + int64(s.cfg.DeliveryTimeout)
 	snap := s.meta.snapshot.Load()
-	drainAll := s.p.flushing.Load() > 0 || s.stop.Load() || s.arena.Waiters() > 0
+	rule := closeLingered
+	if s.p.flushing.Load() > 0 || s.stop.Load() || s.arena.Waiters() > 0 {
+		rule = closeAll
+	}
 	for node, parts := range s.readyByNode {
 		s.readyByNode[node] = parts[:0] // keep the backing arrays: no allocation per loop
 	}
@@ -25,16 +28,16 @@ func (s *sender) sendReady(now int64) int64 {
 	for _, p := range s.active[listed:] {
 		p.lingerUntil = 0 // an appender acted: its timer, if any, is stale
 	}
-	s.wakeLingering(now, drainAll)
-	if drainAll {
+	s.wakeLingering(now, rule == closeAll)
+	if rule == closeAll {
 		s.wakeAllHeld()
 	}
 	kept := 0
 	for i, p := range s.active {
 		s.active[i] = nil
 		s.visits++
-		next = min(next, s.visit(p, snap, now, drainAll, !drainAll))
-		if len(p.queue) == 0 && s.quiet(p, drainAll) {
+		next = min(next, s.visit(p, snap, now, rule))
+		if len(p.queue) == 0 && s.quiet(p, rule == closeAll) {
 			continue
 		}
 		s.active[kept] = p
@@ -95,7 +98,7 @@ func (s *sender) failQueued(p *partition, err error) {
 // or holds one open batch, for which a timer is set. It reports whether
 // the sender should drop p from its slice (see readyList.unlist).
 func (s *sender) quiet(p *partition, drainAll bool) bool {
-	open := p.cursor.next.Load()
+	open := p.first()
 	if open != nil && (drainAll || !open.open() || open.next.Load() != nil) {
 		return false
 	}
@@ -180,8 +183,8 @@ func (s *sender) popLingering() lingerEntry {
 // visit pulls p's ready batches into its queue, expires those past
 // delivery.timeout.ms, and files p under its leader when its oldest batch
 // may go now. It returns when p next needs a look.
-func (s *sender) visit(p *partition, snap *clusterSnapshot, now int64, drainAll, mayHold bool) int64 {
-	next := min(s.pull(p, snap, now, drainAll, mayHold), s.expireQueued(p, now))
+func (s *sender) visit(p *partition, snap *clusterSnapshot, now int64, rule closeRule) int64 {
+	next := min(s.pull(p, snap, now, rule), s.expireQueued(p, now))
 	if len(p.queue) == 0 {
 		return next
 	}
@@ -253,7 +256,7 @@ func (s *sender) updatePartitionLoad(snap *clusterSnapshot) {
 				continue
 			}
 			queued := int32(len(pm.part.queue))
-			if pm.part.cursor.next.Load() != nil {
+			if pm.part.first() != nil {
 				queued++ // the open batch, still on the chain
 			}
 			s.loadSizes = append(s.loadSizes, queued)
@@ -278,26 +281,49 @@ func (p *partition) leader(snap *clusterSnapshot) int32 {
 	return p.leaderNode
 }
 
+// closeRule says which open batches a visit closes (see pull).
+type closeRule uint8
+
+const (
+	// closeLingered: a batch that has lingered linger.ms, unless it is
+	// held open (see holdFor).
+	closeLingered closeRule = iota
+	// closeWoken: a batch that has lingered, held or not: a request going
+	// to its broker takes it along (see harvestHeld).
+	closeWoken
+	// closeAll: every batch: for Flush, Close, and Sends waiting for
+	// buffer memory, which only batches that go out free (Java's
+	// RecordAccumulator treats every batch as ready when its BufferPool
+	// is exhausted).
+	closeAll
+)
+
 // pull moves batches that are ready from the partition's chain to its
-// queue: full ones, and the open one once it has lingered linger.ms (or at
-// once when drainAll: flush, close, or memory waiters), unless mayHold and
-// it is held open for an event (see holdFor). It returns when the open
-// batch will have lingered enough.
-func (s *sender) pull(p *partition, snap *clusterSnapshot, now int64, drainAll, mayHold bool) int64 {
+// queue: full ones, and the open one as rule says. Besides, a batch stays
+// open while batches of its partition wait in the queue ahead of it, as in
+// Java's RecordAccumulator, which closes a batch when it drains it into a
+// request: it could not go before them, and records that come meanwhile
+// join it rather than a new batch. It returns when the open batch will
+// have lingered enough.
+func (s *sender) pull(p *partition, snap *clusterSnapshot, now int64, rule closeRule) int64 {
 	for {
-		b := p.cursor.next.Load()
+		b := p.first()
 		if b == nil {
 			return now + int64(time.Hour)
 		}
 		if b.open() {
-			due := b.createdNanos + int64(s.cfg.Linger)
-			if !drainAll && now < due {
-				return due
-			}
-			if mayHold && len(p.queue) == 0 {
-				if h := s.holdFor(p, b, snap); h != nil {
-					s.hold(p, h)
-					return now + int64(time.Hour)
+			if rule != closeAll {
+				if due := b.createdNanos + int64(s.cfg.Linger); now < due {
+					return due
+				}
+				if len(p.queue) > 0 {
+					return now + int64(time.Hour) // visited again while it has a queue
+				}
+				if rule != closeWoken {
+					if h := s.holdFor(p, b, snap); h != nil {
+						s.hold(p, h)
+						return now + int64(time.Hour)
+					}
 				}
 			}
 			b.close()
@@ -308,7 +334,7 @@ func (s *sender) pull(p *partition, snap *clusterSnapshot, now int64, drainAll, 
 			// sender when it is done (see batch.tryAppend).
 			return now + int64(time.Hour)
 		}
-		p.cursor = b
+		p.takeOff(b)
 		p.learnBatchSize(end, s.cfg.BatchSize)
 		if count == 0 {
 			b.releaseFlushWaiters()

@@ -2,16 +2,19 @@ package core
 
 // heldBatches lists partitions whose open batch has lingered linger.ms and
 // is kept open until an event: the answer of a broker (brokerConn.held),
-// or the compression pool running dry (sender.compressHeld). Entries of
-// partitions woken since are stale.
+// or the compression pool handing a batch back (sender.compressHeld).
+// Entries of partitions woken since are stale.
 type heldBatches struct {
 	parts []*partition
 }
 
 // holdFor reports what b, p's open batch, lingered linger.ms, should wait
 // for while it stays open, and marks b held for it; or nil to close b now:
-//   - with a codec, the compression pool running dry (once): closed now, it
-//     would only queue behind the batches the pool has;
+//   - with a codec, room in the compression pool, while it has its backlog
+//     (compressPool.backlog) of batches: closed now, it would only queue
+//     behind them. Each batch the pool hands back wakes one held partition,
+//     the one held longest, whose batch then goes (a batch is held for the
+//     pool once, so a pool kept busy delays no batch for long);
 //   - an answer of its leader, while the leader's connection has
 //     max.in.flight.requests.per.connection requests out or the partition
 //     that many batches: closed now, the batch could not go before an answer
@@ -25,7 +28,9 @@ type heldBatches struct {
 //     once, as nothing can take it along.
 //
 // Answers wake held batches a request's worth at a time, oldest first (see
-// wakeHeldUpTo), and a request takes along as many as fit.
+// wakeHeldUpTo), and a request takes along as many as fit. A batch with
+// batches of its partition queued ahead of it is not closed either (see
+// pull), so it is held only once it is the partition's next to go.
 //
 // This is TCP's Nagle rule applied to batches: under load, when a broker's
 // round trip or the compression backlog is longer than linger.ms, batches
@@ -34,15 +39,13 @@ type heldBatches struct {
 // partitions, one or two records), so there are fewer, fuller batches to
 // compress, send and store; full batches still go with up to
 // max.in.flight.requests.per.connection requests out. Without load nothing
-// is in flight or compressing, and nothing waits past linger.ms. A pool kept
-// busy by other partitions delays a batch until it catches up (or, when it
-// never does, until Sends wait for memory, which sends everything). Nothing
+// is in flight or compressing, and nothing waits past linger.ms. Nothing
 // is held but for a saturated connection with linger.ms at 0, which asks to
 // send at once; nothing at all for a full batch (an appender closes it), a
 // batch Flush or Close wants, or one a Send waiting for memory needs
-// (drainAll).
+// (closeAll).
 func (s *sender) holdFor(p *partition, b *batch, snap *clusterSnapshot) *heldBatches {
-	if s.compressing > 0 && !b.heldForPool && s.cfg.Linger > 0 {
+	if s.pool != nil && s.compressing >= s.pool.backlog && !b.heldForPool && s.cfg.Linger > 0 {
 		b.heldForPool = true
 		return &s.compressHeld
 	}
@@ -78,7 +81,7 @@ func (s *sender) hold(p *partition, h *heldBatches) {
 
 // wakeHeld lists again the partitions held in h: its event came, or
 // everything must go now.
-func (s *sender) wakeHeld(h *heldBatches) { s.wakeHeldUpTo(h, -1) }
+func (s *sender) wakeHeld(h *heldBatches) { s.wakeHeldUpTo(h, -1, -1) }
 
 // wakeHeldUpTo lists again the partitions held in h, oldest first, until
 // their open batches hold budget bytes (at least one partition; all of them
@@ -86,17 +89,18 @@ func (s *sender) wakeHeld(h *heldBatches) { s.wakeHeldUpTo(h, -1) }
 // and batches woken beyond what it carries would be closed to wait in a
 // queue while their partitions' new records open new batches. The rest stay
 // held, open, for the next answer.
-func (s *sender) wakeHeldUpTo(h *heldBatches, budget int) {
+func (s *sender) wakeHeldUpTo(h *heldBatches, budget, parts int) {
 	used, i := 0, 0
-	for ; i < len(h.parts); i++ {
+	for ; i < len(h.parts) && parts != 0; i++ {
 		p := h.parts[i]
 		if p.heldBy != h {
 			h.parts[i] = nil
 			continue // stale
 		}
+		parts--
 		if budget >= 0 {
 			size := 0
-			if b := p.cursor.next.Load(); b != nil {
+			if b := p.first(); b != nil {
 				size, _, _ = unpackReservation(b.reservation.Load())
 			}
 			if used > 0 && used+size > budget {
@@ -149,10 +153,10 @@ func (s *sender) harvestHeld(c *brokerConn, parts []*partition, snap *clusterSna
 		return next
 	}
 	woken := len(s.active)
-	s.wakeHeldUpTo(&c.held, room)
+	s.wakeHeldUpTo(&c.held, room, -1)
 	for _, p := range s.active[woken:] {
 		s.visits++
-		next = min(next, s.visit(p, snap, now, false, false))
+		next = min(next, s.visit(p, snap, now, closeWoken))
 	}
 	return next
 }

@@ -10,47 +10,63 @@ import (
 	"github.com/perfproducer/perfproducer/core/wire"
 )
 
-// TestLingeredBatchWaitsForTheCompressionBacklog: with batches waiting for
-// the compression pool, a batch that has lingered linger.ms stays open
-// (records may still join it) until the pool has handed every batch back,
-// then goes, even if the pool is busy again.
+// TestLingeredBatchWaitsForTheCompressionBacklog: while the compression
+// pool has its backlog of batches, a batch that has lingered linger.ms
+// stays open (records may still join it); each batch the pool hands back
+// wakes one held partition, the one held longest, whose batch then goes
+// even if the pool is busy again.
 func TestLingeredBatchWaitsForTheCompressionBacklog(t *testing.T) {
-	pb := newPoolBench(t, 2)
+	pb := newPoolBench(t, 2) // the pool's backlog: 2 batches
 	s := pb.s
-	p := newPartition(pb.part.topic, 1)
 	acc := accumulator{arena: pb.arena, batchSize: s.cfg.BatchSize, clock: s.clock, ready: s.readyList, wake: func() {},
 		closeCtx: context.Background(), sender: &senderGoroutine{}}
-	r := Record{Topic: "t", Value: []byte("late")}
-	payload := wire.RecordPayloadSize(r.Key, r.Value, r.Headers)
-	if _, err := acc.append(context.Background(), p, &r, 1_700_000_000_000, s.clock.now(), payload, func(RecordMetadata, error) {}, &blockedTime{}); err != nil {
-		t.Fatal(err)
+	parts := []*partition{newPartition(pb.part.topic, 1), newPartition(pb.part.topic, 2)}
+	lingered := int64(0)
+	for _, p := range parts {
+		r := Record{Topic: "t", Value: []byte("late")}
+		payload := wire.RecordPayloadSize(r.Key, r.Value, r.Headers)
+		if _, err := acc.append(context.Background(), p, &r, 1_700_000_000_000, s.clock.now(), payload, func(RecordMetadata, error) {}, &blockedTime{}); err != nil {
+			t.Fatal(err)
+		}
+		lingered = max(lingered, p.first().createdNanos+int64(s.cfg.Linger))
 	}
-	// The sender takes the partition off the ready list, and unlists it
-	// while its batch is held (see sender.quiet).
+	// The sender takes the partitions off the ready list, and unlists them
+	// while their batches are held (see sender.quiet).
 	s.readyList.takeInto(nil)
-	p.listed.Store(false)
-	open := p.cursor.next.Load()
-	lingered := open.createdNanos + int64(s.cfg.Linger)
+	for _, p := range parts {
+		p.listed.Store(false)
+	}
 	snap := s.meta.snapshot.Load()
-	held := func(when string) {
+	state := func(when string, want ...string) {
 		t.Helper()
-		if len(p.queue) != 0 || !open.open() || p.heldBy != &s.compressHeld {
-			t.Fatalf("%s: the lingered batch is open %v, queued %d, held %v; want it open and held for the pool", when, open.open(), len(p.queue), p.heldBy != nil)
+		for i, p := range parts {
+			b := p.first()
+			got := "gone"
+			switch {
+			case b != nil && b.open() && p.heldBy == &s.compressHeld && len(p.queue) == 0 && !p.listed.Load():
+				got = "held"
+			case b != nil && b.open() && p.heldBy == nil && p.listed.Load() && slices.Contains(s.active, p):
+				got = "woken"
+			case b == nil && len(p.queue) == 1 && !p.queue[0].open():
+				got = "queued"
+			}
+			if got != want[i] {
+				t.Fatalf("%s: partition %d is %s, want %s", when, p.index, got, want[i])
+			}
 		}
 	}
-	s.pull(p, snap, lingered, false, true)
-	held("two batches with the pool")
+	s.pull(parts[0], snap, lingered, closeLingered)
+	s.pull(parts[1], snap, lingered, closeLingered)
+	state("two batches with the pool", "held", "held")
 	pb.finish(0)
-	held("one batch with the pool")
+	state("one batch back from the pool", "woken", "held")
+	// The woken partition's batch goes, though the pool has its backlog
+	// again: a batch is held for the pool once.
+	s.pull(parts[0], snap, lingered, closeLingered)
+	state("the woken batch visited", "queued", "held")
+	if s.compressing != 2 {
+		t.Fatalf("%d batches with the pool, want 2", s.compressing)
+	}
 	pb.finish(1)
-	if p.heldBy != nil || !p.listed.Load() || !slices.Contains(s.active, p) {
-		t.Fatalf("the pool ran dry and the partition is held %v, listed %v: want it listed again", p.heldBy != nil, p.listed.Load())
-	}
-	// Another batch goes to the pool meanwhile: a batch is held for the
-	// pool once, so this one goes now all the same.
-	s.compressing++
-	s.pull(p, snap, lingered, false, true)
-	if len(p.queue) != 1 || p.queue[0] != open || open.open() {
-		t.Fatalf("after the pool ran dry %d batches were queued, the lingered one open %v: want it closed and queued", len(p.queue), open.open())
-	}
+	state("another batch back from the pool", "queued", "woken")
 }

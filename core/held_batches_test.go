@@ -164,7 +164,7 @@ func TestAnswerWakesARequestsWorthOfHeldBatches(t *testing.T) {
 		p := newPartition(&topicState{name: "held"}, int32(i))
 		b := &batch{part: p}
 		b.reservation.Store(packReservation(400, 3))
-		p.cursor.next.Store(b)
+		linkBatch(p, b)
 		s.hold(p, &h)
 		parts[i] = p
 	}
@@ -187,7 +187,7 @@ func TestAnswerWakesARequestsWorthOfHeldBatches(t *testing.T) {
 		{100, []int32{3}, 1},    // too big for the budget, but one always goes
 		{-1, []int32{4}, 0},     // everything
 	} {
-		s.wakeHeldUpTo(&h, step.budget)
+		s.wakeHeldUpTo(&h, step.budget, -1)
 		if got := woken(); !slices.Equal(got, step.woken) || len(h.parts) != step.held {
 			t.Fatalf("budget %d woke partitions %v and left %d held, want %v and %d", step.budget, got, len(h.parts), step.woken, step.held)
 		}

@@ -147,7 +147,9 @@ func NewProducer(cfg Config) (*Producer, error) {
 			return nil, &ConfigError{Key: "compression.type", Value: cfg.Compression.String(), Reason: err.Error()}
 		}
 		s.compressor = compressors[0]
-		s.pool = newCompressPool(ar.MaxSpans(), s.wake)
+		// Two batches a worker: none idles while the sender hands over
+		// the next.
+		s.pool = newCompressPool(ar.MaxSpans(), 2*runtime.GOMAXPROCS(0), s.wake)
 		s.pool.start(compressors[1:])
 	}
 	p.meta = newMetadata(s.wake, &p.senderG)

@@ -60,7 +60,7 @@ func (l *readyList) takeInto(dst []*partition) []*partition {
 // (true).
 func (l *readyList) unlist(p *partition, open *batch) (unlisted bool) {
 	p.listed.Store(false)
-	if first := p.cursor.next.Load(); first == open && (open == nil || open.open() && open.next.Load() == nil) {
+	if first := p.first(); first == open && (open == nil || open.open() && open.next.Load() == nil) {
 		return true
 	}
 	// The appender may have listed p again itself, after the Store above:

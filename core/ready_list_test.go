@@ -60,7 +60,7 @@ func TestReadyListKeepsAPartitionWithABatch(t *testing.T) {
 	l.takeInto(nil)
 	// An appender links a batch while p is still listed, so it does not
 	// list p again.
-	p.cursor.next.Store(&batch{part: p})
+	linkBatch(p, &batch{part: p})
 	l.list(p)
 	if l.unlist(p, nil) {
 		t.Fatal("unlist dropped a partition holding a batch that no one listed")
@@ -271,4 +271,47 @@ func exactBatchSize(value []byte, n int32) int {
 		size += wire.RecordSizeFor(payload, i, 0)
 	}
 	return size
+}
+
+// linkBatch links b behind p's tail and moves the tail to it, as an
+// appender does.
+func linkBatch(p *partition, b *batch) {
+	tail := p.tail.Load()
+	b.chainIndex = tail.chainIndex + 1
+	tail.next.Store(b)
+	p.tail.Store(b)
+}
+
+// TestFirstBatchOnTheChain: partition.first finds the batch after the
+// cursor from the tail when it is the only one, through the cursor's link
+// when more wait, and reads a tail that lags a link as the chain before it.
+func TestFirstBatchOnTheChain(t *testing.T) {
+	p := newPartition(&topicState{name: "t"}, 0)
+	if b := p.first(); b != nil {
+		t.Fatalf("first of an empty chain = %p, want nil", b)
+	}
+	one, two := &batch{part: p}, &batch{part: p}
+	linkBatch(p, one)
+	if b := p.first(); b != one {
+		t.Fatalf("first of a one-batch chain = %p, want %p", b, one)
+	}
+	linkBatch(p, two)
+	if b := p.first(); b != one {
+		t.Fatalf("first of a two-batch chain = %p, want %p", b, one)
+	}
+	p.takeOff(one)
+	if b := p.first(); b != two {
+		t.Fatalf("first after taking one off = %p, want %p", b, two)
+	}
+	p.takeOff(two)
+	// An appender linked a third batch and has not moved the tail yet.
+	three := &batch{part: p, chainIndex: two.chainIndex + 1}
+	two.next.Store(three)
+	if b := p.first(); b != nil {
+		t.Fatalf("first with the tail lagging = %p, want nil until the tail moves", b)
+	}
+	p.tail.Store(three)
+	if b := p.first(); b != three {
+		t.Fatalf("first once the tail moved = %p, want %p", b, three)
+	}
 }
