@@ -112,11 +112,8 @@ func (a *Arena) Alloc(ctx context.Context, n int, maxBlock time.Duration) (Span,
 // its slots were issued again since) returns ErrDoubleFree. Neither changes
 // the arena.
 func (a *Arena) Free(s Span) error {
-	if s.arena != a.id || s.count == 0 || int(s.first)+int(s.count) > a.slots {
-		return fmt.Errorf("%w: slots %d+%d", ErrForeignSpan, s.first, s.count)
-	}
-	if s.shift != 0 && (int(s.shift) > a.maxShift || int(s.piece) >= 1<<s.shift) {
-		return fmt.Errorf("%w: piece %d of 1/%d of slot %d", ErrForeignSpan, s.piece, 1<<s.shift, s.first)
+	if err := a.issued(s); err != nil {
+		return err
 	}
 	if !a.generations.of(a.unitOf(int(s.first), int(s.shift), int(s.piece))).CompareAndSwap(s.gen, s.gen+1) {
 		return fmt.Errorf("%w: slots %d+%d", ErrDoubleFree, s.first, s.count)
@@ -167,4 +164,16 @@ func (a *Arena) claim(count, shift int, locked bool) (first, piece int, ok bool)
 func (a *Arena) issue(first, count, shift, piece int) Span {
 	gen := a.generations.of(a.unitOf(first, shift, piece)).Load()
 	return Span{arena: a.id, gen: gen, first: uint32(first), count: uint32(count), shift: uint8(shift), piece: uint8(piece)}
+}
+
+// issued returns ErrForeignSpan, wrapped, for a span this arena could not
+// have issued.
+func (a *Arena) issued(s Span) error {
+	if s.arena != a.id || s.count == 0 || int(s.first)+int(s.count) > a.slots {
+		return fmt.Errorf("%w: slots %d+%d", ErrForeignSpan, s.first, s.count)
+	}
+	if s.shift != 0 && (int(s.shift) > a.maxShift || int(s.piece) >= 1<<s.shift) {
+		return fmt.Errorf("%w: piece %d of 1/%d of slot %d", ErrForeignSpan, s.piece, 1<<s.shift, s.first)
+	}
+	return nil
 }

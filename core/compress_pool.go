@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/perfproducer/perfproducer/arena"
 	"github.com/perfproducer/perfproducer/core/wire"
 )
 
@@ -26,6 +27,9 @@ type compressPool struct {
 	// backlog is how many batches the pool may have before a lingered
 	// batch is kept open rather than handed over (see holdFor).
 	backlog int
+	// arena, when not nil, is where compressed batches move to smaller
+	// memory (see compress).
+	arena *arena.Arena
 	// jobs holds batches handed over and not yet taken by a worker. Its
 	// capacity is how many spans the arena can have out: every batch handed
 	// over holds arena memory until it is handed back, so the sender never
@@ -41,10 +45,11 @@ type compressPool struct {
 }
 
 // newCompressPool makes a pool with room for capacity batches handed over
-// at once, which keeps lingered batches open while it has backlog; start
-// gives it its workers.
-func newCompressPool(capacity, backlog int, wake func()) *compressPool {
-	return &compressPool{jobs: make(chan *batch, capacity), backlog: backlog, wake: wake}
+// at once, which keeps lingered batches open while it has backlog batches
+// and moves compressed batches into smaller pieces of ar (none when ar is
+// nil); start gives it its workers.
+func newCompressPool(capacity, backlog int, ar *arena.Arena, wake func()) *compressPool {
+	return &compressPool{jobs: make(chan *batch, capacity), backlog: backlog, arena: ar, wake: wake}
 }
 
 // start runs one worker per compressor; each compressor then belongs to its
@@ -75,9 +80,23 @@ func (cp *compressPool) work(c *wire.Compressor) {
 
 // compress compresses b's records with c into b's own memory, then hands b
 // back to the sender and wakes it.
+//
+// A batch whose compressed form fits a piece of at most half its memory
+// moves there, and its memory goes back to the arena: it was sized for the
+// records the batch might receive, and until the broker answers it would
+// hold several times the bytes going out. With thousands of partitions,
+// batches of a few records each in slots sized for more filled
+// buffer.memory, and the Sends that then waited for memory made every open
+// batch go, small.
 func (cp *compressPool) compress(c *wire.Compressor, scratch *[]byte, b *batch) {
 	_, _, end := b.settled()
 	b.compressed, b.compressErr = compressRecords(c, scratch, b.buf, b.buf[wire.BatchHeaderSize:end])
+	if n := len(b.compressed); cp.arena != nil && n > 0 && n <= len(b.buf)/2 && &b.compressed[0] == &b.buf[0] {
+		if moved, err := cp.arena.Shrink(b.span, n); err == nil && moved != b.span {
+			b.span, b.buf = moved, cp.arena.Bytes(moved)
+			b.compressed = b.buf[:n]
+		}
+	}
 	for {
 		head := cp.finished.Load()
 		b.compressedNext = head

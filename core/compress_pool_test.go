@@ -92,7 +92,7 @@ func newPoolBench(t *testing.T, batches int) *poolBench {
 		t.Fatal(err)
 	}
 	s.compressor = compressors[0]
-	s.pool = newCompressPool(ar.MaxSpans(), batches, func() {})
+	s.pool = newCompressPool(ar.MaxSpans(), batches, ar, func() {})
 	pb := &poolBench{s: s, part: newPartition(&topicState{name: "t"}, 0), arena: ar, worker: compressors[1]}
 	s.partitions = []*partition{pb.part}
 	acc := accumulator{arena: ar, batchSize: cfg.BatchSize, clock: s.clock, ready: s.readyList, wake: func() {},
@@ -330,7 +330,7 @@ func BenchmarkCompressPoolRoundTrip(b *testing.B) {
 			cfg.Compression = codec
 			s := newBareSender(b, cfg)
 			back := make(chan struct{}, 1)
-			s.pool = newCompressPool(1, 1, func() {
+			s.pool = newCompressPool(1, 1, nil, func() {
 				select {
 				case back <- struct{}{}:
 				default:
@@ -385,4 +385,55 @@ func benchBatch(b *testing.B, size int) *batch {
 		b.Fatalf("the batch is not settled (%v) or empty (%d records)", ok, count)
 	}
 	return bt
+}
+
+// TestCompressedBatchMovesToSmallerMemory: a batch whose compressed form
+// fits in half its memory or less moves into the smallest arena piece that
+// holds it, and its own memory goes back to the arena; the bytes that go
+// out decompress to the records appended.
+func TestCompressedBatchMovesToSmallerMemory(t *testing.T) {
+	const slotSize = 16 << 10
+	ar, err := arena.New(4*slotSize, slotSize, arena.Options{MinPiece: minBatchMemory})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ar.Close() })
+	span, err := ar.TryAlloc(slotSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBatch(newPartition(&topicState{name: "t"}, 0), &batch{}, span, ar.Bytes(span), 1_700_000_000_000, 0)
+	for i := range 40 {
+		r := Record{Value: fmt.Appendf(nil, "order %d customer %d status shipped warehouse berlin", i, i%7)}
+		if ok, _, _ := b.tryAppend(&r, b.baseTimestamp, 0, wire.RecordPayloadSize(r.Key, r.Value, r.Headers), nil); !ok {
+			t.Fatalf("record %d did not fit", i)
+		}
+	}
+	b.close()
+	_, _, end := b.settled()
+	records := bytes.Clone(b.buf[wire.BatchHeaderSize:end])
+	compressors, err := newCompressors(&Config{Compression: CompressionZstd, ZstdLevel: 3}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp := newCompressPool(1, 1, ar, func() {})
+	var scratch []byte
+	cp.compress(compressors[0], &scratch, b)
+	if b.compressErr != nil {
+		t.Fatal(b.compressErr)
+	}
+	if !b.span.Piece() || len(b.buf) >= slotSize || len(b.buf) < len(b.compressed) || &b.buf[0] != &b.compressed[0] {
+		t.Fatalf("the compressed batch (%d bytes) is in %d bytes of memory, a piece %v; want the smallest piece that holds it",
+			len(b.compressed), len(b.buf), b.span.Piece())
+	}
+	if err := ar.Free(span); !errors.Is(err, arena.ErrDoubleFree) {
+		t.Fatalf("freeing the batch's first memory: %v, want arena.ErrDoubleFree (it went back already)", err)
+	}
+	got, err := wire.NewDecompressor(slotSize).Decompress(wire.CodecZstd, b.compressed[wire.BatchHeaderSize:])
+	if err != nil || !bytes.Equal(got, records) {
+		t.Fatalf("the moved batch decompresses to %d bytes (%v), want the %d bytes of records appended", len(got), err, len(records))
+	}
+	if err := ar.Free(b.span); err != nil {
+		t.Fatal(err)
+	}
 }

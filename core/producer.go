@@ -149,7 +149,7 @@ func NewProducer(cfg Config) (*Producer, error) {
 		s.compressor = compressors[0]
 		// Two batches a worker: none idles while the sender hands over
 		// the next.
-		s.pool = newCompressPool(ar.MaxSpans(), 2*runtime.GOMAXPROCS(0), s.wake)
+		s.pool = newCompressPool(ar.MaxSpans(), 2*runtime.GOMAXPROCS(0), ar, s.wake)
 		s.pool.start(compressors[1:])
 	}
 	p.meta = newMetadata(s.wake, &p.senderG)

@@ -37,10 +37,14 @@ func (s *sender) seal(b *batch) error {
 		RecordCount:          count,
 	}
 	s.idem.assignSequence(b)
-	unsealed := b.buf[:end]
+	var unsealed []byte
 	if s.compressor != nil {
+		// The pool may have moved the batch to smaller memory: its
+		// records, uncompressed, are gone.
 		b.header.Attributes = int16(s.compressor.Codec())
 		unsealed, b.compressed = b.compressed, nil
+	} else {
+		unsealed = b.buf[:end]
 	}
 	sealed, err := wire.SealBatch(unsealed, b.header)
 	if err != nil {
