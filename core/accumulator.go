@@ -139,6 +139,17 @@ func (p *partition) first() *batch {
 	return p.cursor.next.Load()
 }
 
+// dequeue takes p's oldest queued batch off its queue. The queue keeps its
+// memory: slicing the front off instead would leave an empty queue with no
+// room, and the next batch queued would allocate, once per batch.
+func (p *partition) dequeue() *batch {
+	b := p.queue[0]
+	n := copy(p.queue, p.queue[1:])
+	p.queue[n] = nil
+	p.queue = p.queue[:n]
+	return b
+}
+
 // takeOff moves the cursor to b, the batch after it: b is off the chain.
 func (p *partition) takeOff(b *batch) {
 	p.cursor, p.cursorIndex = b, b.chainIndex

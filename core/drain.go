@@ -87,8 +87,7 @@ func (s *sender) failWaitingForProducerID(err error) {
 // one still with the compression pool.
 func (s *sender) failQueued(p *partition, err error) {
 	for len(p.queue) > 0 && !p.queue[0].compressing {
-		b := p.queue[0]
-		p.queue = p.queue[1:]
+		b := p.dequeue()
 		s.batchFailedForGood(b, err)
 	}
 }
@@ -364,7 +363,7 @@ func (s *sender) sendProduce(c *brokerConn, parts []*partition, now int64) {
 		p := parts[(start+i)%len(parts)]
 		b, err := s.sealFront(p)
 		if err != nil {
-			p.queue = p.queue[1:]
+			p.dequeue()
 			s.batchFailedForGood(b, err)
 			continue
 		}
@@ -372,7 +371,7 @@ func (s *sender) sendProduce(c *brokerConn, parts []*partition, now int64) {
 			break
 		}
 		size += len(b.wireBytes)
-		p.queue = p.queue[1:]
+		p.dequeue()
 		p.inFlight++
 		p.inFlightNode = c.node
 		b.attempts++
@@ -441,7 +440,7 @@ func (s *sender) sealFront(p *partition) (*batch, error) {
 		if err := s.seal(b); err != nil || !overLimit(b) {
 			return b, err
 		}
-		p.queue = p.queue[1:]
+		p.dequeue()
 		if err := s.split(b, false); err != nil {
 			// Send it whole: the broker has the last word.
 			p.queue = slices.Insert(p.queue, 0, b)

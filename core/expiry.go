@@ -22,8 +22,7 @@ func (s *sender) expiryError(b *batch, now int64, where string) error {
 // it, once the pool hands it back (which wakes the sender).
 func (s *sender) expireQueued(p *partition, now int64) int64 {
 	for len(p.queue) > 0 && !p.queue[0].compressing && s.expired(p.queue[0], now) {
-		b := p.queue[0]
-		p.queue = p.queue[1:]
+		b := p.dequeue()
 		s.log.Warn("a batch expired before it could be sent", "topic", p.topic.name, "partition", p.index,
 			"records", b.recordCountOrSettled(), "attempts", b.attempts, "sequence", b.sequence,
 			"batches_in_flight", p.inFlight, "in_flight_to", p.inFlightNode, "retrying", p.retrying, "queued", len(p.queue),

@@ -156,8 +156,7 @@ func (s *sender) failQueuedFor(node int32, err error) {
 			continue
 		}
 		for len(p.queue) > 0 && !p.queue[0].compressing {
-			b := p.queue[0]
-			p.queue = p.queue[1:]
+			b := p.dequeue()
 			s.batchFailedForGood(b, err)
 		}
 	}
