@@ -23,7 +23,11 @@ type batch struct {
 	part *partition
 	span arena.Span
 	// buf is the batch's arena memory; the records section starts at
-	// wire.BatchHeaderSize.
+	// wire.BatchHeaderSize. It never changes once the batch is shared: an
+	// appender that loaded the batch may still read its length. With a
+	// codec, the compression pool may move the batch to smaller memory
+	// (see compressPool.compress); span and compressed then tell where it
+	// is, and buf's bytes are no longer the batch's.
 	buf []byte
 
 	reservation atomic.Uint64

@@ -93,8 +93,8 @@ func (cp *compressPool) compress(c *wire.Compressor, scratch *[]byte, b *batch) 
 	b.compressed, b.compressErr = compressRecords(c, scratch, b.buf, b.buf[wire.BatchHeaderSize:end])
 	if n := len(b.compressed); cp.arena != nil && n > 0 && n <= len(b.buf)/2 && &b.compressed[0] == &b.buf[0] {
 		if moved, err := cp.arena.Shrink(b.span, n); err == nil && moved != b.span {
-			b.span, b.buf = moved, cp.arena.Bytes(moved)
-			b.compressed = b.buf[:n]
+			// buf stays as it is: appenders may read its length.
+			b.span, b.compressed = moved, cp.arena.Bytes(moved)[:n]
 		}
 	}
 	for {

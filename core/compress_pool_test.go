@@ -422,9 +422,10 @@ func TestCompressedBatchMovesToSmallerMemory(t *testing.T) {
 	if b.compressErr != nil {
 		t.Fatal(b.compressErr)
 	}
-	if !b.span.Piece() || len(b.buf) >= slotSize || len(b.buf) < len(b.compressed) || &b.buf[0] != &b.compressed[0] {
+	piece := ar.Bytes(b.span)
+	if !b.span.Piece() || len(piece) >= slotSize || len(piece) < len(b.compressed) || &piece[0] != &b.compressed[0] {
 		t.Fatalf("the compressed batch (%d bytes) is in %d bytes of memory, a piece %v; want the smallest piece that holds it",
-			len(b.compressed), len(b.buf), b.span.Piece())
+			len(b.compressed), len(piece), b.span.Piece())
 	}
 	if err := ar.Free(span); !errors.Is(err, arena.ErrDoubleFree) {
 		t.Fatalf("freeing the batch's first memory: %v, want arena.ErrDoubleFree (it went back already)", err)
