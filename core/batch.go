@@ -227,35 +227,47 @@ type completion struct {
 // completionTable holds a batch's completions in Go memory (never in the
 // arena: the garbage collector must see the callbacks). It grows lock-free
 // in chunks, so a batch of a few big records costs one chunk while a batch
-// of thousands of tiny ones still needs no lock. The chunk pointers for up
-// to 256 records live inside the table, so opening a batch of up to that
-// many records (any batch in a piece of 1 KiB, or of 100-byte records in
-// 16 KiB) allocates only the batch itself; a batch that may hold more
-// allocates its pointers once. Inline pointers for a full 16 KiB batch of
-// the smallest records would make the batch struct bigger than 512 bytes,
-// where the Go allocator adds a header and every allocation costs more:
-// with thousands of partitions of small batches that was a tenth of the
-// producer's CPU.
+// of thousands of tiny ones still needs no lock. The first chunk is small:
+// with thousands of partitions most batches hold a few records, and every
+// open batch holding a full-size chunk kept megabytes of completions live
+// (20 MiB at 10,000 partitions) for the collector to scan, and allocated
+// more as the spares ran out. The chunk pointers for 272 records live
+// inside the table, so opening a batch of up to that many records (any
+// batch in a piece of 1 KiB, or of 100-byte records in 16 KiB) allocates
+// only the batch itself; a batch that may hold more allocates its pointers
+// once. Inline pointers for a full 16 KiB batch of the smallest records
+// would make the batch struct bigger than 512 bytes, where the Go
+// allocator adds a header and every allocation costs more: with thousands
+// of partitions of small batches that was a tenth of the producer's CPU.
 type completionTable struct {
+	first  atomic.Pointer[firstCompletions] // records [0, firstChunkSize)
 	inline [inlineChunks]atomic.Pointer[completionChunk]
-	chunks []atomic.Pointer[completionChunk]
+	chunks []atomic.Pointer[completionChunk] // the records after, a chunk each
 }
 
 const (
+	firstChunkSize      = 16
 	completionChunkSize = 64
 	inlineChunks        = 4
 )
 
-type completionChunk [completionChunkSize]completion
+type (
+	firstCompletions [firstChunkSize]completion
+	completionChunk  [completionChunkSize]completion
+)
 
-// spareChunks recycles completion chunks between batches. A channel rather
-// than a sync.Pool: the pool is emptied by every garbage collection, and at
-// millions of records a second the chunks would be allocated again and
-// again. One channel operation per 64 records costs next to nothing.
-var spareChunks = make(chan *completionChunk, 4096)
+// spareFirsts and spareChunks recycle completion chunks between batches.
+// Channels rather than sync.Pools: a pool is emptied by every garbage
+// collection, and at millions of records a second the chunks would be
+// allocated again and again. One channel operation per chunk costs next to
+// nothing.
+var (
+	spareFirsts = make(chan *firstCompletions, 8192)
+	spareChunks = make(chan *completionChunk, 4096)
+)
 
 func (t *completionTable) init(maxRecords int) {
-	n := (maxRecords + completionChunkSize - 1) / completionChunkSize
+	n := (max(maxRecords-firstChunkSize, 0) + completionChunkSize - 1) / completionChunkSize
 	if n <= inlineChunks {
 		t.chunks = t.inline[:n]
 		return
@@ -263,41 +275,57 @@ func (t *completionTable) init(maxRecords int) {
 	t.chunks = make([]atomic.Pointer[completionChunk], min(n, math.MaxInt32))
 }
 
-func (t *completionTable) capacity() int { return len(t.chunks) * completionChunkSize }
+func (t *completionTable) capacity() int { return firstChunkSize + len(t.chunks)*completionChunkSize }
 
 func (t *completionTable) store(i int, c completion) {
-	slot := &t.chunks[i/completionChunkSize]
-	chunk := slot.Load()
-	if chunk == nil {
-		var fresh *completionChunk
-		select {
-		case fresh = <-spareChunks:
-		default:
-			fresh = new(completionChunk)
-		}
-		if slot.CompareAndSwap(nil, fresh) {
-			chunk = fresh
-		} else {
-			recycleChunk(fresh)
-			chunk = slot.Load()
-		}
+	if i < firstChunkSize {
+		chunkIn(&t.first, spareFirsts)[i] = c
+		return
 	}
-	chunk[i%completionChunkSize] = c
+	i -= firstChunkSize
+	chunkIn(&t.chunks[i/completionChunkSize], spareChunks)[i%completionChunkSize] = c
+}
+
+// chunkIn returns the chunk in slot, putting a spare or new one there
+// first if it is empty. Appenders race for it: the loser's chunk goes back.
+func chunkIn[C any](slot *atomic.Pointer[C], spares chan *C) *C {
+	if chunk := slot.Load(); chunk != nil {
+		return chunk
+	}
+	var fresh *C
+	select {
+	case fresh = <-spares:
+	default:
+		fresh = new(C)
+	}
+	if slot.CompareAndSwap(nil, fresh) {
+		return fresh
+	}
+	recycle(spares, fresh)
+	return slot.Load()
 }
 
 func (t *completionTable) at(i int) completion {
+	if i < firstChunkSize {
+		return t.first.Load()[i]
+	}
+	i -= firstChunkSize
 	return t.chunks[i/completionChunkSize].Load()[i%completionChunkSize]
 }
 
 // release gives the chunks back once every record is completed; stored
 // bounds the entries written (the batch's reserved records). Only those
-// are cleared: a batch of one record in a 64-entry chunk, the common case
-// with thousands of partitions, clears 40 bytes, not 2.5 KiB.
+// are cleared: a batch of one record clears 32 bytes, not a whole chunk.
 func (t *completionTable) release(stored int) {
+	if c := t.first.Swap(nil); c != nil {
+		clear(c[:min(stored, firstChunkSize)])
+		recycle(spareFirsts, c)
+	}
+	stored -= firstChunkSize
 	for i := range t.chunks {
 		if c := t.chunks[i].Swap(nil); c != nil {
 			clear(c[:min(max(stored-i*completionChunkSize, 0), completionChunkSize)])
-			recycleChunk(c)
+			recycle(spareChunks, c)
 		}
 	}
 }
@@ -309,9 +337,10 @@ func (b *batch) releaseCompletions() {
 	b.completions.release(int(reserved))
 }
 
-func recycleChunk(c *completionChunk) {
+// recycle keeps c as a spare unless there are enough.
+func recycle[C any](spares chan *C, c *C) {
 	select {
-	case spareChunks <- c:
+	case spares <- c:
 	default: // enough spares: let the collector have it
 	}
 }
