@@ -149,7 +149,7 @@ func (a *Arena) slotsFor(n int) (int, error) {
 func (a *Arena) claim(count, shift int, locked bool) (first, piece int, ok bool) {
 	switch {
 	case shift != 0:
-		return a.claimPiece(shift, locked)
+		return a.claimPiece(shift, locked, true)
 	case count == 1:
 		first, ok = a.bitmap.claimOne()
 	default:

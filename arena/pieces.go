@@ -59,9 +59,10 @@ func (a *Arena) pieceShift(n int) int {
 func (a *Arena) pieceSize(shift int) int { return a.slotSize >> shift }
 
 // claimPiece takes a piece of class shift: from the class's current slab if
-// it has one free, else from a fresh slot. locked says the caller holds mu
-// (serving waiters). It is lock-free otherwise and allocates nothing.
-func (a *Arena) claimPiece(shift int, locked bool) (slot, piece int, ok bool) {
+// it has one free, else, when freshSlot allows, from a fresh slot. locked
+// says the caller holds mu (serving waiters). It is lock-free otherwise and
+// allocates nothing.
+func (a *Arena) claimPiece(shift int, locked, freshSlot bool) (slot, piece int, ok bool) {
 	c := &a.classes[shift]
 	tag := slabTag(shift)
 	full := uint64(1)<<(1<<shift) - 1
@@ -83,6 +84,9 @@ func (a *Arena) claimPiece(shift int, locked bool) (slot, piece int, ok bool) {
 			// Retired: whoever sees it first makes room for a fresh slab.
 			c.current.CompareAndSwap(cur, nextVersion(cur, 0))
 			continue
+		}
+		if !freshSlot {
+			return 0, 0, false
 		}
 		s, ok := a.bitmap.claimOne()
 		if !ok {

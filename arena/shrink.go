@@ -10,8 +10,11 @@ import "fmt"
 // shrinking gives the rest back.
 //
 // Unlike TryAlloc, Shrink takes a piece while callers of Alloc wait: it
-// gives back more than it takes. It is lock-free unless freeing s serves
-// waiters, and safe for concurrent use; s must not be used once moved.
+// gives back more than it takes. Then, though, it takes no fresh slot for
+// the piece unless s is a whole slot: a piece freed may leave its slot in
+// use by other pieces, and the waiters would have lost a slot. It is
+// lock-free unless freeing s serves waiters, and safe for concurrent use;
+// s must not be used once moved.
 func (a *Arena) Shrink(s Span, n int) (Span, error) {
 	if err := a.issued(s); err != nil {
 		return s, err
@@ -23,7 +26,7 @@ func (a *Arena) Shrink(s Span, n int) (Span, error) {
 	if s.count != 1 || shift <= int(s.shift) || a.closed.Load() {
 		return s, nil // no piece holds n (or pieces are off), or none smaller than s
 	}
-	slot, piece, ok := a.claimPiece(shift, false)
+	slot, piece, ok := a.claimPiece(shift, false, s.shift == 0 || a.waiting.Load() == 0)
 	if !ok {
 		return s, nil
 	}

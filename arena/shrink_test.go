@@ -84,13 +84,7 @@ func TestShrinkGivesBackMemoryWhileCallersWait(t *testing.T) {
 		}
 		got <- s
 	}()
-	deadline := time.Now().Add(time.Minute)
-	for a.Waiters() == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the caller of Alloc never waited")
-		}
-		time.Sleep(time.Millisecond)
-	}
+	waitUntil(t, "the caller of Alloc waits", func() bool { return a.Waiters() == 1 })
 	// The 8 KiB slab's other piece is free: shrink the full slot into it.
 	moved, err := a.Shrink(full, 5000)
 	if err != nil {
@@ -101,4 +95,41 @@ func TestShrinkGivesBackMemoryWhileCallersWait(t *testing.T) {
 	}
 	s := <-got
 	mustFree(t, a, s, moved, small)
+}
+
+// TestShrinkTakesNoSlotFromWaitersForAPiece: while a caller of Alloc waits,
+// a piece is not moved into a fresh slot: freeing it would not give the
+// slot back while its slab has other pieces out, and the waiter would have
+// lost a free slot.
+func TestShrinkTakesNoSlotFromWaitersForAPiece(t *testing.T) {
+	const slotSize = 16 << 10
+	a := newTestArenaWith(t, 4, slotSize, Options{MinPiece: 512})
+	var spans []Span
+	for _, n := range []int{slotSize / 2, slotSize / 2, slotSize, slotSize, slotSize} {
+		s, err := a.TryAlloc(n) // slot 0: two 8 KiB pieces; slots 1, 2, 3 whole
+		if err != nil {
+			t.Fatal(err)
+		}
+		spans = append(spans, s)
+	}
+	half1, half2, gap, last := spans[0], spans[1], spans[3], spans[4]
+	mustFree(t, a, gap) // one free slot, with no free neighbour
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := a.Alloc(ctx, 2*slotSize, time.Minute) // two contiguous slots: it waits
+		done <- err
+	}()
+	waitUntil(t, "the caller of Alloc waits", func() bool { return a.Waiters() == 1 })
+	if again, err := a.Shrink(half1, 300); err != nil || again != half1 {
+		t.Fatalf("shrinking a piece while a caller waits: %+v, %v; want the piece itself, the free slot left alone", again, err)
+	}
+	if st := a.Stats(); st.FreeSlots != 1 {
+		t.Fatalf("%d free slots after the refused shrink, want 1", st.FreeSlots)
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("the waiter ended with %v, want context.Canceled", err)
+	}
+	mustFree(t, a, half1, half2, spans[2], last)
 }
