@@ -147,9 +147,12 @@ func NewProducer(cfg Config) (*Producer, error) {
 			return nil, &ConfigError{Key: "compression.type", Value: cfg.Compression.String(), Reason: err.Error()}
 		}
 		s.compressor = compressors[0]
-		// Two batches a worker: none idles while the sender hands over
-		// the next.
-		s.pool = newCompressPool(ar.MaxSpans(), 2*runtime.GOMAXPROCS(0), ar, s.wake)
+		// A batch a worker: a worker may idle for a sender loop while the
+		// batch held longest is handed over, but lingered batches wait
+		// longer and fill more (at 10,000 keyed partitions with zstd, 19%
+		// less CPU per record than with two a worker; no change with
+		// full batches).
+		s.pool = newCompressPool(ar.MaxSpans(), runtime.GOMAXPROCS(0), ar, s.wake)
 		s.pool.start(compressors[1:])
 	}
 	p.meta = newMetadata(s.wake, &p.senderG)
