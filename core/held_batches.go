@@ -84,11 +84,12 @@ func (s *sender) hold(p *partition, h *heldBatches) {
 func (s *sender) wakeHeld(h *heldBatches) { s.wakeHeldUpTo(h, -1, -1) }
 
 // wakeHeldUpTo lists again the partitions held in h, oldest first, until
-// their open batches hold budget bytes (at least one partition; all of them
-// when budget is negative): a broker's answer frees room for one request,
-// and batches woken beyond what it carries would be closed to wait in a
-// queue while their partitions' new records open new batches. The rest stay
-// held, open, for the next answer.
+// their open batches hold budget bytes (at least one partition) or parts
+// partitions are woken; a negative bound is none. A broker's answer frees
+// room for one request, and batches woken beyond what it carries would be
+// closed to wait in a queue while their partitions' new records open new
+// batches; a batch the compression pool hands back frees room for one
+// batch. The rest stay held, open, for the next event.
 func (s *sender) wakeHeldUpTo(h *heldBatches, budget, parts int) {
 	used, i := 0, 0
 	for ; i < len(h.parts) && parts != 0; i++ {
