@@ -246,6 +246,7 @@ func produceThroughFault(t *testing.T, ft faultTest, profile func(*Config)) *fau
 		}
 	}
 	least, most := readBackBounds(sent)
+	t.Logf("the producer before the read-back: %+v", p.Stats())
 	got := kafkatest.ConsumeBetween(t, c, topic, least, most)
 	verifyReadBack(t, sent, got, faultPartitions, true)
 	run.maybeWrittenFound = len(got) - least

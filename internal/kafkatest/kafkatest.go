@@ -5,7 +5,9 @@
 package kafkatest
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -73,6 +75,27 @@ func ConsumeWith(t testing.TB, c *kfake.Cluster, topic string, least, most int, 
 	ctx, cancel := context.WithTimeout(context.Background(), Deadline)
 	defer cancel()
 	var got []*kgo.Record
+	seen := make(map[logPosition]*kgo.Record)
+	reread := 0
+	// keep adds the records of a poll that are new to got. A record the
+	// client hands back at a (partition, offset) it already gave is the
+	// client reading the log again (after an offset reset, say), not a
+	// second copy in the log: it must match the first reading, and counts
+	// once.
+	keep := func(fs kgo.Fetches) {
+		for _, r := range fs.Records() {
+			pos := logPosition{r.Partition, r.Offset}
+			if first, ok := seen[pos]; ok {
+				if !sameRecord(first, r) {
+					t.Fatalf("%s-%d offset %d read twice with different contents", r.Topic, r.Partition, r.Offset)
+				}
+				reread++
+				continue
+			}
+			seen[pos] = r
+			got = append(got, r)
+		}
+	}
 	for len(got) < least {
 		fs := cl.PollFetches(ctx)
 		if err := ctx.Err(); err != nil {
@@ -81,16 +104,44 @@ func ConsumeWith(t testing.TB, c *kfake.Cluster, topic string, least, most int, 
 		fs.EachError(func(topic string, p int32, err error) {
 			t.Fatalf("fetching %s-%d: %v", topic, p, err)
 		})
-		got = append(got, fs.Records()...)
+		keep(fs)
 	}
 	// Anything past most would be a duplicate: give the broker time to show it.
 	short, cancelShort := context.WithTimeout(context.Background(), duplicateWindow)
 	defer cancelShort()
 	for short.Err() == nil {
-		got = append(got, cl.PollFetches(short).Records()...)
+		fs := cl.PollFetches(short)
+		fs.EachError(func(topic string, p int32, err error) {
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("fetching %s-%d: %v", topic, p, err)
+			}
+		})
+		keep(fs)
+	}
+	if reread > 0 {
+		t.Logf("the consumer read %d records again at offsets it had read (counted once)", reread)
 	}
 	if len(got) > most {
-		t.Fatalf("read %d records, at most %d were sent", len(got), most)
+		t.Fatalf("read %d records at distinct offsets, at most %d were sent", len(got), most)
 	}
 	return got
+}
+
+// logPosition is where a record lies in a topic's log.
+type logPosition struct {
+	partition int32
+	offset    int64
+}
+
+// sameRecord reports whether two readings of one log position agree.
+func sameRecord(a, b *kgo.Record) bool {
+	if !bytes.Equal(a.Key, b.Key) || !bytes.Equal(a.Value, b.Value) || !a.Timestamp.Equal(b.Timestamp) || len(a.Headers) != len(b.Headers) {
+		return false
+	}
+	for i := range a.Headers {
+		if a.Headers[i].Key != b.Headers[i].Key || !bytes.Equal(a.Headers[i].Value, b.Headers[i].Value) {
+			return false
+		}
+	}
+	return true
 }
