@@ -92,7 +92,13 @@ func (cp *compressPool) compress(c *wire.Compressor, scratch *[]byte, b *batch) 
 	_, _, end := b.settled()
 	b.compressed, b.compressErr = compressRecords(c, scratch, b.buf, b.buf[wire.BatchHeaderSize:end])
 	if n := len(b.compressed); cp.arena != nil && n > 0 && n <= len(b.buf)/2 && &b.compressed[0] == &b.buf[0] {
-		if moved, err := cp.arena.Shrink(b.span, n); err == nil && moved != b.span {
+		moved, err := cp.arena.Shrink(b.span, n)
+		if err != nil {
+			// The pool holds b's span: failing to move it is a bug, as
+			// failing to free it is (see sender.freeSpan).
+			panic(err)
+		}
+		if moved != b.span {
 			// buf stays as it is: appenders may read its length.
 			b.span, b.compressed = moved, cp.arena.Bytes(moved)[:n]
 		}

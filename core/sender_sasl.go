@@ -152,12 +152,8 @@ func isAuthenticationFailure(cause error) bool {
 func (s *sender) failQueuedFor(node int32, err error) {
 	snap := s.meta.snapshot.Load()
 	for _, p := range s.active {
-		if len(p.queue) == 0 || p.leader(snap) != node {
-			continue
-		}
-		for len(p.queue) > 0 && !p.queue[0].compressing {
-			b := p.dequeue()
-			s.batchFailedForGood(b, err)
+		if len(p.queue) > 0 && p.leader(snap) == node {
+			s.failQueued(p, err)
 		}
 	}
 }
