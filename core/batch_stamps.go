@@ -6,9 +6,11 @@ import "unsafe"
 // from the clock reads its sender makes anyway: each stamp is the sender's
 // latest reading at or after the event, or at or before it where noted, so
 // tracing adds no clock read. Times are nanoseconds of the runtime's
-// monotonic clock, which on Linux is CLOCK_MONOTONIC: they compare directly
-// with kernel timestamps (bpf_ktime_get_ns), so a tracer can place the
-// kernel's writev of the batch's request between Sealed and Written.
+// monotonic clock, which on Linux is CLOCK_MONOTONIC (read from the CPU's
+// time-stamp counter where the kernel does so too, within nanoseconds of
+// it): they compare directly with kernel timestamps (bpf_ktime_get_ns), so
+// a tracer can place the kernel's writev of the batch's request between
+// Sealed and Written.
 type BatchStamps struct {
 	Topic     string
 	Partition int32

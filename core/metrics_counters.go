@@ -91,7 +91,7 @@ func (m *sendMetrics) countDrained(batches []*batch, now int64) {
 		records += n
 		bytes += size
 		largest = max(largest, size)
-		q := now - b.createdNanos
+		q := max(now-b.createdNanos, 0) // clock reads may cross by nanoseconds
 		queued += q
 		longest = max(longest, q)
 		uncompressed := size
