@@ -22,8 +22,11 @@ type Record struct {
 	Value []byte
 	// Headers travel with the record, in order.
 	Headers []Header
-	// Timestamp is the record's CreateTime; the zero value means now. It
-	// must not be before the Unix epoch (ErrInvalidRecord).
+	// Timestamp is the record's CreateTime; the zero value means now: the
+	// millisecond time.Now would give during Send (read from the CPU's
+	// time-stamp counter where the kernel times with it, which may place a
+	// read within a microsecond of a millisecond's edge on its other side).
+	// It must not be before the Unix epoch (ErrInvalidRecord).
 	Timestamp time.Time
 	// Partition is honoured when PartitionSet is true; it must name an
 	// existing partition of Topic (ErrInvalidPartition otherwise).
