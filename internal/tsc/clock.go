@@ -93,7 +93,7 @@ func (c *Clock) Nanotime() int64 {
 	if d := readTicks() - ticks; d < limit && s&1 == 0 && c.seq.Load() == s {
 		return nanos + int64(d*rate>>32) // d*rate < 2^64: d is under maxAge
 	}
-	return c.Anchor()
+	return c.anchor()
 }
 
 // Extrapolating reports whether reads extrapolate from the counter now:
@@ -101,10 +101,10 @@ func (c *Clock) Nanotime() int64 {
 // trusted.
 func (c *Clock) Extrapolating() bool { return c.limit.Load() != 0 }
 
-// Anchor reads the runtime clock and returns it, taking it with the counter
+// anchor reads the runtime clock and returns it, taking it with the counter
 // as the anchor later reads extrapolate from, unless another goroutine is
 // doing so or the pair is not tight.
-func (c *Clock) Anchor() int64 {
+func (c *Clock) anchor() int64 {
 	if c.off.Load() {
 		return runtimeNano()
 	}

@@ -168,7 +168,7 @@ func TestNanotimeConcurrent(t *testing.T) {
 			for i := range 50_000 {
 				var now int64
 				if g == 0 && i%100 == 0 {
-					now = c.Anchor()
+					now = c.anchor()
 				} else {
 					now = c.Nanotime()
 				}
