@@ -264,8 +264,9 @@ func (a *accumulator) discard(b *batch) {
 // waitForMemory blocks for arena memory like Kafka's BufferPool, for what
 // the Send's earlier waits left of max.block.ms (Java's KafkaProducer:
 // remainingWaitMs). The arena wakes the sender once this caller is queued
-// (arena.Options.OnWait): waiters make every batch ready, and completions
-// are what free memory. Close ends the wait with ErrClosed.
+// (arena.Options.OnWait): completions are what free memory, and when no
+// request in flight will complete, waiters make every batch ready. Close
+// ends the wait with ErrClosed.
 func (a *accumulator) waitForMemory(ctx context.Context, p *partition, size int, waited *blockedTime) (arena.Span, error) {
 	if a.sender.running() {
 		return arena.Span{}, fmt.Errorf("%w: Send would wait for buffer memory, which only the sender goroutine running this callback can free",

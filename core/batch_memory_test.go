@@ -1,13 +1,18 @@
 package core
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/perfproducer/perfproducer/internal/kafkatest"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // TestSmallBatchesShareBufferMemory: forty partitions each hold an open
@@ -85,4 +90,141 @@ func TestBatchMemoryGrowsWithLoad(t *testing.T) {
 		t.Fatalf("%d records of %d bytes went out in %d batches; want at most %d", records, len(value), sent, fullBatches+6)
 	}
 	kafkatest.Consume(t, c, topic, records+1)
+}
+
+// TestMemoryWaitLeavesBatchesOpenWhileAnswersAreDue: buffer.memory holds
+// three batches; two are in Produce requests the broker holds, the third
+// is partition 1's open batch. A Send to partition 0 waits for memory. The
+// held requests' answers will free some, so partition 1's batch stays open
+// and takes another record, rather than going out with one and leaving the
+// next record a batch of its own. Every record is read back, in order.
+func TestMemoryWaitLeavesBatchesOpenWhileAnswersAreDue(t *testing.T) {
+	const topic, batchSize = "memwait", 16 << 10
+	// Partitions 0 and 1 on broker 0, partition 2 on broker 1: the
+	// metadata requests by which the test tells that the sender has looped
+	// go to broker 1 while broker 0 holds requests.
+	c := kafkatest.NewCluster(t, 2, topic, 3)
+	for part, node := range []int32{0, 0, 1} {
+		if err := c.MoveTopicPartition(topic, int32(part), node); err != nil {
+			t.Fatal(err)
+		}
+	}
+	held, release := make(chan struct{}), make(chan struct{})
+	var armed, holding atomic.Bool
+	holding.Store(true)
+	var mu sync.Mutex
+	var requests [][]int32 // the partitions of each Produce request, once armed
+	c.ControlKey(int16(kmsg.Produce), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		c.KeepControl()
+		if !armed.Load() {
+			return nil, nil, false
+		}
+		mu.Lock()
+		requests = append(requests, producePartitions(req))
+		mu.Unlock()
+		if holding.CompareAndSwap(true, false) {
+			close(held)
+			c.SleepControl(func() { <-release })
+		}
+		return nil, nil, false
+	})
+	metadata := countMetadataRounds(c)
+	p := newTestProducer(t, c, func(cfg *Config) {
+		cfg.Linger, cfg.BatchSize, cfg.BufferMemory = time.Hour, batchSize, 3*batchSize
+		cfg.MetadataMaxAge = 20 * time.Millisecond
+	})
+	var releaseOnce sync.Once
+	answer := func() { releaseOnce.Do(func() { close(release) }) }
+	t.Cleanup(answer) // a test that fails early still lets the broker answer before Close
+	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
+	defer cancel()
+
+	type sent struct {
+		part  int32
+		value []byte
+	}
+	var order []sent
+	record := func(part int32, size int) *Record {
+		value := binary.BigEndian.AppendUint32(make([]byte, 0, size), uint32(len(order)))
+		value = value[:size]
+		order = append(order, sent{part, value})
+		return &Record{Topic: topic, Value: value, Partition: part, PartitionSet: true}
+	}
+	var errs []error
+	var errMu sync.Mutex
+	failed := func(_ RecordMetadata, err error) {
+		if err != nil {
+			errMu.Lock()
+			errs = append(errs, err)
+			errMu.Unlock()
+		}
+	}
+	send := func(part int32, size int) {
+		t.Helper()
+		if err := p.Send(ctx, record(part, size), failed); err != nil {
+			t.Fatalf("Send to partition %d: %v", part, err)
+		}
+	}
+
+	// Broker 1's connection, for the metadata requests.
+	send(2, 100)
+	if err := p.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	armed.Store(true)
+	send(0, batchSize-400) // fills partition 0's batch: it goes at once, and the broker holds it
+	<-held
+	send(0, batchSize-400) // a second, in flight behind the first
+	send(1, 100)           // partition 1's open batch: the rest of buffer.memory
+	// Partition 0's next batch has no memory until a held request is
+	// answered.
+	waiting := make(chan error, 1)
+	r := record(0, 100)
+	go func() { waiting <- p.Send(ctx, r, failed) }()
+	waitFor(t, ctx, "the Send to wait for memory", func() bool { return p.arena.Waiters() > 0 })
+	metadata.waitTwoMore(t, ctx)
+	if b := p.meta.snapshot.Load().topics[topic].partitions[1].part.tail.Load(); !b.open() {
+		t.Fatal("partition 1's batch was closed while a Send waited for memory that held requests will free")
+	}
+	send(1, 100) // joins partition 1's batch, still open
+
+	answer()
+	if err := <-waiting; err != nil {
+		t.Fatalf("the Send that waited for memory: %v", err)
+	}
+	if err := p.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	errMu.Lock()
+	if len(errs) != 0 {
+		t.Fatalf("callbacks reported %v", errs)
+	}
+	errMu.Unlock()
+	mu.Lock()
+	got := requests
+	mu.Unlock()
+	var withPartition1 int
+	for _, parts := range got {
+		if slices.Contains(parts, 1) {
+			withPartition1++
+		}
+	}
+	if withPartition1 != 1 {
+		t.Fatalf("Produce requests (their partitions): %v; want partition 1's two records in one batch, in one request", got)
+	}
+
+	records := kafkatest.Consume(t, c, topic, len(order))
+	want := map[int32][]int{} // each partition's records, in the order sent
+	for i, s := range order {
+		want[s.part] = append(want[s.part], i)
+	}
+	next := map[int32]int{}
+	for _, rec := range records {
+		i := int(binary.BigEndian.Uint32(rec.Value))
+		w := want[rec.Partition]
+		if n := next[rec.Partition]; n >= len(w) || w[n] != i || !bytes.Equal(rec.Value, order[i].value) {
+			t.Fatalf("partition %d: record %d (%d bytes) out of place; want the records %v in order", rec.Partition, i, len(rec.Value), w)
+		}
+		next[rec.Partition]++
+	}
 }

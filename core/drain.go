@@ -17,7 +17,12 @@ func (s *sender) sendReady(now int64) int64 {
 	next := now + int64(s.cfg.DeliveryTimeout)
 	snap := s.meta.snapshot.Load()
 	rule := closeLingered
-	if s.p.flushing.Load() > 0 || s.stop.Load() || s.arena.Waiters() > 0 {
+	switch {
+	case s.p.flushing.Load() > 0 || s.stop.Load():
+		rule = closeAll
+	case s.arena.Waiters() > 0 && !s.memoryComingBack():
+		// Sends wait for buffer memory and no answer on its way will free
+		// any: only batches that go out can.
 		rule = closeAll
 	}
 	for node, parts := range s.readyByNode {
@@ -72,6 +77,28 @@ func (s *sender) sendReady(now int64) int64 {
 		s.sendProduce(c, parts, now)
 	}
 	return next
+}
+
+// memoryComingBack reports whether a request carrying batches is in
+// flight: its answer (or, at acks=0, its write) frees their memory, so
+// Sends waiting for memory meanwhile need no batch closed early. Java's
+// RecordAccumulator makes every batch ready as soon as its BufferPool has
+// a waiter. When the broker is the bottleneck, that cuts every open batch
+// short; small batches cost the broker (and the producer) more per record,
+// so memory comes back more slowly and the next waiter cuts them shorter
+// still. With 1 KiB records at 1,000 keyed partitions, batches held 2.8 KB
+// instead of 13 KB, and at 10,000 keyed partitions with a codec some runs
+// fell to 2% of their usual rate. Only the sender calls it, and only
+// while a Send waits.
+func (s *sender) memoryComingBack() bool {
+	for _, c := range s.conns {
+		for _, r := range c.inFlight {
+			if len(r.batches) > 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // failWaitingForProducerID fails the queued batches of the listed
@@ -291,9 +318,8 @@ const (
 	// to its broker takes it along (see harvestHeld).
 	closeWoken
 	// closeAll: every batch: for Flush, Close, and Sends waiting for
-	// buffer memory, which only batches that go out free (Java's
-	// RecordAccumulator treats every batch as ready when its BufferPool
-	// is exhausted).
+	// buffer memory while no request in flight will free any, since only
+	// batches that go out do (see memoryComingBack).
 	closeAll
 )
 

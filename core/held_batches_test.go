@@ -53,15 +53,8 @@ func TestLingeredBatchWaitsForItsBrokersAnswer(t *testing.T) {
 					return nil, nil, false
 				}
 				if !carriesPartition(req, 0) || !holding.CompareAndSwap(true, false) {
-					var parts []int32
-					for _, rt := range req.(*kmsg.ProduceRequest).Topics {
-						for _, rp := range rt.Partitions {
-							parts = append(parts, rp.Partition)
-						}
-					}
-					slices.Sort(parts)
 					mu.Lock()
-					requests = append(requests, parts)
+					requests = append(requests, producePartitions(req))
 					mu.Unlock()
 					return nil, nil, false
 				}
@@ -69,12 +62,7 @@ func TestLingeredBatchWaitsForItsBrokersAnswer(t *testing.T) {
 				c.SleepControl(func() { <-release })
 				return nil, nil, false
 			})
-			var metadataRequests atomic.Int64
-			c.ControlKey(int16(kmsg.Metadata), func(kmsg.Request) (kmsg.Response, error, bool) {
-				c.KeepControl()
-				metadataRequests.Add(1)
-				return nil, nil, false
-			})
+			metadata := countMetadataRounds(c)
 			p := newTestProducer(t, c, func(cfg *Config) {
 				cfg.Linger = time.Millisecond
 				cfg.BatchSize = 1024
@@ -112,8 +100,7 @@ func TestLingeredBatchWaitsForItsBrokersAnswer(t *testing.T) {
 			// sender has looped since the newest batch's linger.ms passed.
 			lingerPasses := func() {
 				t.Helper()
-				seen := metadataRequests.Load()
-				waitFor(t, ctx, "two more metadata rounds", func() bool { return metadataRequests.Load() >= seen+2 })
+				metadata.waitTwoMore(t, ctx)
 			}
 			sent = make([]sentRecord, 0, 4)
 			holding.Store(true)

@@ -2,11 +2,13 @@ package core
 
 import (
 	"context"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/perfproducer/perfproducer/internal/kafkatest"
+	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -47,12 +49,7 @@ func TestLeaderMoveDoesNotReorder(t *testing.T) {
 				}
 				return nil, nil, false
 			})
-			var metadataRequests atomic.Int64
-			c.ControlKey(int16(kmsg.Metadata), func(kmsg.Request) (kmsg.Response, error, bool) {
-				c.KeepControl()
-				metadataRequests.Add(1)
-				return nil, nil, false
-			})
+			metadata := countMetadataRounds(c)
 			p := newTestProducer(t, c, func(cfg *Config) {
 				cfg.EnableIdempotence = idempotent
 				if !idempotent {
@@ -89,8 +86,7 @@ func TestLeaderMoveDoesNotReorder(t *testing.T) {
 				t.Fatal(err)
 			}
 			// Two metadata rounds later the sender has looped with B ready.
-			seen := metadataRequests.Load()
-			waitFor(t, ctx, "two more sender loops", func() bool { return metadataRequests.Load() >= seen+2 })
+			metadata.waitTwoMore(t, ctx)
 			if n := produceWhileHeld.Load(); n > 0 {
 				t.Fatalf("%d Produce requests went out while the partition's first batch was in flight to its old leader", n)
 			}
@@ -122,12 +118,42 @@ func waitFor(t *testing.T, ctx context.Context, what string, cond func() bool) {
 // carriesPartition reports whether a Produce request has a batch for
 // partition p.
 func carriesPartition(req kmsg.Request, p int32) bool {
+	return slices.Contains(producePartitions(req), p)
+}
+
+// producePartitions lists the partitions a Produce request carries
+// batches for, sorted.
+func producePartitions(req kmsg.Request) []int32 {
+	var parts []int32
 	for _, rt := range req.(*kmsg.ProduceRequest).Topics {
 		for _, rp := range rt.Partitions {
-			if rp.Partition == p {
-				return true
-			}
+			parts = append(parts, rp.Partition)
 		}
 	}
-	return false
+	slices.Sort(parts)
+	return parts
+}
+
+// metadataRounds counts the Metadata requests a cluster gets. With a short
+// metadata.max.age.ms the sender sends one every few loops, so a test
+// waits on them to know that the sender has looped.
+type metadataRounds struct{ n atomic.Int64 }
+
+// countMetadataRounds starts counting c's Metadata requests.
+func countMetadataRounds(c *kfake.Cluster) *metadataRounds {
+	m := new(metadataRounds)
+	c.ControlKey(int16(kmsg.Metadata), func(kmsg.Request) (kmsg.Response, error, bool) {
+		c.KeepControl()
+		m.n.Add(1)
+		return nil, nil, false
+	})
+	return m
+}
+
+// waitTwoMore waits for two more Metadata requests: the sender has looped
+// since the call began.
+func (m *metadataRounds) waitTwoMore(t *testing.T, ctx context.Context) {
+	t.Helper()
+	seen := m.n.Load()
+	waitFor(t, ctx, "two more metadata rounds", func() bool { return m.n.Load() >= seen+2 })
 }
