@@ -84,11 +84,13 @@ type partition struct {
 	staleUntil int64
 	seq        sequences
 	// batchHint is the memory the partition's next batch asks for: twice
-	// what its last batch filled, up to batch.size (see learnBatchSize). A
-	// partition whose batches stay small (many partitions, few records each)
-	// then takes a piece of a slot per batch, not a whole slot, so
-	// buffer.memory bounds the bytes waiting rather than the batches.
-	// Written by the sender, read by appenders.
+	// what its last batch filled, up to batch.size, but never below the
+	// batchFloor of every partition the producer knows (see
+	// learnBatchSize). A partition whose batches
+	// stay small while memory is short (thousands of partitions, few
+	// records each) then takes a piece of a slot per batch, not a whole
+	// slot, so buffer.memory bounds the bytes waiting rather than the
+	// batches. Written by the sender, read by appenders.
 	batchHint atomic.Int32
 }
 
@@ -96,16 +98,39 @@ type partition struct {
 // for a batch header and a few small records.
 const minBatchMemory = 512
 
-// firstBatchMemory is what the first batch of each of a topic's partitions
-// asks for: batch.size, as Java's producer gives every batch, unless the
-// topic has so many partitions that their first batches alone would
-// overfill buffer.memory; then the largest half, quarter, ... of batch.size
-// (the arena's piece sizes) within one partition's share of the buffer.
-// Later batches ask what learnBatchSize says.
+// firstBatchMemory is what the first batch of a partition asks for when the
+// producer knows partitions partitions (of all its topics): batch.size, as
+// Java's producer gives every batch, unless their first batches alone
+// would overfill buffer.memory; then the largest piece (see pieceWithin)
+// within one partition's share of the buffer. Later batches ask what
+// learnBatchSize says.
 func firstBatchMemory(cfg *Config, partitions int) int {
-	share := int(cfg.BufferMemory) / max(partitions, 1)
+	return pieceWithin(cfg, int(cfg.BufferMemory)/max(partitions, 1))
+}
+
+// batchFloor is the least memory a batch asks for, however little its
+// partition's last batch filled, when the producer knows partitions
+// partitions (of all its topics): the largest piece within half of one
+// partition's share of buffer.memory. Open batches at the floor then take
+// at most half of the buffer, and the other half is left for batches
+// waiting to go or in flight. Below the floor a piece saves no memory
+// anyone needs, and it costs records: a batch that fills a small piece
+// goes at once, not when it has lingered, and takes along the batches its
+// broker held (see holdFor). With 1 KiB records at 1,000 keyed partitions,
+// batches asking twice what the last one filled held 4-5 records, half of
+// them closed by filling pieces of 4-8 KiB; at the floor (whole slots
+// there) they held 7 and more, and the producer spent 20-30% less CPU per
+// record.
+func batchFloor(cfg *Config, partitions int) int {
+	return pieceWithin(cfg, int(cfg.BufferMemory)/(2*max(partitions, 1)))
+}
+
+// pieceWithin is the largest of batch.size, its half, quarter, ... (the
+// arena's piece sizes, down to minBatchMemory) that is at most limit, or
+// the smallest piece when none is.
+func pieceWithin(cfg *Config, limit int) int {
 	n := cfg.BatchSize
-	for n > share && n/2 >= minBatchMemory {
+	for n > limit && n/2 >= minBatchMemory {
 		n /= 2
 	}
 	return n
@@ -114,9 +139,9 @@ func firstBatchMemory(cfg *Config, partitions int) int {
 // learnBatchSize sets the memory the partition's next batch asks for from
 // the bytes its last batch filled: twice that, so a batch that filled its
 // memory gets twice as much next time and a partition under steady load
-// reaches batch.size in a few batches.
-func (p *partition) learnBatchSize(filled, batchSize int) {
-	p.batchHint.Store(int32(min(2*filled, batchSize)))
+// reaches batch.size in a few batches; never less than floor.
+func (p *partition) learnBatchSize(filled, batchSize, floor int) {
+	p.batchHint.Store(int32(max(min(2*filled, batchSize), floor)))
 }
 
 // first is the oldest batch still on p's chain, the one after the cursor,

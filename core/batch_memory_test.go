@@ -12,64 +12,89 @@ import (
 	"time"
 
 	"github.com/perfproducer/perfproducer/internal/kafkatest"
+	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // TestSmallBatchesShareBufferMemory: forty partitions each hold an open
-// batch of two small records in a buffer.memory of four batch.size slots.
+// batch of two small records in a buffer.memory of four batch.size slots,
+// whether they are one topic's or ten topics' (all share the buffer).
 // With a whole slot per batch, 36 of the Sends would wait for memory;
 // pieces of slots hold them all at once, and every record arrives.
 func TestSmallBatchesShareBufferMemory(t *testing.T) {
-	const topic, partitions, perPartition = "small", 40, 2
-	c := kafkatest.NewCluster(t, 1, topic, partitions)
+	const partitions, perPartition = 40, 2
+	for _, topics := range []int{1, 10} {
+		t.Run(fmt.Sprintf("topics=%d", topics), func(t *testing.T) {
+			names := make([]string, topics)
+			for i := range names {
+				names[i] = fmt.Sprintf("small%d", i)
+			}
+			c := kafkatest.NewCluster(t, 1, names[0], partitions/topics, kfake.SeedTopics(int32(partitions/topics), names[1:]...))
+			p := newTestProducer(t, c, func(cfg *Config) {
+				cfg.Linger, cfg.BatchSize, cfg.BufferMemory = time.Hour, 16<<10, 64<<10
+			})
+			ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
+			defer cancel()
+			// Every topic's metadata first, so no Send meets a topic
+			// before the producer knows how many partitions share the
+			// buffer.
+			for _, name := range names {
+				if _, _, err := p.meta.topic(ctx, name, p.cfg.MaxBlock, p.closeCtx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			value := make([]byte, 100)
+			for i := range perPartition {
+				for n := range partitions {
+					topic, part := names[n%topics], int32(n/topics)
+					binary.BigEndian.PutUint32(value, uint32(n)<<8|uint32(i))
+					r := Record{Topic: topic, Key: []byte(fmt.Sprint(n)), Value: value, Partition: part, PartitionSet: true}
+					if err := p.Send(ctx, &r, nil); err != nil {
+						t.Fatalf("Send %d to %s/%d: %v", i, topic, part, err)
+					}
+				}
+			}
+			if st := p.Stats(); st.BufferWaits != 0 || st.BufferFree == 0 || st.BatchesSent != 0 {
+				t.Fatalf("%d open batches: %d Sends waited for memory, %d of %d bytes free, %d batches sent; want no wait, room left, all lingering",
+					partitions, st.BufferWaits, st.BufferFree, st.BufferTotal, st.BatchesSent)
+			}
+			if err := p.Flush(ctx); err != nil {
+				t.Fatal(err)
+			}
+			for _, name := range names {
+				got := kafkatest.Consume(t, c, name, partitions/topics*perPartition)
+				next := make(map[int32]uint32)
+				for _, rec := range got {
+					v := binary.BigEndian.Uint32(rec.Value)
+					n := int(v >> 8)
+					if names[n%topics] != name || int32(n/topics) != rec.Partition || string(rec.Key) != fmt.Sprint(n) || len(rec.Value) != len(value) {
+						t.Fatalf("record %x with key %q in %s/%d", v, rec.Key, name, rec.Partition)
+					}
+					if i := v & 0xff; i != next[rec.Partition] {
+						t.Fatalf("%s/%d: record %d where %d was next", name, rec.Partition, i, next[rec.Partition])
+					}
+					next[rec.Partition]++
+				}
+			}
+		})
+	}
+}
+
+// TestBatchMemoryGrowsWithLoad: with memory short (64 partitions share
+// four batch.size slots), a partition whose last batch was small starts the
+// next one in a small piece of memory; under steady load each full batch
+// doubles the next, so the batches soon hold batch.size again: 64
+// batch.size worth of records go out in barely more than 64 batches.
+func TestBatchMemoryGrowsWithLoad(t *testing.T) {
+	const topic, batchSize, fullBatches = "grows", 16 << 10, 64
+	c := kafkatest.NewCluster(t, 1, topic, 64)
 	p := newTestProducer(t, c, func(cfg *Config) {
-		cfg.Linger, cfg.BatchSize, cfg.BufferMemory = time.Hour, 16<<10, 64<<10
+		cfg.Linger, cfg.BatchSize, cfg.BufferMemory = time.Hour, batchSize, 4*batchSize
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
 	defer cancel()
 	value := make([]byte, 100)
-	for i := range perPartition {
-		for part := range int32(partitions) {
-			binary.BigEndian.PutUint32(value, uint32(part)<<8|uint32(i))
-			r := Record{Topic: topic, Key: []byte(fmt.Sprint(part)), Value: value, Partition: part, PartitionSet: true}
-			if err := p.Send(ctx, &r, nil); err != nil {
-				t.Fatalf("Send %d to partition %d: %v", i, part, err)
-			}
-		}
-	}
-	if st := p.Stats(); st.BufferWaits != 0 || st.BufferFree == 0 || st.BatchesSent != 0 {
-		t.Fatalf("%d open batches: %d Sends waited for memory, %d of %d bytes free, %d batches sent; want no wait, room left, all lingering",
-			partitions, st.BufferWaits, st.BufferFree, st.BufferTotal, st.BatchesSent)
-	}
-	if err := p.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
-	got := kafkatest.Consume(t, c, topic, partitions*perPartition)
-	next := make(map[int32]uint32)
-	for _, rec := range got {
-		v := binary.BigEndian.Uint32(rec.Value)
-		if part := int32(v >> 8); part != rec.Partition || string(rec.Key) != fmt.Sprint(part) || len(rec.Value) != len(value) {
-			t.Fatalf("record %x with key %q in partition %d", v, rec.Key, rec.Partition)
-		}
-		if i := v & 0xff; i != next[rec.Partition] {
-			t.Fatalf("partition %d: record %d where %d was next", rec.Partition, i, next[rec.Partition])
-		}
-		next[rec.Partition]++
-	}
-}
-
-// TestBatchMemoryGrowsWithLoad: a partition whose last batch was small
-// starts the next one in a small piece of memory; under steady load each
-// full batch doubles the next, so the batches soon hold batch.size again:
-// 64 batch.size worth of records go out in barely more than 64 batches.
-func TestBatchMemoryGrowsWithLoad(t *testing.T) {
-	const topic, batchSize, fullBatches = "grows", 16 << 10, 64
-	c := kafkatest.NewCluster(t, 1, topic, 1)
-	p := newTestProducer(t, c, func(cfg *Config) { cfg.Linger, cfg.BatchSize = time.Hour, batchSize })
-	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
-	defer cancel()
-	value := make([]byte, 100)
-	r := Record{Topic: topic, Value: value}
+	r := Record{Topic: topic, Value: value, PartitionSet: true}
 	if err := p.Send(ctx, &r, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -88,6 +113,43 @@ func TestBatchMemoryGrowsWithLoad(t *testing.T) {
 	// From 512 bytes, doubling reaches 16 KiB in five batches.
 	if sent := p.Stats().BatchesSent - 1; sent > fullBatches+6 {
 		t.Fatalf("%d records of %d bytes went out in %d batches; want at most %d", records, len(value), sent, fullBatches+6)
+	}
+	kafkatest.Consume(t, c, topic, records+1)
+}
+
+// TestSmallBatchLeavesTheNextOneWholeMemory: with memory to spare (one
+// partition, 32 MiB), a partition whose last batch held one record still
+// opens its next batch in a whole batch.size slot, as Java's producer
+// does: a batch.size worth of records lingering together goes out as one
+// batch. Asking only twice what the last batch filled, the next batch
+// would fill a small piece, go at once, and the records would leave in
+// batches of 512 bytes, 1 KiB, 2 KiB, ...
+func TestSmallBatchLeavesTheNextOneWholeMemory(t *testing.T) {
+	const topic, batchSize = "whole", 16 << 10
+	c := kafkatest.NewCluster(t, 1, topic, 1)
+	p := newTestProducer(t, c, func(cfg *Config) { cfg.Linger, cfg.BatchSize = time.Hour, batchSize })
+	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
+	defer cancel()
+	value := make([]byte, 100)
+	r := Record{Topic: topic, Value: value}
+	if err := p.Send(ctx, &r, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Flush(ctx); err != nil { // one small batch
+		t.Fatal(err)
+	}
+	// Well under one batch.size, headers and varints included.
+	records := batchSize / (len(value) + 20)
+	for range records {
+		if err := p.Send(ctx, &r, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := p.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if sent := p.Stats().BatchesSent - 1; sent != 1 {
+		t.Fatalf("%d records of %d bytes, lingering together, went out in %d batches; want 1", records, len(value), sent)
 	}
 	kafkatest.Consume(t, c, topic, records+1)
 }

@@ -360,7 +360,7 @@ func (s *sender) pull(p *partition, snap *clusterSnapshot, now int64, rule close
 			return now + int64(time.Hour)
 		}
 		p.takeOff(b)
-		p.learnBatchSize(end, s.cfg.BatchSize)
+		p.learnBatchSize(end, s.cfg.BatchSize, s.batchFloor)
 		if count == 0 {
 			b.releaseFlushWaiters()
 			s.p.acc.discard(b)

@@ -80,6 +80,7 @@ func (s *sender) onMetadata(c *brokerConn, r *request, body []byte, now int64) {
 		next.topics[name] = t
 	}
 	incomplete := false
+	known := len(s.partitions)
 	for i := range resp.Topics {
 		mt := &resp.Topics[i]
 		if mt.Name == "" {
@@ -96,6 +97,9 @@ func (s *sender) onMetadata(c *brokerConn, r *request, body []byte, now int64) {
 		}
 		next.topics[mt.Name] = t
 	}
+	if len(s.partitions) > known {
+		s.shareBufferMemory()
+	}
 	if next.dropUnlistedLeaders() {
 		incomplete = true
 	}
@@ -108,6 +112,21 @@ func (s *sender) onMetadata(c *brokerConn, r *request, body []byte, now int64) {
 	if incomplete {
 		s.meta.refresh.Store(true)
 	}
+}
+
+// shareBufferMemory sizes batches for the number of partitions that now
+// share buffer.memory, those of every topic the producer knows: what the
+// first batch of each partition that has had none yet asks for (see
+// firstBatchMemory), and the least any batch asks for (see batchFloor).
+// Called when a Metadata answer adds partitions.
+func (s *sender) shareBufferMemory() {
+	first := int32(firstBatchMemory(s.cfg, len(s.partitions)))
+	for _, p := range s.partitions {
+		if p.pulled == 0 {
+			p.batchHint.Store(first)
+		}
+	}
+	s.batchFloor = batchFloor(s.cfg, len(s.partitions))
 }
 
 // topicMetaFrom turns one topic of a Metadata response into a topicMeta,
@@ -130,7 +149,6 @@ func (s *sender) topicMetaFrom(mt *wire.MetadataTopic, prev *topicMeta) *topicMe
 	}
 	for len(st.parts) < n {
 		p := newPartition(st, int32(len(st.parts)))
-		p.batchHint.Store(int32(firstBatchMemory(s.cfg, n)))
 		st.parts = append(st.parts, p)
 		s.partitions = append(s.partitions, p)
 	}

@@ -125,9 +125,10 @@ func NewProducer(cfg Config) (*Producer, error) {
 		ctx:         context.Background(),
 	}
 	// The arena holds batch.size slots, cut into pieces for partitions
-	// whose batches stay small (see partition.batchHint); a Send that has to
-	// wait for memory wakes the sender once it is queued, so the sender sees
-	// it waiting.
+	// whose batches stay small while so many partitions share the buffer
+	// that whole slots would run short (see partition.batchHint); a Send
+	// that has to wait for memory wakes the sender once it is queued, so the
+	// sender sees it waiting.
 	size := int(cfg.BufferMemory) / cfg.BatchSize * cfg.BatchSize
 	ar, err := arena.New(size, cfg.BatchSize, arena.Options{OnWait: s.wake, MinPiece: minBatchMemory})
 	if err != nil {

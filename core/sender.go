@@ -44,10 +44,12 @@ type sender struct {
 	conns       map[int32]*brokerConn
 	correlation int32
 	// topics is every topic's lasting state, by name; partitions lists
-	// every partition of them; active lists those the sender looks at each
-	// loop: the partitions holding batches, as readyList says.
+	// every partition of them, and batchFloor is the least memory their
+	// batches ask for (see batchFloor); active lists those the sender looks
+	// at each loop: the partitions holding batches, as readyList says.
 	topics     map[string]*topicState
 	partitions []*partition
+	batchFloor int
 	readyList  *readyList
 	active     []*partition
 	// lingering is a min-heap, by due time, of the partitions taken off the
