@@ -85,12 +85,12 @@ type partition struct {
 	seq        sequences
 	// batchHint is the memory the partition's next batch asks for: twice
 	// what its last batch filled, up to batch.size, but never below the
-	// batchFloor of every partition the producer knows (see
-	// learnBatchSize). A partition whose batches
-	// stay small while memory is short (thousands of partitions, few
-	// records each) then takes a piece of a slot per batch, not a whole
-	// slot, so buffer.memory bounds the bytes waiting rather than the
-	// batches. Written by the sender, read by appenders.
+	// floor set by how many partitions share the buffer (see batchFloor and
+	// learnBatchSize). A partition whose batches stay small while memory is
+	// short (thousands of partitions, few records each) then takes a piece
+	// of a slot per batch, not a whole slot, so buffer.memory bounds the
+	// bytes waiting rather than the batches. Written by the sender, read by
+	// appenders.
 	batchHint atomic.Int32
 }
 
