@@ -49,9 +49,12 @@ func serveBroker(spec string) int {
 		return 1
 	}
 	defer c.Close()
+	var tally produceTally
+	tally.watch(c)
 	hiccups := startHiccupMeter()
 	fmt.Println(brokerListening + strings.Join(c.ListenAddrs(), ","))
 	_, _ = io.Copy(io.Discard, os.Stdin)
+	fmt.Printf("%s%s\n", produceTallyLine, &tally)
 	fmt.Printf("%s%d\n", brokerHiccupMax, hiccups.end())
 	return 0
 }
@@ -60,9 +63,19 @@ func serveBroker(spec string) int {
 type brokerProcess struct {
 	addrs []string
 	pid   int
-	// stop ends the process and returns the longest stall its process
-	// saw (see hiccupMeter), or 0 if it did not say. Safe to call twice.
-	stop func() time.Duration
+	// stop ends the process and returns what it reported. Safe to call
+	// twice.
+	stop func() brokerReport
+}
+
+// brokerReport is what a broker process says as it ends.
+type brokerReport struct {
+	// Hiccup is the longest stall its process saw (see hiccupMeter), or
+	// 0 if it did not say.
+	Hiccup time.Duration
+	// Produce is what it was sent over its life, warm-up included (see
+	// produceTally); zero if it did not say.
+	Produce produceCounts
 }
 
 // processCPUOf is the CPU time process pid has used so far, from
@@ -106,7 +119,7 @@ func startBroker(b *testing.B, brokers, partitions int, topic string, blackhole 
 		b.Fatalf("starting the broker process: %v", err)
 	}
 	addrs := make(chan []string, 1)
-	var hiccup time.Duration
+	var report brokerReport
 	outDone := make(chan struct{})
 	go func() {
 		defer close(outDone)
@@ -116,17 +129,20 @@ func startBroker(b *testing.B, brokers, partitions int, topic string, blackhole 
 				addrs <- strings.Split(list, ",")
 			}
 			if ns, ok := strings.CutPrefix(lines.Text(), brokerHiccupMax); ok {
-				_, _ = fmt.Sscan(ns, &hiccup)
+				_, _ = fmt.Sscan(ns, &report.Hiccup)
+			}
+			if counts, ok := strings.CutPrefix(lines.Text(), produceTallyLine); ok {
+				report.Produce, _ = parseProduceCounts(counts)
 			}
 		}
 		close(addrs)
 		_, _ = io.Copy(io.Discard, stdout) // the child must never block on a full pipe
 	}()
-	stop := sync.OnceValue(func() time.Duration {
+	stop := sync.OnceValue(func() brokerReport {
 		stdin.Close()
 		<-outDone
 		_ = cmd.Wait() // its exit status says nothing about the benchmark
-		return hiccup
+		return report
 	})
 	b.Cleanup(func() { stop() })
 	select {

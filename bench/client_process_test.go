@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"testing"
 	"time"
@@ -83,6 +85,14 @@ func serveClient(spec string) int {
 		fmt.Fprintf(os.Stderr, "%s: no client %q in this build (librdkafka needs -tags peers)\n", clientEnv, job.Client)
 		return 2
 	}
+	if dir := os.Getenv(profileEnv); dir != "" {
+		stop, err := startProfiles(dir, job.Client+"-"+strings.ReplaceAll(job.Row.row().String(), "/", ","))
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "%s: %v\n", profileEnv, err)
+			return 1
+		}
+		defer stop()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), runDeadline)
 	defer cancel()
 	brokerCPU := func() (time.Duration, error) { return processCPUOf(job.BrokerPID) }
@@ -105,6 +115,33 @@ func serveClient(spec string) int {
 	}
 	fmt.Println(clientResultPrefix + string(line))
 	return 0
+}
+
+// startProfiles starts the CPU profile of this process into
+// dir/name.cpu.pprof; stop ends it and writes the allocations so far into
+// dir/name.allocs.pprof.
+func startProfiles(dir, name string) (stop func(), err error) {
+	cpu, err := os.Create(filepath.Join(dir, name+".cpu.pprof"))
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(cpu); err != nil {
+		cpu.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		cpu.Close()
+		allocs, err := os.Create(filepath.Join(dir, name+".allocs.pprof"))
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "%s: %v\n", profileEnv, err)
+			return
+		}
+		defer allocs.Close()
+		if err := pprof.Lookup("allocs").WriteTo(allocs, 0); err != nil {
+			fmt.Fprintf(os.Stderr, "%s: %v\n", profileEnv, err)
+		}
+	}, nil
 }
 
 // runClient runs job in a client process and returns its result.

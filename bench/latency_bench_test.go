@@ -54,7 +54,7 @@ func BenchmarkLatency(b *testing.B) {
 				Rate: rate, Duration: duration,
 			})
 			hiccup := hiccups.end()
-			brokerHiccup := broker.stop()
+			brokerHiccup := broker.stop().Hiccup
 			lat := res.Latency
 			ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 			b.ReportMetric(ms(lat.P50), "p50-ms")

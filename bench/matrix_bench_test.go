@@ -78,9 +78,20 @@ func BenchmarkMatrix(b *testing.B) {
 					Records: b.N, Limit: s.runLimit,
 				})
 				reportThroughput(b, r, res)
+				reportProduce(b, broker.stop().Produce)
 			})
 		}
 	}
+}
+
+// reportProduce reports what the broker was sent, warm-up included:
+// records a batch and batches a request (see produceTally).
+func reportProduce(b *testing.B, c produceCounts) {
+	if c.Batches == 0 || c.Requests == 0 {
+		return
+	}
+	b.ReportMetric(float64(c.Records)/float64(c.Batches), "records/batch")
+	b.ReportMetric(float64(c.Batches)/float64(c.Requests), "batches/request")
 }
 
 // benchRow is one run of BenchmarkMatrix's with the client in this process,

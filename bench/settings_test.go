@@ -25,6 +25,10 @@ const (
 	// 1000 partitions and more, kafka-go sends a few thousand records a
 	// second, and b.N of them would take hours.
 	runLimitEnv = "BENCH_RUN_LIMIT"
+	// profileEnv names a directory where each client process writes the
+	// CPU profile of its whole run and its allocations (go tool pprof
+	// reads both), named after the client and the row.
+	profileEnv = "BENCH_PROFILE"
 )
 
 // matrixSettings is what the environment chose.
