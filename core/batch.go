@@ -232,17 +232,25 @@ type completion struct {
 // open batch holding a full-size chunk kept megabytes of completions live
 // (20 MiB at 10,000 partitions) for the collector to scan, and allocated
 // more as the spares ran out. The chunk pointers for 272 records live
-// inside the table, so opening a batch of up to that many records (any
-// batch in a piece of 1 KiB, or of 100-byte records in 16 KiB) allocates
-// only the batch itself; a batch that may hold more allocates its pointers
-// once. Inline pointers for a full 16 KiB batch of the smallest records
-// would make the batch struct bigger than 512 bytes, where the Go
-// allocator adds a header and every allocation costs more: with thousands
-// of partitions of small batches that was a tenth of the producer's CPU.
+// inside the table, so a batch of up to that many records allocates only
+// the batch itself, whatever room its memory has for more; the pointers
+// for the chunks after those are allocated by the append that first needs
+// one, which only a batch of hundreds of tiny records makes. (Allocated
+// when the batch opened, for any batch with room for more than 272 of the
+// smallest records, they doubled the allocations of batches of a few
+// 1 KiB records in 2 KiB pieces.) Inline pointers for a full 16 KiB batch
+// of the smallest records would make the batch struct bigger than 512
+// bytes, where the Go allocator adds a header and every allocation costs
+// more: with thousands of partitions of small batches that was a tenth of
+// the producer's CPU.
 type completionTable struct {
 	first  atomic.Pointer[firstCompletions] // records [0, firstChunkSize)
 	inline [inlineChunks]atomic.Pointer[completionChunk]
-	chunks []atomic.Pointer[completionChunk] // the records after, a chunk each
+	// more holds the chunk pointers after inline's, nil until a record
+	// needs one; its length is chunks-inlineChunks.
+	more atomic.Pointer[[]atomic.Pointer[completionChunk]]
+	// chunks is how many chunks after first the table may have.
+	chunks int32
 }
 
 const (
@@ -268,14 +276,12 @@ var (
 
 func (t *completionTable) init(maxRecords int) {
 	n := (max(maxRecords-firstChunkSize, 0) + completionChunkSize - 1) / completionChunkSize
-	if n <= inlineChunks {
-		t.chunks = t.inline[:n]
-		return
-	}
-	t.chunks = make([]atomic.Pointer[completionChunk], min(n, math.MaxInt32))
+	t.chunks = int32(min(n, (math.MaxInt32-firstChunkSize)/completionChunkSize))
 }
 
-func (t *completionTable) capacity() int { return firstChunkSize + len(t.chunks)*completionChunkSize }
+func (t *completionTable) capacity() int {
+	return firstChunkSize + int(t.chunks)*completionChunkSize
+}
 
 func (t *completionTable) store(i int, c completion) {
 	if i < firstChunkSize {
@@ -283,7 +289,30 @@ func (t *completionTable) store(i int, c completion) {
 		return
 	}
 	i -= firstChunkSize
-	chunkIn(&t.chunks[i/completionChunkSize], spareChunks)[i%completionChunkSize] = c
+	chunkIn(t.chunkSlot(i/completionChunkSize, true), spareChunks)[i%completionChunkSize] = c
+}
+
+// chunkSlot is where chunk k's pointer lives (k < t.chunks). Past the
+// inline ones, it allocates the rest of the pointers if alloc is set and
+// they are not there yet (appenders race for it: the loser's go to the
+// collector), and returns nil if alloc is not set and they are not.
+func (t *completionTable) chunkSlot(k int, alloc bool) *atomic.Pointer[completionChunk] {
+	if k < inlineChunks {
+		return &t.inline[k]
+	}
+	more := t.more.Load()
+	if more == nil {
+		if !alloc {
+			return nil
+		}
+		fresh := make([]atomic.Pointer[completionChunk], int(t.chunks)-inlineChunks)
+		if !t.more.CompareAndSwap(nil, &fresh) {
+			more = t.more.Load()
+		} else {
+			more = &fresh
+		}
+	}
+	return &(*more)[k-inlineChunks]
 }
 
 // chunkIn returns the chunk in slot, putting a spare or new one there
@@ -310,7 +339,7 @@ func (t *completionTable) at(i int) completion {
 		return t.first.Load()[i]
 	}
 	i -= firstChunkSize
-	return t.chunks[i/completionChunkSize].Load()[i%completionChunkSize]
+	return t.chunkSlot(i/completionChunkSize, false).Load()[i%completionChunkSize]
 }
 
 // release gives the chunks back once every record is completed; stored
@@ -322,9 +351,12 @@ func (t *completionTable) release(stored int) {
 		recycle(spareFirsts, c)
 	}
 	stored -= firstChunkSize
-	for i := range t.chunks {
-		if c := t.chunks[i].Swap(nil); c != nil {
-			clear(c[:min(max(stored-i*completionChunkSize, 0), completionChunkSize)])
+	for k := range int(t.chunks) {
+		if stored-k*completionChunkSize <= 0 {
+			break // no record reached chunk k, nor any after it
+		}
+		if c := t.chunkSlot(k, false).Swap(nil); c != nil {
+			clear(c[:min(stored-k*completionChunkSize, completionChunkSize)])
 			recycle(spareChunks, c)
 		}
 	}
