@@ -41,9 +41,8 @@ type batch struct {
 	createdNanos int64
 	// chainIndex numbers the batch in its partition's chain: the one it is
 	// linked behind has chainIndex-1 (see partition.first).
-	chainIndex  uint64
-	next        atomic.Pointer[batch]
-	completions completionTable
+	chainIndex uint64
+	next       atomic.Pointer[batch]
 
 	// compressed, compressErr and compressedNext are written by a
 	// compression pool worker while the batch is with it (see compressing)
@@ -105,6 +104,13 @@ type batch struct {
 	wireBytes   []byte
 	// flushWaiters are the Flush calls this batch holds up.
 	flushWaiters []*flushWaiter
+
+	// completions is last, away from the words above that appenders and
+	// the sender share: an appender writes a record's completion into the
+	// table's head while the sender may be reading reservation and written
+	// on another core, and on one cache line each write would cost the
+	// other a miss.
+	completions completionTable
 }
 
 const (
@@ -227,24 +233,30 @@ type completion struct {
 // completionTable holds a batch's completions in Go memory (never in the
 // arena: the garbage collector must see the callbacks). It grows lock-free
 // in chunks, so a batch of a few big records costs one chunk while a batch
-// of thousands of tiny ones still needs no lock. The first chunk is small:
-// with thousands of partitions most batches hold a few records, and every
+// of thousands of tiny ones still needs no lock.
+//
+// With thousands of keyed partitions most batches hold one or two records,
+// so the first two completions live in the table itself: such a batch
+// takes no chunk, and the channel operations that lend and return a spare
+// chunk (a tenth of the producer's CPU with 1 KiB records at 10,000
+// partitions) are not paid. The first chunk after them is small: every
 // open batch holding a full-size chunk kept megabytes of completions live
 // (20 MiB at 10,000 partitions) for the collector to scan, and allocated
-// more as the spares ran out. The chunk pointers for 272 records live
-// inside the table, so a batch of up to that many records allocates only
-// the batch itself, whatever room its memory has for more; the pointers
-// for the chunks after those are allocated by the append that first needs
-// one, which only a batch of hundreds of tiny records makes. (Allocated
-// when the batch opened, for any batch with room for more than 272 of the
-// smallest records, they doubled the allocations of batches of a few
-// 1 KiB records in 2 KiB pieces.) Inline pointers for a full 16 KiB batch
-// of the smallest records would make the batch struct bigger than 512
-// bytes, where the Go allocator adds a header and every allocation costs
-// more: with thousands of partitions of small batches that was a tenth of
-// the producer's CPU.
+// more as the spares ran out. The chunk pointers for 274 records live
+// inside the table too, so a batch of up to that many records allocates
+// only the batch itself, whatever room its memory has for more; the
+// pointers for the chunks after those are allocated by the append that
+// first needs one, which only a batch of hundreds of tiny records makes.
+// (Allocated when the batch opened, for any batch with room for more than
+// 272 of the smallest records, they doubled the allocations of batches of
+// a few 1 KiB records in 2 KiB pieces.) The batch struct must stay within
+// 512 bytes, past which the Go allocator adds a header and every
+// allocation costs more: with thousands of partitions of small batches
+// that was a tenth of the producer's CPU; so no more completions or chunk
+// pointers fit inline.
 type completionTable struct {
-	first  atomic.Pointer[firstCompletions] // records [0, firstChunkSize)
+	head   [headRecords]completion          // records [0, headRecords)
+	first  atomic.Pointer[firstCompletions] // the next firstChunkSize
 	inline [inlineChunks]atomic.Pointer[completionChunk]
 	// more holds the chunk pointers after inline's, nil until a record
 	// needs one; its length is chunks-inlineChunks.
@@ -254,6 +266,7 @@ type completionTable struct {
 }
 
 const (
+	headRecords         = 2
 	firstChunkSize      = 16
 	completionChunkSize = 64
 	inlineChunks        = 4
@@ -275,15 +288,20 @@ var (
 )
 
 func (t *completionTable) init(maxRecords int) {
-	n := (max(maxRecords-firstChunkSize, 0) + completionChunkSize - 1) / completionChunkSize
-	t.chunks = int32(min(n, (math.MaxInt32-firstChunkSize)/completionChunkSize))
+	n := (max(maxRecords-headRecords-firstChunkSize, 0) + completionChunkSize - 1) / completionChunkSize
+	t.chunks = int32(min(n, (math.MaxInt32-headRecords-firstChunkSize)/completionChunkSize))
 }
 
 func (t *completionTable) capacity() int {
-	return firstChunkSize + int(t.chunks)*completionChunkSize
+	return headRecords + firstChunkSize + int(t.chunks)*completionChunkSize
 }
 
 func (t *completionTable) store(i int, c completion) {
+	if i < headRecords {
+		t.head[i] = c
+		return
+	}
+	i -= headRecords
 	if i < firstChunkSize {
 		chunkIn(&t.first, spareFirsts)[i] = c
 		return
@@ -335,6 +353,10 @@ func chunkIn[C any](slot *atomic.Pointer[C], spares chan *C) *C {
 }
 
 func (t *completionTable) at(i int) completion {
+	if i < headRecords {
+		return t.head[i]
+	}
+	i -= headRecords
 	if i < firstChunkSize {
 		return t.first.Load()[i]
 	}
@@ -346,6 +368,8 @@ func (t *completionTable) at(i int) completion {
 // bounds the entries written (the batch's reserved records). Only those
 // are cleared: a batch of one record clears 32 bytes, not a whole chunk.
 func (t *completionTable) release(stored int) {
+	clear(t.head[:min(stored, headRecords)])
+	stored = max(stored-headRecords, 0)
 	if c := t.first.Swap(nil); c != nil {
 		clear(c[:min(stored, firstChunkSize)])
 		recycle(spareFirsts, c)

@@ -3,6 +3,7 @@ package core
 import (
 	"sync"
 	"testing"
+	"unsafe"
 
 	"github.com/perfproducer/perfproducer/arena"
 	"github.com/perfproducer/perfproducer/core/wire"
@@ -21,7 +22,7 @@ func TestBatchOfFewRecordsAllocatesOnlyItself(t *testing.T) {
 	cb := func(RecordMetadata, error) {}
 	cycle := func() {
 		b := newBatch(part, &batch{}, arena.Span{}, buf, 1_700_000_000_000, 0)
-		if b.completions.capacity() <= firstChunkSize+inlineChunks*completionChunkSize {
+		if b.completions.capacity() <= headRecords+firstChunkSize+inlineChunks*completionChunkSize {
 			t.Fatalf("a 16 KiB batch has room for %d completions: the test needs more than the inline chunks hold", b.completions.capacity())
 		}
 		for range 3 {
@@ -71,5 +72,37 @@ func TestCompletionTableKeepsEveryRecord(t *testing.T) {
 				t.Fatalf("release left chunk %d in place", k)
 			}
 		}
+	}
+}
+
+// TestBatchOfTwoRecordsTakesNoChunk: the first two completions live in the
+// batch itself, so a batch of one or two records (most batches with
+// thousands of keyed partitions) borrows no spare chunk.
+func TestBatchOfTwoRecordsTakesNoChunk(t *testing.T) {
+	b := newBatch(newPartition(&topicState{name: "t"}, 0), &batch{}, arena.Span{}, make([]byte, 4096), 1_700_000_000_000, 0)
+	r := Record{Topic: "t", Value: make([]byte, 1024)}
+	payload := wire.RecordPayloadSize(r.Key, r.Value, r.Headers)
+	for i := range 3 {
+		if ok, _, _ := b.tryAppend(&r, b.baseTimestamp, int64(i), payload, nil); !ok {
+			t.Fatalf("record %d did not fit a 4 KiB batch", i)
+		}
+		if took := b.completions.first.Load() != nil; took != (i >= headRecords) {
+			t.Fatalf("after %d records the batch holds a completion chunk: %v", i+1, took)
+		}
+	}
+	for i := range 3 {
+		if c := b.completions.at(i); c.appendNanos != int64(i) {
+			t.Fatalf("record %d's completion reads append time %d", i, c.appendNanos)
+		}
+	}
+	b.releaseCompletions()
+}
+
+// TestBatchStructStaysSmall: a batch struct of more than 512 bytes gets a
+// header from the Go allocator, which made every batch dearer; completions
+// or pointers kept inline must not push it past that.
+func TestBatchStructStaysSmall(t *testing.T) {
+	if size := unsafe.Sizeof(batch{}); size > 512 {
+		t.Fatalf("a batch struct is %d bytes, more than 512", size)
 	}
 }
