@@ -201,10 +201,11 @@ type blockedTime struct {
 }
 
 // append encodes r into the partition's open batch, opening a new batch when
-// needed. It reports whether the batch r went into is full (see
+// needed; sticky says the sticky partitioner chose the partition (see
+// openBatch). It reports whether the batch r went into is full (see
 // batch.tryAppend). It blocks only for arena memory, at most what waited
 // says is left of max.block.ms, and adds the time it waits there.
-func (a *accumulator) append(ctx context.Context, p *partition, r *Record, ts, mono int64, payload int, cb Callback, waited *blockedTime) (full bool, err error) {
+func (a *accumulator) append(ctx context.Context, p *partition, r *Record, ts, mono int64, payload int, cb Callback, sticky bool, waited *blockedTime) (full bool, err error) {
 	for {
 		tail := p.tail.Load()
 		if ok, ready, full := tail.tryAppend(r, ts, mono, payload, cb); ok {
@@ -219,7 +220,7 @@ func (a *accumulator) append(ctx context.Context, p *partition, r *Record, ts, m
 			p.tail.CompareAndSwap(tail, next)
 			continue
 		}
-		nb, full, err := a.openBatch(ctx, p, tail, r, ts, mono, payload, cb, waited)
+		nb, full, err := a.openBatch(ctx, p, tail, r, ts, mono, payload, cb, sticky, waited)
 		if err != nil {
 			return false, err
 		}
@@ -244,10 +245,21 @@ func (a *accumulator) readyIn(p *partition) {
 // it while it is still private, so the append cannot fail. The memory is
 // what the partition's batchHint asks, or twice prev's when r found prev
 // (the batch before) full: a partition whose load grows gets bigger batches
-// at once, without waiting for the sender to learn from prev.
-func (a *accumulator) openBatch(ctx context.Context, p *partition, prev *batch, r *Record, ts, mono int64, payload int, cb Callback, waited *blockedTime) (b *batch, full bool, err error) {
+// at once, without waiting for the sender to learn from prev. A batch the
+// sticky partitioner opened (sticky) gets batch.size whatever the hint:
+// the partitioner stays on its partition until a batch's worth of records
+// has gone there, so the batch fills, and it moves on only then, so a
+// topic's unkeyed records keep one such batch open at a time, whatever the
+// number of partitions. The hint, learned from the partition's keyed
+// batches or lowered by the floor of thousands of partitions, would cut
+// that batch into pieces (8 records a batch of 1 KiB records at 10,000
+// partitions, against 15 at batch.size).
+func (a *accumulator) openBatch(ctx context.Context, p *partition, prev *batch, r *Record, ts, mono int64, payload int, cb Callback, sticky bool, waited *blockedTime) (b *batch, full bool, err error) {
 	need := wire.BatchHeaderSize + wire.RecordSizeFor(payload, 0, 0)
 	size := max(int(p.batchHint.Load()), need)
+	if sticky {
+		size = max(size, a.batchSize)
+	}
 	if end, _, _ := unpackReservation(prev.reservation.Load()); len(prev.buf)-end < need-wire.BatchHeaderSize {
 		size = max(size, min(2*len(prev.buf), a.batchSize))
 	}

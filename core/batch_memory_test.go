@@ -86,11 +86,8 @@ func TestSmallBatchesShareBufferMemory(t *testing.T) {
 // doubles the next, so the batches soon hold batch.size again: 64
 // batch.size worth of records go out in barely more than 64 batches.
 func TestBatchMemoryGrowsWithLoad(t *testing.T) {
-	const topic, batchSize, fullBatches = "grows", 16 << 10, 64
-	c := kafkatest.NewCluster(t, 1, topic, 64)
-	p := newTestProducer(t, c, func(cfg *Config) {
-		cfg.Linger, cfg.BatchSize, cfg.BufferMemory = time.Hour, batchSize, 4*batchSize
-	})
+	const topic, fullBatches = "grows", 64
+	c, p := shortOfMemory(t, topic)
 	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
 	defer cancel()
 	value := make([]byte, 100)
@@ -101,7 +98,7 @@ func TestBatchMemoryGrowsWithLoad(t *testing.T) {
 	if err := p.Flush(ctx); err != nil { // one small batch: the next starts small
 		t.Fatal(err)
 	}
-	records := fullBatches * batchSize / (len(value) + 10)
+	records := fullBatches * shortBatchSize / (len(value) + 10)
 	for range records {
 		if err := p.Send(ctx, &r, nil); err != nil {
 			t.Fatal(err)
@@ -290,3 +287,54 @@ func TestMemoryWaitLeavesBatchesOpenWhileAnswersAreDue(t *testing.T) {
 		next[rec.Partition]++
 	}
 }
+
+// TestStickyBatchesTakeBatchSize: with memory short for its partitions (64
+// share four batch.size slots, so a keyed partition's batch starts in a
+// 1 KiB piece), the batches the sticky partitioner fills still take
+// batch.size each: it stays on a partition for a batch's worth of records,
+// so eight batch.size worth of unkeyed records go out in about eight
+// batches, not in a hundred pieces.
+func TestStickyBatchesTakeBatchSize(t *testing.T) {
+	const topic, fullBatches = "sticky", 8
+	c, p := shortOfMemory(t, topic)
+	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
+	defer cancel()
+	value := make([]byte, 100)
+	records := fullBatches * shortBatchSize / (len(value) + 10)
+	for i := range records {
+		binary.BigEndian.PutUint32(value, uint32(i))
+		r := Record{Topic: topic, Value: value}
+		if err := p.Send(ctx, &r, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := p.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if sent := p.Stats().BatchesSent; sent > fullBatches+2 {
+		t.Fatalf("%d unkeyed records of %d bytes went out in %d batches; want at most %d", records, len(value), sent, fullBatches+2)
+	}
+	got := kafkatest.Consume(t, c, topic, records)
+	last := make(map[int32]int64)
+	seen := make([]bool, records)
+	for _, rec := range got {
+		i := int64(binary.BigEndian.Uint32(rec.Value))
+		if prev, ok := last[rec.Partition]; ok && i <= prev || i >= int64(records) || seen[i] || rec.Key != nil || len(rec.Value) != len(value) {
+			t.Fatalf("record %d (key %q, %d bytes) in partition %d after record %d", i, rec.Key, len(rec.Value), rec.Partition, last[rec.Partition])
+		}
+		seen[i], last[rec.Partition] = true, i
+	}
+}
+
+// shortOfMemory starts a one-broker cluster with 64 partitions of topic
+// and a producer whose 64 partitions share a buffer.memory of four
+// batch.size (shortBatchSize) slots, lingering an hour.
+func shortOfMemory(t *testing.T, topic string) (*kfake.Cluster, *Producer) {
+	c := kafkatest.NewCluster(t, 1, topic, 64)
+	p := newTestProducer(t, c, func(cfg *Config) {
+		cfg.Linger, cfg.BatchSize, cfg.BufferMemory = time.Hour, shortBatchSize, 4*shortBatchSize
+	})
+	return c, p
+}
+
+const shortBatchSize = 16 << 10

@@ -101,7 +101,7 @@ func newPoolBench(t *testing.T, batches int) *poolBench {
 	for i := range batches * poolRecordsPerBatch {
 		r := Record{Topic: "t", Value: bytes.Repeat([]byte{byte(i)}, 300), Opaque: uint64(i)}
 		payload := wire.RecordPayloadSize(r.Key, r.Value, r.Headers)
-		if _, err := acc.append(context.Background(), pb.part, &r, 1_700_000_000_000, s.clock.now(), payload, cb, &blockedTime{}); err != nil {
+		if _, err := acc.append(context.Background(), pb.part, &r, 1_700_000_000_000, s.clock.now(), payload, cb, false, &blockedTime{}); err != nil {
 			t.Fatal(err)
 		}
 	}

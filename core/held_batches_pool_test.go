@@ -25,7 +25,7 @@ func TestLingeredBatchWaitsForTheCompressionBacklog(t *testing.T) {
 	for _, p := range parts {
 		r := Record{Topic: "t", Value: []byte("late")}
 		payload := wire.RecordPayloadSize(r.Key, r.Value, r.Headers)
-		if _, err := acc.append(context.Background(), p, &r, 1_700_000_000_000, s.clock.now(), payload, func(RecordMetadata, error) {}, &blockedTime{}); err != nil {
+		if _, err := acc.append(context.Background(), p, &r, 1_700_000_000_000, s.clock.now(), payload, func(RecordMetadata, error) {}, false, &blockedTime{}); err != nil {
 			t.Fatal(err)
 		}
 		lingered = max(lingered, p.first().createdNanos+int64(s.cfg.Linger))

@@ -236,7 +236,7 @@ func (p *Producer) Send(ctx context.Context, r *Record, cb Callback) error {
 		return ErrClosed
 	}
 	waited := blockedTime{metadata: metadataWait}
-	full, err := p.acc.append(ctx, part, r, ts, mono, payload, cb, &waited)
+	full, err := p.acc.append(ctx, part, r, ts, mono, payload, cb, sticky, &waited)
 	if err != nil {
 		p.recordsDone(1)
 		return err
