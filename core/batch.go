@@ -108,8 +108,7 @@ type batch struct {
 	// completions is last, away from the words above that appenders and
 	// the sender share: an appender writes a record's completion into the
 	// table's head while the sender may be reading reservation and written
-	// on another core, and on one cache line each write would cost the
-	// other a miss.
+	// on another core, and the two should not contend for one cache line.
 	completions completionTable
 }
 
@@ -238,8 +237,8 @@ type completion struct {
 // With thousands of keyed partitions most batches hold one or two records,
 // so the first two completions live in the table itself: such a batch
 // takes no chunk, and the channel operations that lend and return a spare
-// chunk (a tenth of the producer's CPU with 1 KiB records at 10,000
-// partitions) are not paid. The first chunk after them is small: every
+// chunk (8% of the producer's CPU with 1 KiB records at 10,000 partitions)
+// are not paid. The first chunk after them is small: every
 // open batch holding a full-size chunk kept megabytes of completions live
 // (20 MiB at 10,000 partitions) for the collector to scan, and allocated
 // more as the spares ran out. The chunk pointers for 274 records live
