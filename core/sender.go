@@ -115,7 +115,6 @@ func (s *sender) run() {
 		s.loops++
 		now := s.clock.now()
 		s.nowNanos = now
-		s.clock.refreshAnchor(now)
 		s.publishStamps(now)
 		s.takeFlushRequests()
 		s.takeCompressed()
