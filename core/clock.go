@@ -112,7 +112,7 @@ const (
 // monotonic reading of the same moment: the midpoint of the monotonic
 // readings just before and just after it. A thread interrupted between the
 // reads (a busy machine, a VM's host) would pair readings microseconds or
-// more apart, and every timestamp for the next second would be off by that
+// more apart, and every timestamp until the next anchor would be off by that
 // much: a record stamped a millisecond earlier than time.Now said when
 // Send began. So a pair further apart than maxAnchorSpread is read again.
 func tightWallAnchor(mono, wall func() int64) wallAnchor {
