@@ -323,11 +323,8 @@ func (t *completionTable) chunkSlot(k int, alloc bool) *atomic.Pointer[completio
 			return nil
 		}
 		fresh := make([]atomic.Pointer[completionChunk], int(t.chunks)-inlineChunks)
-		if !t.more.CompareAndSwap(nil, &fresh) {
-			more = t.more.Load()
-		} else {
-			more = &fresh
-		}
+		t.more.CompareAndSwap(nil, &fresh)
+		more = t.more.Load() // fresh, or the pointers of the appender that won
 	}
 	return &(*more)[k-inlineChunks]
 }
