@@ -121,8 +121,9 @@ func (s *sender) compressLater(b *batch) {
 }
 
 // takeCompressed takes back every batch the pool has finished: from now on
-// the sender may send, expire or fail it. Its partition needs no listing:
-// the batch stayed in the partition's queue, which kept it listed.
+// the sender may send, expire or fail it. Its partition is listed again:
+// the sender unlists a partition whose oldest batch is with the pool (see
+// quiet).
 func (s *sender) takeCompressed() {
 	if s.pool == nil {
 		return
@@ -131,6 +132,7 @@ func (s *sender) takeCompressed() {
 		next := b.compressedNext
 		b.compressedNext, b.compressing = nil, false
 		s.compressing--
+		s.readyList.list(b.part)
 		b = next
 	}
 	if s.compressing < s.pool.backlog {

@@ -438,3 +438,43 @@ func TestCompressedBatchMovesToSmallerMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestPartitionWaitingForThePoolIsNotRevisited: the sender stops looking at
+// a partition whose oldest batch is with the compression pool, however
+// often it loops, and looks again once the pool hands a batch of it back.
+// Looking every loop made each batch cost the sender dozens of visits to
+// cold partitions at 10,000 keyed partitions with a codec.
+func TestPartitionWaitingForThePoolIsNotRevisited(t *testing.T) {
+	pb := newPoolBench(t, 2)
+	s, p := pb.s, pb.part
+	visits := func() uint64 {
+		before := s.visits
+		s.sendReady(s.clock.now())
+		return s.visits - before
+	}
+	if n := visits(); n != 1 {
+		t.Fatalf("the loop after the batches went to the pool looked at %d partitions, want 1", n)
+	}
+	for loop := range 3 {
+		if n := visits(); n != 0 {
+			t.Fatalf("loop %d looked at %d partitions while the only one with batches waited for the pool", loop, n)
+		}
+	}
+	// The newer batch comes back first: the partition is looked at, and
+	// dropped again, since its oldest batch is still with the pool.
+	pb.finish(1)
+	if n := visits(); n != 1 {
+		t.Fatalf("the loop after a batch came back looked at %d partitions, want 1", n)
+	}
+	if n := visits(); n != 0 {
+		t.Fatalf("the next loop looked at %d partitions while the oldest batch was with the pool", n)
+	}
+	pb.finish(0)
+	if n := visits(); n != 1 {
+		t.Fatalf("the loop after the oldest batch came back looked at %d partitions, want 1", n)
+	}
+	if !slices.Contains(s.active, p) || len(p.queue) != 2 || p.queue[0].compressing || p.queue[1].compressing {
+		t.Fatalf("after the pool handed both batches back: partition kept %t, %d batches queued; want kept, 2 queued and back",
+			slices.Contains(s.active, p), len(p.queue))
+	}
+}

@@ -42,7 +42,7 @@ func (s *sender) sendReady(now int64) int64 {
 		s.active[i] = nil
 		s.visits++
 		next = min(next, s.visit(p, snap, now, rule))
-		if len(p.queue) == 0 && s.quiet(p, rule == closeAll) {
+		if (len(p.queue) == 0 || p.queue[0].compressing) && s.quiet(p, rule == closeAll) {
 			continue
 		}
 		s.active[kept] = p
@@ -119,10 +119,15 @@ func (s *sender) failQueued(p *partition, err error) {
 	}
 }
 
-// quiet unlists p, whose queue is empty, when nothing in it needs the
-// sender before an appender acts or linger.ms passes: its chain is empty,
-// or holds one open batch, for which a timer is set. It reports whether
-// the sender should drop p from its slice (see readyList.unlist).
+// quiet unlists p when nothing in it needs the sender before an appender
+// acts, linger.ms passes or the compression pool hands its oldest batch
+// back: its queue is empty or waits for that batch, and its chain is empty
+// or holds one open batch. For an open batch behind an empty queue a timer
+// is set; behind a queue, the batch cannot go before the queue does, and
+// the pool's hand-back lists p again (see takeCompressed). Without that,
+// with a codec at 10,000 keyed partitions, each batch was looked at 33
+// times while it was compressed. It reports whether the sender should drop
+// p from its slice (see readyList.unlist).
 func (s *sender) quiet(p *partition, drainAll bool) bool {
 	open := p.first()
 	if open != nil && (drainAll || !open.open() || open.next.Load() != nil) {
@@ -131,7 +136,7 @@ func (s *sender) quiet(p *partition, drainAll bool) bool {
 	if !s.readyList.unlist(p, open) {
 		return false
 	}
-	if open != nil && !p.listed.Load() {
+	if open != nil && len(p.queue) == 0 && !p.listed.Load() {
 		due := open.createdNanos + int64(s.cfg.Linger)
 		if p.heldBy != nil && due <= s.nowNanos {
 			return true // held: its broker's answer wakes it
