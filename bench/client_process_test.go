@@ -86,7 +86,11 @@ func serveClient(spec string) int {
 		return 2
 	}
 	if dir := os.Getenv(profileEnv); dir != "" {
-		stop, err := startProfiles(dir, job.Client+"-"+strings.ReplaceAll(job.Row.row().String(), "/", ","))
+		name := job.Client + "-" + strings.ReplaceAll(job.Row.row().String(), "/", ",")
+		if round := os.Getenv(roundEnv); round != "" {
+			name += "-round" + round // scripts/bench's rounds keep a profile each
+		}
+		stop, err := startProfiles(dir, name)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "%s: %v\n", profileEnv, err)
 			return 1

@@ -27,7 +27,8 @@ const (
 	runLimitEnv = "BENCH_RUN_LIMIT"
 	// profileEnv names a directory where each client process writes the
 	// CPU profile of its whole run and its allocations (go tool pprof
-	// reads both), named after the client and the row.
+	// reads both), named after the client, the row and (under scripts/bench)
+	// the round.
 	profileEnv = "BENCH_PROFILE"
 )
 

@@ -3,7 +3,12 @@
 // the tables of BENCHMARKS.md. It reads Go benchmark output (the files
 // scripts/bench writes) whose names end in /client=NAME.
 //
-// Usage: go run ./tables [-metrics unit,unit,...] [-clients a,b,...] file...
+// With -profiles, it also splits the first client's CPU per record, and
+// -peer's, by kind of work (codec, system calls, copies, GC, runtime, the
+// client's own code) as their CPU profiles do, and says for each row where
+// the first client is over half the peer's CPU what overruns that budget.
+//
+// Usage: go run ./tables [-metrics unit,unit,...] [-clients a,b,...] [-profiles dir [-peer name]] file...
 package main
 
 import (
@@ -32,6 +37,8 @@ type results struct {
 func main() {
 	metrics := flag.String("metrics", "records/s,MB/s,cpu-ns/op,peak-rss-MiB", "the units to tabulate, one table each, in this order")
 	clients := flag.String("clients", "", "the clients' columns, in this order (default: as first seen)")
+	profiles := flag.String("profiles", "", "a directory of the matrix's CPU profiles (BENCH_PROFILE): adds a table of where the first client's CPU goes beside -peer's")
+	peer := flag.String("peer", "franz-go", "with -profiles, the client whose CPU per record the first one's is held against")
 	flag.Parse()
 	if flag.NArg() == 0 {
 		fmt.Fprintln(os.Stderr, "tables: name at least one file of benchmark results")
@@ -57,6 +64,14 @@ func main() {
 	}
 	for _, unit := range strings.Split(*metrics, ",") {
 		res.print(os.Stdout, unit, columns)
+	}
+	if *profiles != "" {
+		splits, err := readSplits(*profiles)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "tables: %v\n", err)
+			os.Exit(1)
+		}
+		res.printSplits(os.Stdout, splits, columns[0], *peer)
 	}
 }
 
