@@ -156,7 +156,8 @@ func addProfile(file string, ns *[works]int64) error {
 // the peer's): the budget is half the peer's CPU per record, and the reason
 // names the first of these that overruns it on its own: our codec; our
 // codec with our system calls and copies (the work per byte both clients
-// do); else the rest, our own code.
+// do); else the rest (our own code, the runtime, GC), against what the
+// budget leaves it.
 func (res *results) printSplits(w io.Writer, splits map[string]map[string]split, ours, peer string) {
 	fmt.Fprintf(w, "\nwhere the CPU goes, ns per record (%s / %s, medians of cpu-ns/op split as their profiles are)\n\n", ours, peer)
 	fmt.Fprintf(w, "| workload | CPU %s/%s | %s | reason if over half |\n|---|---:|%s---|\n",
@@ -193,5 +194,5 @@ func overBudget(ourCPU, peerCPU float64, s split) string {
 	case perByte >= budget:
 		return fmt.Sprintf("codec+syscalls+copy %.2f× the budget", perByte/budget)
 	}
-	return fmt.Sprintf("the rest %.2f× what the budget leaves it", (ourCPU-perByte)/(budget-perByte))
+	return fmt.Sprintf("the rest %s ns, %s left for it", format(ourCPU-perByte), format(budget-perByte))
 }
