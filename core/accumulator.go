@@ -70,7 +70,10 @@ type partition struct {
 	lingerUntil int64
 	// heldBy lists the partition while its open batch, lingered, is kept
 	// open until an event (see sender.holdFor); nil when not held.
-	heldBy       *heldBatches
+	heldBy *heldBatches
+	// waitsForRoom: the partition is out of the sender's loop, waiting for
+	// room on its leader's connection (see roomWait).
+	waitsForRoom bool
 	inFlight     int   // batches of this partition in Produce requests
 	inFlightNode int32 // the broker those requests went to
 	// retrying counts the partition's batches that failed an attempt and

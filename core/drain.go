@@ -33,6 +33,7 @@ func (s *sender) sendReady(now int64) int64 {
 	for _, p := range s.active[listed:] {
 		p.lingerUntil = 0 // an appender acted: its timer, if any, is stale
 	}
+	next = min(next, s.endRoomWaits(snap, now, rule == closeAll || !s.idem.ready()))
 	s.wakeLingering(now, rule == closeAll)
 	if rule == closeAll {
 		s.wakeAllHeld()
@@ -62,19 +63,26 @@ func (s *sender) sendReady(now int64) int64 {
 		}
 		return next
 	}
+	waiting := false
 	for node, parts := range s.readyByNode {
 		if len(parts) == 0 {
 			continue
 		}
 		c := s.conn(node, snap.nodes[node])
-		if !s.ready(c, now) {
-			continue
+		if s.ready(c, now) {
+			if len(c.held.parts) > 0 {
+				next = min(next, s.harvestHeld(c, parts, snap, now))
+				parts = s.readyByNode[node]
+			}
+			s.sendProduce(c, parts, now)
 		}
-		if len(c.held.parts) > 0 {
-			next = min(next, s.harvestHeld(c, parts, snap, now))
-			parts = s.readyByNode[node]
+		if s.waitForRoom(node, parts, snap) {
+			waiting = true
+			next = min(next, s.roomWaits[node].expiry)
 		}
-		s.sendProduce(c, parts, now)
+	}
+	if waiting {
+		s.dropWaiting()
 	}
 	return next
 }

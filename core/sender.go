@@ -52,6 +52,9 @@ type sender struct {
 	batchFloor int
 	readyList  *readyList
 	active     []*partition
+	// roomWaits holds, by broker, the partitions out of the loop while
+	// that broker's connection is full (see roomWait).
+	roomWaits map[int32]*roomWait
 	// lingering is a min-heap, by due time, of the partitions taken off the
 	// active list while their only batch lingers (see quiet).
 	lingering []lingerEntry

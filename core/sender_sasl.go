@@ -150,6 +150,7 @@ func isAuthenticationFailure(cause error) bool {
 // broker side heals the producer. Batches still open on their partition's
 // chain, and those in flight elsewhere, are left to their own outcome.
 func (s *sender) failQueuedFor(node int32, err error) {
+	s.endAllRoomWaits()
 	snap := s.meta.snapshot.Load()
 	for _, p := range s.active {
 		if len(p.queue) > 0 && p.leader(snap) == node {
