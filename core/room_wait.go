@@ -127,10 +127,12 @@ func (s *sender) roomFor(node int32, parts []*partition) int {
 		return 0
 	}
 	for i, p := range parts {
-		b := p.queue[0]
-		size := len(b.wireBytes)
-		if size == 0 {
-			_, _, size = b.settled()
+		size := 0
+		if len(p.queue) > 0 { // a forced Close may have failed the queue
+			b := p.queue[0]
+			if size = len(b.wireBytes); size == 0 {
+				_, _, size = b.settled()
+			}
 		}
 		if size > budget && i > 0 {
 			return i // a request takes one batch however big (see sendProduce)

@@ -138,4 +138,11 @@ func TestRoomForCountsWhatRequestsCarry(t *testing.T) {
 	if n := s.roomFor(0, parts); n != 6 {
 		t.Fatalf("with room for two requests: %d partitions back, want 6", n)
 	}
+	// A forced Close fails queued batches wherever their partitions wait.
+	for _, p := range parts {
+		p.queue = p.queue[:0]
+	}
+	if n := s.roomFor(0, parts); n != len(parts) {
+		t.Fatalf("with nothing queued: %d partitions back, want all %d", n, len(parts))
+	}
 }
