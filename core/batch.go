@@ -216,6 +216,18 @@ func (b *batch) settled() (ok bool, count int32, end int) {
 	return closed && b.written.Load() == count, count, end
 }
 
+// requestBytes is about what the batch adds to a Produce request: its
+// sealed bytes once sealed, else its header and records so far
+// (uncompressed: a batch is compressed when it is sealed or handed back by
+// the pool).
+func (b *batch) requestBytes() int {
+	if len(b.wireBytes) > 0 {
+		return len(b.wireBytes)
+	}
+	_, _, end := b.settled()
+	return end
+}
+
 // open reports whether appends may still land in the batch.
 func (b *batch) open() bool { return b.reservation.Load()&closedBit == 0 }
 

@@ -143,12 +143,7 @@ func (s *sender) harvestHeld(c *brokerConn, parts []*partition, snap *clusterSna
 	}
 	room := s.cfg.MaxRequestSize
 	for _, p := range parts {
-		b := p.queue[0]
-		size := len(b.wireBytes)
-		if size == 0 {
-			_, _, size = b.settled()
-		}
-		room -= size
+		room -= p.queue[0].requestBytes()
 	}
 	if room <= 0 {
 		return next

@@ -129,10 +129,7 @@ func (s *sender) roomFor(node int32, parts []*partition) int {
 	for i, p := range parts {
 		size := 0
 		if len(p.queue) > 0 { // a forced Close may have failed the queue
-			b := p.queue[0]
-			if size = len(b.wireBytes); size == 0 {
-				_, _, size = b.settled()
-			}
+			size = p.queue[0].requestBytes()
 		}
 		if size > budget && i > 0 {
 			return i // a request takes one batch however big (see sendProduce)
