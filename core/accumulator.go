@@ -26,8 +26,9 @@ type accumulator struct {
 	maxBlock  time.Duration
 	clock     *monoClock
 	// ready lists partitions in which a batch was opened or made ready;
-	// wake tells the sender something new is waiting. It is cheap when the
-	// sender is already awake.
+	// wake tells the sender something new is waiting (sender.wakeForBatch).
+	// It is cheap when the sender is already awake, or asleep with no room
+	// for a batch.
 	ready *readyList
 	wake  func()
 	// closeCtx ends waits for memory when the producer closes.

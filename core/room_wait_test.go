@@ -146,3 +146,75 @@ func TestRoomForCountsWhatRequestsCarry(t *testing.T) {
 		t.Fatalf("with nothing queued: %d partitions back, want all %d", n, len(parts))
 	}
 }
+
+// wakeCounter counts a transport's wake-ups.
+type wakeCounter struct {
+	transport
+	wakeups int
+}
+
+func (w *wakeCounter) Wakeup() {
+	w.wakeups++
+	w.transport.Wakeup()
+}
+
+// TestNewBatchesDoNotWakeASenderWithoutRoom: an appender's new or ready
+// batch wakes a sleeping sender unless no batch could go before an answer
+// comes: every broker's connection has
+// max.in.flight.requests.per.connection requests out and no compression
+// pool waits for batches. Flush, Close and Sends waiting for memory still
+// wake it (sender.wake).
+func TestNewBatchesDoNotWakeASenderWithoutRoom(t *testing.T) {
+	cfg := DefaultConfig()
+	s := newBareSender(t, cfg)
+	counter := &wakeCounter{transport: s.net}
+	s.net = counter
+	wakesForBatch := func(when string, want int) {
+		t.Helper()
+		s.beginSleep()
+		before := counter.wakeups
+		s.wakeForBatch()
+		s.endSleep()
+		if got := counter.wakeups - before; got != want {
+			t.Fatalf("%s: a new batch woke the sleeping sender %d times, want %d", when, got, want)
+		}
+	}
+	wakesForBatch("before metadata", 1)
+	s.meta.publish(&clusterSnapshot{nodes: map[int32]string{0: "127.0.0.1:1", 1: "127.0.0.1:2"}})
+	wakesForBatch("with no connection", 1)
+	full := func(node int32) *brokerConn {
+		c := s.conn(node, "127.0.0.1:1")
+		c.state = connReady
+		for range cfg.MaxInFlight {
+			c.inFlight = append(c.inFlight, &request{})
+		}
+		return c
+	}
+	c0 := full(0)
+	wakesForBatch("with one broker's connection full and the other's not open", 1)
+	c1 := full(1)
+	wakesForBatch("with both connections full", 0)
+	s.beginSleep()
+	before := counter.wakeups
+	s.wake()
+	s.endSleep()
+	if counter.wakeups-before != 1 {
+		t.Fatal("with both connections full, sender.wake (Flush, memory) did not wake the sender")
+	}
+	c1.inFlight = c1.inFlight[:cfg.MaxInFlight-1]
+	wakesForBatch("with room for a request to one broker", 1)
+	c1.inFlight = append(c1.inFlight, &request{})
+	c0.state = connDown
+	wakesForBatch("with a connection down", 1)
+	c0.state = connReady
+	s.pool = &compressPool{}
+	wakesForBatch("with a compression pool to feed", 1)
+	s.pool = nil
+	wakesForBatch("with both connections full again", 0)
+	// Awake, the sender reads the ready list on its next loop: no wake-up.
+	before = counter.wakeups
+	s.wakeForBatch()
+	if counter.wakeups != before || !s.dirty.Load() {
+		t.Fatalf("an awake sender was woken (%d) or not told (dirty %t)", counter.wakeups-before, s.dirty.Load())
+	}
+}

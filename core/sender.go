@@ -94,6 +94,10 @@ type sender struct {
 	// cost a syscall only when the sender really sleeps (see wake).
 	dirty    atomic.Bool
 	sleeping atomic.Bool
+	// roomless is set while the sender sleeps with no room for a batch on
+	// any broker's connection (see noRoomForBatches): appenders' news of
+	// batches then need not wake it (see wakeForBatch).
+	roomless atomic.Bool
 	// stop asks the loop to end; force asks it to fail what is left.
 	stop  atomic.Bool
 	force atomic.Bool
@@ -105,6 +109,17 @@ type sender struct {
 func (s *sender) wake() {
 	s.dirty.Store(true)
 	if s.sleeping.Load() {
+		s.net.Wakeup()
+	}
+}
+
+// wakeForBatch is wake for an appender that opened a batch or made one
+// ready: it leaves the sender asleep while no batch could go (see
+// noRoomForBatches). The partition is on the ready list, which the sender
+// reads on its next loop, after the answer that makes room.
+func (s *sender) wakeForBatch() {
+	s.dirty.Store(true)
+	if s.sleeping.Load() && !s.roomless.Load() {
 		s.net.Wakeup()
 	}
 }
@@ -144,7 +159,7 @@ func (s *sender) run() {
 func (s *sender) poll(timeout time.Duration) {
 	timeout = max(timeout, 0)
 	if timeout > 0 {
-		s.sleeping.Store(true)
+		s.beginSleep()
 		if s.dirty.Load() {
 			timeout = 0
 		}
@@ -152,7 +167,43 @@ func (s *sender) poll(timeout time.Duration) {
 	if err := s.net.Poll(timeout); err != nil {
 		s.log.Error("network poll failed", "error", err)
 	}
+	s.endSleep()
+}
+
+// beginSleep tells appenders the sender is about to sleep, and whether it
+// sleeps without room for any batch.
+func (s *sender) beginSleep() {
+	s.roomless.Store(s.noRoomForBatches())
+	s.sleeping.Store(true)
+}
+
+func (s *sender) endSleep() {
 	s.sleeping.Store(false)
+	s.roomless.Store(false)
+}
+
+// noRoomForBatches reports whether no batch can go before an answer comes,
+// which wakes the sender anyway: every broker of the cluster is connected
+// with max.in.flight.requests.per.connection requests out, and there is no
+// compression pool to hand a batch to. An appender's new or ready batch
+// would wake the sender only to file its partition among those waiting for
+// room (see waitForRoom) and sleep again; with 1 KiB records at 12
+// partitions, that was 2,415 of 5,066 loops for 302,000 records, each a
+// park and an unpark of the sender's goroutine.
+func (s *sender) noRoomForBatches() bool {
+	if s.pool != nil {
+		return false
+	}
+	nodes := s.meta.snapshot.Load().nodes
+	if len(nodes) == 0 {
+		return false
+	}
+	for node := range nodes {
+		if !s.connFull(node) {
+			return false
+		}
+	}
+	return true
 }
 
 // handleNetwork acts on everything the last Poll reported.
