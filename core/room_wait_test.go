@@ -174,7 +174,7 @@ func TestNewBatchesDoNotWakeASenderWithoutRoom(t *testing.T) {
 		s.beginSleep()
 		before := counter.wakeups
 		s.wakeForBatch()
-		s.endSleep()
+		s.sleeping.Store(false)
 		if got := counter.wakeups - before; got != want {
 			t.Fatalf("%s: a new batch woke the sleeping sender %d times, want %d", when, got, want)
 		}
@@ -197,7 +197,7 @@ func TestNewBatchesDoNotWakeASenderWithoutRoom(t *testing.T) {
 	s.beginSleep()
 	before := counter.wakeups
 	s.wake()
-	s.endSleep()
+	s.sleeping.Store(false)
 	if counter.wakeups-before != 1 {
 		t.Fatal("with both connections full, sender.wake (Flush, memory) did not wake the sender")
 	}

@@ -167,19 +167,15 @@ func (s *sender) poll(timeout time.Duration) {
 	if err := s.net.Poll(timeout); err != nil {
 		s.log.Error("network poll failed", "error", err)
 	}
-	s.endSleep()
+	s.sleeping.Store(false)
 }
 
 // beginSleep tells appenders the sender is about to sleep, and whether it
-// sleeps without room for any batch.
+// sleeps without room for any batch. roomless is read only while sleeping
+// is set, so it needs no reset on waking.
 func (s *sender) beginSleep() {
 	s.roomless.Store(s.noRoomForBatches())
 	s.sleeping.Store(true)
-}
-
-func (s *sender) endSleep() {
-	s.sleeping.Store(false)
-	s.roomless.Store(false)
 }
 
 // noRoomForBatches reports whether no batch can go before an answer comes,
