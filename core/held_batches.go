@@ -121,6 +121,22 @@ func (s *sender) wakeHeldUpTo(h *heldBatches, budget, parts int) {
 	h.parts = h.parts[:n]
 }
 
+// wakeHeldAfterAnswer wakes a request's worth of the partitions held for
+// c's broker, whose answer (or, at acks=0, whose request written) has just
+// freed room for a request. Without a codec and with linger.ms above 0,
+// while other requests to the broker are still out, it wakes none: holdFor
+// would hold each again, for a request in flight, and the visit would only
+// cost the sender its partition's and batch's cache lines. With 1 KiB
+// records at 10,000 keyed partitions that was one visit in five, and half
+// the holds. They wake when the connection falls idle, when a request to
+// the broker takes them along (see harvestHeld), or when it is lost.
+func (s *sender) wakeHeldAfterAnswer(c *brokerConn) {
+	if s.pool == nil && s.cfg.Linger > 0 && len(c.inFlight) > 0 {
+		return
+	}
+	s.wakeHeldUpTo(&c.held, s.cfg.MaxRequestSize, -1)
+}
+
 // wakeAllHeld wakes every held partition: Flush, Close or a Send waiting
 // for memory wants every batch to go.
 func (s *sender) wakeAllHeld() {

@@ -185,3 +185,46 @@ func TestAnswerWakesARequestsWorthOfHeldBatches(t *testing.T) {
 		}
 	}
 }
+
+// TestAnswerLeavesHeldBatchesWhileRequestsAreOut: without a codec and with
+// linger.ms above 0, an answer that leaves other requests to its broker in
+// flight wakes no held partition, since holdFor would hold each again; the
+// answer that leaves the connection idle wakes them, and so does any answer
+// with linger.ms at 0 or a compression pool, where a woken batch goes.
+func TestAnswerLeavesHeldBatchesWhileRequestsAreOut(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		linger   time.Duration
+		pool     bool
+		inFlight int
+		wantWake bool
+	}{
+		{name: "requests out", linger: 5 * time.Millisecond, inFlight: 2},
+		{name: "idle", linger: 5 * time.Millisecond, wantWake: true},
+		{name: "linger 0", inFlight: 2, wantWake: true},
+		{name: "codec", linger: 5 * time.Millisecond, pool: true, inFlight: 2, wantWake: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &sender{cfg: &Config{Linger: tc.linger, MaxRequestSize: 1 << 20}}
+			if tc.pool {
+				s.pool = &compressPool{}
+			}
+			c := &brokerConn{}
+			for range tc.inFlight {
+				c.inFlight = append(c.inFlight, &request{})
+			}
+			p := newPartition(&topicState{name: "held"}, 0)
+			b := &batch{part: p}
+			b.reservation.Store(packReservation(400, 3))
+			linkBatch(p, b)
+			s.hold(p, &c.held)
+			s.wakeHeldAfterAnswer(c)
+			if woke := len(s.active) == 1; woke != tc.wantWake {
+				t.Fatalf("woke the held partition: %v, want %v (held left: %d)", woke, tc.wantWake, len(c.held.parts))
+			}
+			if still := p.heldBy == &c.held; still == tc.wantWake {
+				t.Fatalf("partition still held: %v, want %v", still, !tc.wantWake)
+			}
+		})
+	}
+}

@@ -145,7 +145,7 @@ func (s *sender) onWritten(c *brokerConn, corr int32, now int64) {
 		if r.noResponse {
 			c.take(corr)
 			s.setInFlight(c)
-			s.wakeHeldUpTo(&c.held, s.cfg.MaxRequestSize, -1)
+			s.wakeHeldAfterAnswer(c)
 			s.answer(r, now)
 			for _, b := range r.batches {
 				s.batchWritten(b, -1, -1)
@@ -169,7 +169,7 @@ func (s *sender) onFrame(c *brokerConn, frame []byte, now int64) {
 	}
 	r := c.take(corr)
 	s.setInFlight(c)
-	s.wakeHeldUpTo(&c.held, s.cfg.MaxRequestSize, -1)
+	s.wakeHeldAfterAnswer(c)
 	if r == nil {
 		s.dropConnection(c, fmt.Errorf("response with correlation id %d matches no request", corr), now)
 		return
