@@ -27,10 +27,11 @@ type heldBatches struct {
 //     broker anyway takes the batch along (see harvestHeld); with a codec,
 //     once, as nothing can take it along.
 //
-// Answers wake held batches a request's worth at a time, oldest first (see
-// wakeHeldUpTo), and a request takes along as many as fit. A batch with
-// batches of its partition queued ahead of it is not closed either (see
-// pull), so it is held only once it is the partition's next to go.
+// Answers wake held batches a request's worth at a time, oldest first;
+// without a codec, only the answer that leaves the connection idle does
+// (see wakeHeldAfterAnswer). A request takes along as many as fit. A batch
+// with batches of its partition queued ahead of it is not closed either
+// (see pull), so it is held only once it is the partition's next to go.
 //
 // This is TCP's Nagle rule applied to batches: under load, when a broker's
 // round trip or the compression backlog is longer than linger.ms, batches

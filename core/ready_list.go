@@ -11,14 +11,13 @@ import "sync/atomic"
 // appender lists its partition when it opens a batch behind one still on
 // the chain or makes one ready (full, or its last record written), unless
 // it is listed already (one atomic load in the common case); the sender
-// does the same for batches it
-// puts back (retries, split halves, batches back from the compression
-// pool). Listing pushes the partition onto a lock-free stack the sender
-// empties each loop into its own slice (sender.active). The sender unlists
-// a partition once it holds nothing, or only an open batch lingering for
-// linger.ms: that one waits on a timer (sender.lingering) rather than being
-// looked at every loop. The listed flag makes each partition appear at most
-// once.
+// does the same for batches it puts back (retries, split halves, batches
+// back from the compression pool). Listing pushes the partition onto a
+// lock-free stack the sender empties each loop into its own slice
+// (sender.active). The sender unlists a partition once it holds nothing, or
+// only an open batch lingering for linger.ms: that one waits on a timer
+// (sender.lingering) rather than being looked at every loop. The listed
+// flag makes each partition appear at most once.
 //
 // The same stack, with opened set, is how appenders announce a batch they
 // open in a partition the sender has nothing else of (see
