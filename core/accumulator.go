@@ -31,10 +31,6 @@ type accumulator struct {
 	// for a batch.
 	ready *readyList
 	wake  func()
-	// opened lists partitions in which a batch was opened behind none the
-	// sender still has on the chain (see openedIn); nil with linger.ms at
-	// 0, where a batch is due the moment it opens.
-	opened *readyList
 	// closeCtx ends waits for memory when the producer closes.
 	closeCtx context.Context
 	// sender tells when a Send comes from a Callback: it must not wait for
@@ -50,12 +46,10 @@ type partition struct {
 	// closed one until an appender links the next.
 	tail atomic.Pointer[batch]
 
-	// listed: the partition is on the sender's ready list (see readyList).
-	listed listing
-	// opened: the partition is on the stack of partitions whose only
-	// batch an appender opened, or in one of the sender's opened buckets
-	// (see sender.takeOpened).
-	opened listing
+	// listed: the partition is on the sender's ready list (see readyList);
+	// nextListed links the list's stack.
+	listed     atomic.Bool
+	nextListed *partition
 
 	// Below: the sender goroutine's alone.
 	// cursor is the last batch taken off the chain, and cursorIndex its
@@ -188,7 +182,6 @@ func (p *partition) dequeue() *batch {
 // takeOff moves the cursor to b, the batch after it: b is off the chain.
 func (p *partition) takeOff(b *batch) {
 	p.cursor, p.cursorIndex = b, b.chainIndex
-	b.takenOff.Store(true)
 }
 
 func newPartition(t *topicState, index int32) *partition {
@@ -197,7 +190,6 @@ func newPartition(t *topicState, index int32) *partition {
 	// the first real batch behind it, exactly as it would behind a full one.
 	sentinel := &batch{part: p, sequence: -1}
 	sentinel.reservation.Store(closedBit)
-	sentinel.takenOff.Store(true)
 	p.tail.Store(sentinel)
 	p.cursor = sentinel
 	p.seq.session.id = -1
@@ -238,11 +230,7 @@ func (a *accumulator) append(ctx context.Context, p *partition, r *Record, ts, m
 		}
 		if tail.next.CompareAndSwap(nil, nb) {
 			p.tail.CompareAndSwap(tail, nb)
-			if full || a.opened == nil || !tail.takenOff.Load() {
-				a.readyIn(p)
-			} else {
-				a.openedIn(p)
-			}
+			a.readyIn(p)
 			return full, nil
 		}
 		// Another appender linked its batch first: append there, and give
@@ -254,19 +242,6 @@ func (a *accumulator) append(ctx context.Context, p *partition, r *Record, ts, m
 // readyIn tells the sender that p has a new batch or a ready one.
 func (a *accumulator) readyIn(p *partition) {
 	a.ready.list(p)
-	a.wake()
-}
-
-// openedIn tells the sender an appender opened a batch in p behind one the
-// sender took off the chain: p holds nothing else for the sender, which
-// need not look at it before linger.ms has passed. A partition the sender
-// has listed already is left to it (it sets a timer for the batch when it
-// unlists p; see sender.quiet). The sender is woken all the same: asleep,
-// it may be asleep for longer than linger.ms.
-func (a *accumulator) openedIn(p *partition) {
-	if !p.listed.Load() {
-		a.opened.list(p)
-	}
 	a.wake()
 }
 

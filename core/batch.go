@@ -32,11 +32,6 @@ type batch struct {
 
 	reservation atomic.Uint64
 	written     atomic.Int32
-	// takenOff: the sender took the batch off its partition's chain (see
-	// partition.takeOff). The appender that links the next batch reads
-	// it: behind a batch taken off, the new one is all the chain holds
-	// (see accumulator.openedIn).
-	takenOff atomic.Bool
 	// baseTimestamp is the first record's timestamp (ms): every record's
 	// delta is taken from it, so it is fixed before the batch is shared.
 	baseTimestamp int64

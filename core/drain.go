@@ -34,8 +34,6 @@ func (s *sender) sendReady(now int64) int64 {
 		p.lingerUntil = 0 // an appender acted: its timer, if any, is stale
 	}
 	next = min(next, s.endRoomWaits(snap, now, rule == closeAll || !s.idem.ready()))
-	s.takeOpened()
-	s.wakeOpened(now, rule == closeAll)
 	s.wakeLingering(now, rule == closeAll)
 	if rule == closeAll {
 		s.wakeAllHeld()
@@ -54,9 +52,6 @@ func (s *sender) sendReady(now int64) int64 {
 	s.active = s.active[:kept]
 	if len(s.lingering) > 0 {
 		next = min(next, s.lingering[0].due)
-	}
-	if len(s.openedBuckets) > 0 {
-		next = min(next, s.openedBuckets[0].due)
 	}
 	if s.cfg.PartitionerAdaptive && now-s.loadUpdatedNanos >= int64(loadUpdateInterval) {
 		s.loadUpdatedNanos = now
@@ -195,60 +190,6 @@ func (s *sender) wakeLingering(now int64, drainAll bool) {
 			s.active = append(s.active, e.p)
 		}
 		// Else an appender listed it since: it is on the stack.
-	}
-}
-
-// openedBucket is the partitions taken off the opened stack in one loop
-// (see takeOpened), linked by their opened listings, and when the sender
-// looks at them.
-type openedBucket struct {
-	due  int64
-	head *partition
-}
-
-// takeOpened files the partitions on the opened stack, in which appenders
-// opened a batch behind none the sender still had (see
-// accumulator.openedIn), in a bucket due linger.ms after the stack was
-// taken, without reading them. Their batches were opened since the
-// previous take, so the bucket is due no earlier than any of them, and
-// later by at most the time between two loops. The clock is read after the
-// take, not at the loop's start: an appender may have pushed a batch
-// opened after that. Looked at when it opened, each partition cost the
-// sender a visit only to set its timer: its partition and batch out of the
-// cache, twice, with thousands of partitions (one visit in four, with
-// 1 KiB records at 10,000 keyed partitions).
-func (s *sender) takeOpened() {
-	if s.openedList == nil {
-		return
-	}
-	if head := s.openedList.takeChain(); head != nil {
-		s.openedBuckets = append(s.openedBuckets, openedBucket{s.clock.now() + int64(s.cfg.Linger), head})
-	}
-}
-
-// wakeOpened lists the partitions of the buckets that are due (all of them
-// when drainAll), for the sender to look at now; one the sender listed
-// since is on its slice already.
-func (s *sender) wakeOpened(now int64, drainAll bool) {
-	due := 0
-	for ; due < len(s.openedBuckets) && (drainAll || s.openedBuckets[due].due <= now); due++ {
-		for p := s.openedBuckets[due].head; p != nil; {
-			next := p.opened.next
-			p.opened.next = nil
-			// Released only now: an appender may put p on the stack
-			// again, and link it anew.
-			p.opened.Store(false)
-			p.lingerUntil = 0 // as for a partition an appender listed
-			if p.listed.CompareAndSwap(false, true) {
-				s.active = append(s.active, p)
-			}
-			p = next
-		}
-	}
-	if due > 0 {
-		n := copy(s.openedBuckets, s.openedBuckets[due:])
-		clear(s.openedBuckets[n:])
-		s.openedBuckets = s.openedBuckets[:n]
 	}
 }
 

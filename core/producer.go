@@ -124,9 +124,6 @@ func NewProducer(cfg Config) (*Producer, error) {
 		readyList:   new(readyList),
 		ctx:         context.Background(),
 	}
-	if cfg.Linger > 0 {
-		s.openedList = &readyList{opened: true}
-	}
 	// The arena holds batch.size slots, cut into pieces for partitions
 	// whose batches stay small while so many partitions share the buffer
 	// that whole slots would run short (see partition.batchHint); a Send
@@ -163,7 +160,7 @@ func NewProducer(cfg Config) (*Producer, error) {
 	s.meta = p.meta
 	p.sender = s
 	p.acc = accumulator{arena: ar, batchSize: cfg.BatchSize, maxBlock: cfg.MaxBlock, clock: p.clock, ready: s.readyList, wake: s.wakeForBatch,
-		opened: s.openedList, closeCtx: p.closeCtx, sender: &p.senderG}
+		closeCtx: p.closeCtx, sender: &p.senderG}
 	go func() {
 		defer close(p.done)
 		p.senderG.set()

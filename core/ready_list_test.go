@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/perfproducer/perfproducer/arena"
 	"github.com/perfproducer/perfproducer/core/wire"
 	"github.com/perfproducer/perfproducer/internal/kafkatest"
 )
@@ -241,15 +240,11 @@ func TestLingeringPartitionsWaitOnTimers(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := p.sender
-	// Each partition is looked at twice as Close drains it (its batch goes
-	// out; it is empty), and not when its batch opens: it waits in an
-	// opened bucket (see sender.takeOpened). Apart from those, a loop
-	// looked at partition 0 alone. A scan of every partition would make it
-	// 1,000 per loop.
-	if s.visits < 2*partitions {
-		t.Fatalf("the sender looked at %d partitions, fewer than Close's drain of %d", s.visits, partitions)
-	}
-	if perLoop := float64(s.visits-2*partitions) / float64(s.loops); perLoop > 3 {
+	// Each partition is looked at when its batch opens (then it waits on
+	// its timer), and twice as Close drains it (its batch goes out; it is
+	// empty); apart from those, a loop looked at partition 0 alone. A scan
+	// of every partition would make it 1,000 per loop.
+	if perLoop := float64(s.visits-3*partitions) / float64(s.loops); perLoop > 3 {
 		t.Fatalf("the sender looked at %.1f partitions per loop (%d over %d loops) while 999 batches lingered", perLoop, s.visits, s.loops)
 	}
 	got := kafkatest.Consume(t, c, topic, partitions-1+perBatch*busyBatches)
@@ -321,161 +316,60 @@ func TestFirstBatchOnTheChain(t *testing.T) {
 	}
 }
 
-// TestOpenedBatchesWaitLingerUnlooked: a batch opened in a partition that
-// holds nothing else is not looked at before linger.ms has passed: the
-// sender files its partition in an opened bucket, unread, and looks at it
-// once the bucket is due (see sender.takeOpened). One record to each of
-// 200 partitions:
-//   - "linger": with linger.ms at 50, no record is answered sooner than
-//     linger.ms after its Send;
-//   - "unlooked": with linger.ms at an hour, Flush sends them, and the
-//     sender looks at each partition about twice (its batch goes out; it
-//     is empty), not three times (also when its batch opened). A record
-//     sent and flushed first leaves the sender ready to send.
-//
-// Every record is read back where it was sent.
-func TestOpenedBatchesWaitLingerUnlooked(t *testing.T) {
-	const topic, partitions = "opened", 200
-	for _, tc := range []struct {
-		name   string
-		linger time.Duration
-		flush  bool
-	}{
-		{name: "linger", linger: 50 * time.Millisecond},
-		{name: "unlooked", linger: time.Hour, flush: true},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			ts := time.UnixMilli(1_700_000_000_000)
-			c := kafkatest.NewCluster(t, 1, topic, partitions)
-			p := newTestProducer(t, c, func(cfg *Config) { cfg.Linger = tc.linger })
-			ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
-			defer cancel()
-			// Metadata, the connection and the producer id first, so that
-			// Flush finds the sender ready to send at once.
-			warm := Record{Topic: topic, Value: []byte("warm-up"), Timestamp: ts, PartitionSet: true}
-			if err := p.Send(ctx, &warm, nil); err != nil {
-				t.Fatal(err)
-			}
-			if err := p.Flush(ctx); err != nil {
-				t.Fatal(err)
-			}
-			type answer struct {
-				part int32
-				md   RecordMetadata
-				err  error
-			}
-			answers := make(chan answer, partitions)
-			for i := range int32(partitions) {
-				r := Record{Topic: topic, Value: binary.BigEndian.AppendUint32(nil, uint32(i)), Timestamp: ts, Partition: i, PartitionSet: true}
-				if err := p.Send(ctx, &r, func(md RecordMetadata, err error) { answers <- answer{i, md, err} }); err != nil {
-					t.Fatalf("Send to partition %d: %v", i, err)
-				}
-			}
-			if tc.flush {
-				if err := p.Flush(ctx); err != nil {
-					t.Fatal(err)
-				}
-			}
-			for range partitions {
-				select {
-				case a := <-answers:
-					if a.err != nil {
-						t.Fatalf("partition %d: %v", a.part, a.err)
-					}
-					if a.md.Partition != a.part {
-						t.Fatalf("record for partition %d acknowledged in %d", a.part, a.md.Partition)
-					}
-					if got := a.md.Latency(); !tc.flush && got < tc.linger {
-						t.Fatalf("partition %d: record answered %v after its Send, before linger.ms (%v) passed", a.part, got, tc.linger)
-					}
-				case <-ctx.Done():
-					t.Fatal("records not answered")
-				}
-			}
-			if err := p.Close(ctx); err != nil {
-				t.Fatal(err)
-			}
-			if s := p.sender; tc.flush && s.visits > 2*partitions+partitions/4 {
-				t.Fatalf("the sender looked at partitions %d times for %d one-record batches, want about 2 looks each", s.visits, partitions)
-			}
-			got := kafkatest.Consume(t, c, topic, partitions+1)
-			per := map[int32]int{}
-			for _, rec := range got {
-				if rec.Partition == 0 && string(rec.Value) == "warm-up" {
-					continue
-				}
-				if i := int32(binary.BigEndian.Uint32(rec.Value)); i != rec.Partition || !rec.Timestamp.Equal(ts) {
-					t.Fatalf("record for partition %d read back from partition %d with timestamp %v", i, rec.Partition, rec.Timestamp)
-				}
-				per[rec.Partition]++
-			}
-			if len(per) != partitions {
-				t.Fatalf("records read back from %d partitions, want %d", len(per), partitions)
-			}
-			for part, n := range per {
-				if n != 1 {
-					t.Fatalf("partition %d holds %d records, want 1", part, n)
-				}
-			}
-		})
+// TestBatchesLingerBeforeGoing: a batch waits linger.ms before it goes,
+// whatever timer the sender keeps for it. One record to each of 200
+// partitions, with linger.ms at 50: no record is answered sooner than
+// linger.ms after its Send, and every record is read back where it was
+// sent.
+func TestBatchesLingerBeforeGoing(t *testing.T) {
+	const topic, partitions, linger = "lingered", 200, 50 * time.Millisecond
+	ts := time.UnixMilli(1_700_000_000_000)
+	c := kafkatest.NewCluster(t, 1, topic, partitions)
+	p := newTestProducer(t, c, func(cfg *Config) { cfg.Linger = linger })
+	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
+	defer cancel()
+	type answer struct {
+		part int32
+		md   RecordMetadata
+		err  error
 	}
-}
-
-// TestOpeningAppenderListsWhatTheSenderMustSee: an appender that opens a
-// batch behind one the sender took off the chain (or behind a fresh
-// partition's sentinel) puts its partition on the opened stack; behind a
-// batch still on the chain (closed full, not yet pulled) it puts it on the
-// ready list, since the sender must take that batch now; a partition the
-// sender has listed already goes on neither.
-func TestOpeningAppenderListsWhatTheSenderMustSee(t *testing.T) {
-	const batchSize = 1024
-	ar, err := arena.New(8*batchSize, batchSize, arena.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ar.Close() })
-	ready, opened := new(readyList), &readyList{opened: true}
-	acc := accumulator{arena: ar, batchSize: batchSize, clock: newMonoClock(), ready: ready, opened: opened, wake: func() {},
-		closeCtx: context.Background(), sender: &senderGoroutine{}}
-	p := newPartition(&topicState{name: "t"}, 0)
-	p.batchHint.Store(batchSize)
-	takeOffChain := func() {
-		for b := p.first(); b != nil; b = p.first() {
-			b.close()
-			p.takeOff(b)
+	answers := make(chan answer, partitions)
+	for i := range int32(partitions) {
+		r := Record{Topic: topic, Value: binary.BigEndian.AppendUint32(nil, uint32(i)), Timestamp: ts, Partition: i, PartitionSet: true}
+		if err := p.Send(ctx, &r, func(md RecordMetadata, err error) { answers <- answer{i, md, err} }); err != nil {
+			t.Fatalf("Send to partition %d: %v", i, err)
 		}
 	}
-	for _, step := range []struct {
-		name              string
-		before            func()
-		records           int // of 300 bytes: the third fills a 1 KiB batch
-		onReady, onOpened bool
-	}{
-		{name: "behind the sentinel", records: 1, onOpened: true},
-		{name: "filling the batch", records: 2, onReady: true},
-		{name: "behind a batch still on the chain", records: 1, onReady: true},
-		{name: "behind a batch taken off", before: takeOffChain, records: 1, onOpened: true},
-		{name: "in a partition the sender has listed", before: func() {
-			takeOffChain()
-			p.listed.Store(true)
-		}, records: 1},
-	} {
-		if step.before != nil {
-			step.before()
-		}
-		for range step.records {
-			r := Record{Topic: "t", Value: make([]byte, 300)}
-			payload := wire.RecordPayloadSize(r.Key, r.Value, r.Headers)
-			if _, err := acc.append(context.Background(), p, &r, 1_700_000_000_000, acc.clock.now(), payload, nil, false, &blockedTime{}); err != nil {
-				t.Fatalf("%s: %v", step.name, err)
+	for range partitions {
+		select {
+		case a := <-answers:
+			if a.err != nil {
+				t.Fatalf("partition %d: %v", a.part, a.err)
 			}
+			if a.md.Partition != a.part {
+				t.Fatalf("record for partition %d acknowledged in %d", a.part, a.md.Partition)
+			}
+			if got := a.md.Latency(); got < linger {
+				t.Fatalf("partition %d: record answered %v after its Send, before linger.ms (%v) passed", a.part, got, linger)
+			}
+		case <-ctx.Done():
+			t.Fatal("records not answered")
 		}
-		onReady, onOpened := len(ready.takeInto(nil)) == 1, len(opened.takeInto(nil)) == 1
-		if onReady != step.onReady || onOpened != step.onOpened {
-			t.Fatalf("%s: on the ready list %v, on the opened stack %v; want %v and %v", step.name, onReady, onOpened, step.onReady, step.onOpened)
+	}
+	got := kafkatest.Consume(t, c, topic, partitions)
+	per := map[int32]int{}
+	for _, rec := range got {
+		if i := int32(binary.BigEndian.Uint32(rec.Value)); i != rec.Partition || !rec.Timestamp.Equal(ts) {
+			t.Fatalf("record for partition %d read back from partition %d with timestamp %v", i, rec.Partition, rec.Timestamp)
 		}
-		// As the sender does once it has looked at the partition.
-		p.listed.Store(false)
-		p.opened.Store(false)
+		per[rec.Partition]++
+	}
+	if len(per) != partitions {
+		t.Fatalf("records read back from %d partitions, want %d", len(per), partitions)
+	}
+	for part, n := range per {
+		if n != 1 {
+			t.Fatalf("partition %d holds %d records, want 1", part, n)
+		}
 	}
 }

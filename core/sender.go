@@ -52,11 +52,6 @@ type sender struct {
 	batchFloor int
 	readyList  *readyList
 	active     []*partition
-	// openedList is the stack of partitions in which appenders opened a
-	// batch, and openedBuckets what earlier loops took off it, oldest
-	// first (see takeOpened); nil and empty with linger.ms at 0.
-	openedList    *readyList
-	openedBuckets []openedBucket
 	// roomWaits holds, by broker, the partitions out of the loop while
 	// that broker's connection is full (see roomWait).
 	roomWaits map[int32]*roomWait
