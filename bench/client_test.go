@@ -39,15 +39,20 @@ type ackFunc func(seq int64, err error)
 type benchClient struct {
 	name string
 	open func(brokers []string, r row, acked ackFunc) (benchProducer, error)
+	// throughputOnly: the client has no outcome per record to time, so
+	// BenchmarkLatency leaves it out (the floor).
+	throughputOnly bool
 }
 
 // benchClients are compared side by side; builds with the peers tag add
-// librdkafka.
+// librdkafka. The floor is no client: it is the work every client must do
+// for a row (see floorBench).
 var benchClients = []benchClient{
-	{"perfproducer", openPerfproducer},
-	{"franz-go", openFranzGo},
-	{"sarama", openSarama},
-	{"kafka-go", openKafkaGo},
+	{name: "perfproducer", open: openPerfproducer},
+	{name: "franz-go", open: openFranzGo},
+	{name: "sarama", open: openSarama},
+	{name: "kafka-go", open: openKafkaGo},
+	{name: "floor", open: openFloor, throughputOnly: true},
 }
 
 // clientNamed is the client of that name, if this build has it.

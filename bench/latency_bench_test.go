@@ -46,6 +46,9 @@ func BenchmarkLatency(b *testing.B) {
 	}
 	r := latencyRow()
 	for _, client := range s.clients {
+		if client.throughputOnly {
+			continue
+		}
 		b.Run(fmt.Sprintf("%s/rate=%.0f/client=%s", r, rate, client.name), func(b *testing.B) {
 			broker := startBroker(b, r.brokers, r.partitions, benchTopic, false)
 			hiccups := startHiccupMeter()

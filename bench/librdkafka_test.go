@@ -17,7 +17,7 @@ import (
 // confluent-kafka-go links a static librdkafka through cgo, which vetting
 // and building the module without a C compiler must not need.
 func init() {
-	benchClients = append(benchClients, benchClient{"librdkafka", openLibrdkafka})
+	benchClients = append(benchClients, benchClient{name: "librdkafka", open: openLibrdkafka})
 }
 
 // librdkafkaBench is librdkafka through confluent-kafka-go, configured like

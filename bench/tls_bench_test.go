@@ -141,13 +141,13 @@ func newBenchCA(b *testing.B) *benchCA {
 // tlsClients are benchClients over TLS trusting ca.
 func tlsClients(ca *benchCA) []benchClient {
 	return []benchClient{
-		{"perfproducer", func(brokers []string, r row, acked ackFunc) (benchProducer, error) {
+		{name: "perfproducer", open: func(brokers []string, r row, acked ackFunc) (benchProducer, error) {
 			return openPerfproducerWith(brokers, r, acked, func(cfg *core.Config) {
 				cfg.SecurityProtocol = core.SecuritySSL
 				cfg.TLS = &tls.Config{RootCAs: ca.pool}
 			})
 		}},
-		{"franz-go", func(brokers []string, r row, acked ackFunc) (benchProducer, error) {
+		{name: "franz-go", open: func(brokers []string, r row, acked ackFunc) (benchProducer, error) {
 			p, err := openFranzGo(brokers, r, acked)
 			if err != nil {
 				return nil, err

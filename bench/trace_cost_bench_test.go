@@ -32,7 +32,7 @@ func BenchmarkTraceCost(b *testing.B) {
 	for _, mode := range traceModes {
 		b.Run(r.String()+"/client=perfproducer/trace="+mode, func(b *testing.B) {
 			if mode == "off" {
-				benchRow(b, r, benchClient{"perfproducer", openPerfproducer}, s.blackhole)
+				benchRow(b, r, benchClient{name: "perfproducer", open: openPerfproducer}, s.blackhole)
 				return
 			}
 			tr, err := bpf.Attach(context.Background(), bpf.Options{PID: os.Getpid(), LogWritevs: true, BatchStamps: mode == "uprobe"})
@@ -58,7 +58,7 @@ func BenchmarkTraceCost(b *testing.B) {
 					return p, nil
 				}
 			}
-			benchRow(b, r, benchClient{"perfproducer", open}, s.blackhole)
+			benchRow(b, r, benchClient{name: "perfproducer", open: open}, s.blackhole)
 			if mode == "uprobe" {
 				if batches, err = tr.Batches(); err != nil {
 					b.Fatal(err)

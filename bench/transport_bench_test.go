@@ -57,7 +57,7 @@ func BenchmarkTransport(b *testing.B) {
 						cfg.TransportFallback = false
 					})
 				}
-				benchRow(b, r, benchClient{"perfproducer", open}, s.blackhole)
+				benchRow(b, r, benchClient{name: "perfproducer", open: open}, s.blackhole)
 				if tr == nil {
 					return
 				}
