@@ -45,14 +45,15 @@ type benchClient struct {
 }
 
 // benchClients are compared side by side; builds with the peers tag add
-// librdkafka. The floor is no client: it is the work every client must do
-// for a row (see floorBench).
+// librdkafka. The floors are no clients: they are the work every client
+// must do for a row (see floorBench), without sending and with.
 var benchClients = []benchClient{
 	{name: "perfproducer", open: openPerfproducer},
 	{name: "franz-go", open: openFranzGo},
 	{name: "sarama", open: openSarama},
 	{name: "kafka-go", open: openKafkaGo},
 	{name: "floor", open: openFloor, throughputOnly: true},
+	{name: "floor-send", open: openFloorSend, throughputOnly: true},
 }
 
 // clientNamed is the client of that name, if this build has it.

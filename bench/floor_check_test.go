@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"fmt"
 	"hash/crc32"
 	"testing"
+	"time"
 
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/perfproducer/perfproducer/core"
@@ -44,9 +48,18 @@ func TestFloorSealsEveryRecord(t *testing.T) {
 					want[p] = append(want[p], i)
 				}
 				got := make(map[int][]int)
-				compressed := 0
+				compressed, sticky := 0, 0
 				dec := wire.NewDecompressor(1 << 20)
 				f.check = func(p int, sealed []byte) {
+					if keys == nil {
+						// Unkeyed batches go to one partition after
+						// another; their records are in one order.
+						if p != sticky {
+							t.Fatalf("an unkeyed batch went to partition %d, want %d", p, sticky)
+						}
+						sticky = (sticky + 1) % r.partitions
+						p = 0
+					}
 					var b kmsg.RecordBatch
 					if err := b.ReadFrom(sealed); err != nil {
 						t.Fatalf("partition %d: batch does not parse: %v", p, err)
@@ -110,5 +123,100 @@ func TestFloorSealsEveryRecord(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestFloorSendDelivers runs floor-send against a three-broker kfake
+// cluster and reads every record back with kgo: all of them, once each, in
+// the order sent within each partition, keyed ones in murmur2's partition,
+// with their keys, values and a timestamp of the run.
+func TestFloorSendDelivers(t *testing.T) {
+	const records, partitions = 4000, 12
+	for _, tc := range []struct {
+		codec   core.Compression
+		keySize int
+		acksAll bool
+	}{
+		{core.CompressionNone, 0, false},
+		{core.CompressionLZ4, 16, true},
+		{core.CompressionZstd, 0, true},
+		{core.CompressionNone, 16, false},
+	} {
+		r := row{valueSize: 100, partitions: partitions, brokers: 3, acksAll: tc.acksAll, codec: tc.codec, keySize: tc.keySize}
+		t.Run(r.String(), func(t *testing.T) {
+			c, err := kfake.NewCluster(kfake.NumBrokers(3), kfake.SeedTopics(partitions, benchTopic))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			start := time.Now().UnixMilli()
+			p, err := openFloorSend(c.ListenAddrs(), r, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer p.close()
+			keys := benchKeys(r.keySize)
+			key := func(i int) []byte {
+				if keys == nil {
+					return nil
+				}
+				return keys[i%len(keys)]
+			}
+			value := func(i int) []byte { return fmt.Appendf(nil, "record %06d %s", i, bytes.Repeat([]byte("x"), 80)) }
+			for i := range records {
+				if err := p.produce(ctx, int64(i), key(i), value(i)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := p.flush(ctx); err != nil {
+				t.Fatal(err)
+			}
+			end := time.Now().UnixMilli()
+
+			cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...), kgo.ConsumeTopics(benchTopic),
+				kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cl.Close()
+			seen := make([]bool, records)
+			last := make(map[int32]int)
+			for n := 0; n < records; {
+				fetches := cl.PollFetches(ctx)
+				if err := ctx.Err(); err != nil {
+					t.Fatalf("read back %d of %d records: %v", n, records, err)
+				}
+				fetches.EachError(func(_ string, _ int32, err error) { t.Fatalf("fetch: %v", err) })
+				fetches.EachRecord(func(rec *kgo.Record) {
+					var i int
+					if _, err := fmt.Sscanf(string(rec.Value), "record %d", &i); err != nil || i < 0 || i >= records {
+						t.Fatalf("partition %d: a record not sent: %q", rec.Partition, rec.Value)
+					}
+					if seen[i] {
+						t.Fatalf("record %d read twice", i)
+					}
+					seen[i] = true
+					n++
+					if prev, ok := last[rec.Partition]; ok && i <= prev {
+						t.Fatalf("partition %d: record %d after record %d", rec.Partition, i, prev)
+					}
+					last[rec.Partition] = i
+					if !bytes.Equal(rec.Value, value(i)) || !bytes.Equal(rec.Key, key(i)) {
+						t.Fatalf("record %d: key %x value %q, sent %x %q", i, rec.Key, rec.Value, key(i), value(i))
+					}
+					if keys != nil && rec.Partition != core.KeyPartition(key(i), partitions) {
+						t.Fatalf("record %d in partition %d, murmur2 says %d", i, rec.Partition, core.KeyPartition(key(i), partitions))
+					}
+					if ms := rec.Timestamp.UnixMilli(); ms < start || ms > end {
+						t.Fatalf("record %d: timestamp %d outside the run [%d, %d]", i, ms, start, end)
+					}
+				})
+			}
+			if keys == nil && len(last) != partitions {
+				t.Errorf("unkeyed records reached %d of %d partitions", len(last), partitions)
+			}
+		})
 	}
 }

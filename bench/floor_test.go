@@ -40,6 +40,12 @@ type floorBench struct {
 	// batches are the open batches, one per partition when keyed, else one;
 	// each is allocated at its first record.
 	batches []*floorBatch
+	// sticky is the partition of the unkeyed batch: the next one in turn
+	// once a batch is sealed.
+	sticky int
+	// send, for floor-send, takes sealed batches to the broker; the floor
+	// drops them.
+	send *floorSender
 	// out receives compressed batches; it is rewritten by every batch.
 	out []byte
 	// sealed counts the batches and records sealed, for tests.
@@ -69,6 +75,23 @@ func openFloor(_ []string, r row, acked ackFunc) (benchProducer, error) {
 	return newFloor(r)
 }
 
+// openFloorSend is the floor that also sends its batches, and reads the
+// answers, as a producer must (see floorSender): the floor with the
+// kernel's and the network's share of a row.
+func openFloorSend(brokers []string, r row, acked ackFunc) (benchProducer, error) {
+	if acked != nil {
+		return nil, errors.New("floor-send: has no outcome per record to report")
+	}
+	f, err := newFloor(r)
+	if err != nil {
+		return nil, err
+	}
+	if f.send, err = newFloorSender(brokers, benchTopic, r.partitions, r.acksAll); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
 func newFloor(r row) (*floorBench, error) {
 	f := &floorBench{partitions: r.partitions, keyed: r.keySize > 0, out: make([]byte, benchBatchSize)}
 	if r.codec != core.CompressionNone {
@@ -87,20 +110,20 @@ func newFloor(r row) (*floorBench, error) {
 	return f, nil
 }
 
-func (f *floorBench) produce(_ context.Context, _ int64, key, value []byte) error {
-	p := 0
+func (f *floorBench) produce(ctx context.Context, _ int64, key, value []byte) error {
+	i := 0
 	if f.keyed {
-		p = int(core.KeyPartition(key, f.partitions))
+		i = int(core.KeyPartition(key, f.partitions))
 	}
-	fb := f.batches[p]
+	fb := f.batches[i]
 	if fb == nil {
 		fb = &floorBatch{buf: make([]byte, benchBatchSize)}
 		fb.reset()
-		f.batches[p] = fb
+		f.batches[i] = fb
 	}
 	err := fb.b.Append(fb.ts, key, value, nil)
 	if errors.Is(err, wire.ErrNoRoom) && fb.b.Count() > 0 {
-		if err := f.seal(p, fb); err != nil {
+		if err := f.seal(ctx, i, fb); err != nil {
 			return err
 		}
 		err = fb.b.Append(fb.ts, key, value, nil)
@@ -108,17 +131,24 @@ func (f *floorBench) produce(_ context.Context, _ int64, key, value []byte) erro
 	return err
 }
 
-// seal compresses and seals fb's batch, then starts an empty one in its
-// memory.
-func (f *floorBench) seal(p int, fb *floorBatch) error {
+// seal compresses and seals the batch fb of f.batches[i], hands it to the
+// sender if there is one, then starts an empty batch.
+func (f *floorBench) seal(ctx context.Context, i int, fb *floorBatch) error {
+	p := i
+	if !f.keyed {
+		p = f.sticky
+		f.sticky = (f.sticky + 1) % f.partitions
+	}
 	h := fb.b.Complete(wire.BatchHeader{
 		PartitionLeaderEpoch: wire.NoPartitionLeaderEpoch, ProducerID: wire.NoProducerID,
 		ProducerEpoch: wire.NoProducerEpoch, BaseSequence: wire.NoSequence,
 	})
 	var sealed []byte
 	var err error
+	compressed := false
 	if f.comp != nil {
 		sealed, err = f.comp.CompressBatch(f.out, fb.b.Records(), h)
+		compressed = err == nil
 	}
 	if f.comp == nil || errors.Is(err, wire.ErrNoRoom) {
 		// Without a codec, or when compression did not shrink the batch,
@@ -133,20 +163,39 @@ func (f *floorBench) seal(p int, fb *floorBatch) error {
 	if f.check != nil {
 		f.check(p, sealed)
 	}
+	if f.send != nil {
+		// The sender keeps the memory under sealed until it has written
+		// the request; the floor goes on in other memory.
+		if compressed {
+			f.out = f.send.buffer()
+		} else {
+			fb.buf = f.send.buffer()
+		}
+		if err := f.send.add(ctx, p, sealed); err != nil {
+			return err
+		}
+	}
 	fb.reset()
 	return nil
 }
 
-func (f *floorBench) flush(context.Context) error {
-	for p, fb := range f.batches {
+func (f *floorBench) flush(ctx context.Context) error {
+	for i, fb := range f.batches {
 		if fb == nil || fb.b.Count() == 0 {
 			continue
 		}
-		if err := f.seal(p, fb); err != nil {
+		if err := f.seal(ctx, i, fb); err != nil {
 			return err
 		}
+	}
+	if f.send != nil {
+		return f.send.flush(ctx)
 	}
 	return nil
 }
 
-func (f *floorBench) close() {}
+func (f *floorBench) close() {
+	if f.send != nil {
+		f.send.close()
+	}
+}
