@@ -38,8 +38,10 @@ type clientJob struct {
 	BrokerPID int
 	Records   int
 	Limit     time.Duration
-	Rate      float64
-	Duration  time.Duration
+	// FreshValues: every record gets a value of its own (BENCH_VALUES).
+	FreshValues bool
+	Rate        float64
+	Duration    time.Duration
 }
 
 // rowSpec is a row as it travels to a client process.
@@ -105,7 +107,7 @@ func serveClient(spec string) int {
 	if job.Rate > 0 {
 		res, err = latencyRun(ctx, client, job.Row.row(), job.Brokers, job.Rate, job.Duration, brokerCPU)
 	} else {
-		res, err = throughputRun(ctx, client, job.Row.row(), job.Brokers, job.Records, job.Limit, brokerCPU)
+		res, err = throughputRun(ctx, client, job.Row.row(), job.Brokers, job.Records, job.Limit, job.FreshValues, brokerCPU)
 	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", job.Client, err)

@@ -38,6 +38,7 @@ func TestMain(m *testing.M) {
 	if pattern := flag.Lookup("test.bench").Value.String(); pattern != "" && !latencyOnly.MatchString(pattern) {
 		if s, err := matrixSettingsFromEnv(); err == nil {
 			fmt.Printf("blackhole: %s\n", map[bool]string{false: "off", true: "on"}[s.blackhole])
+			fmt.Printf("values: %s\n", map[bool]string{false: "reused", true: "fresh"}[s.freshValues])
 		}
 	}
 	os.Exit(m.Run())
@@ -75,7 +76,7 @@ func BenchmarkMatrix(b *testing.B) {
 				broker := startBroker(b, r.brokers, r.partitions, benchTopic, s.blackhole)
 				res := runClient(b, clientJob{
 					Client: client.name, Row: specOf(r), Brokers: broker.addrs, BrokerPID: broker.pid,
-					Records: b.N, Limit: s.runLimit,
+					Records: b.N, Limit: s.runLimit, FreshValues: s.freshValues,
 				})
 				reportThroughput(b, r, res)
 				reportProduce(b, broker.stop().Produce)
@@ -103,7 +104,7 @@ func benchRow(b *testing.B, r row, client benchClient, blackhole bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), runDeadline)
 	defer cancel()
 	brokerCPU := func() (time.Duration, error) { return processCPUOf(broker.pid) }
-	res, err := throughputRun(ctx, client, r, broker.addrs, b.N, 0, brokerCPU)
+	res, err := throughputRun(ctx, client, r, broker.addrs, b.N, 0, false, brokerCPU)
 	if err != nil {
 		b.Fatal(err)
 	}

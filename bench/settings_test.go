@@ -30,6 +30,14 @@ const (
 	// reads both), named after the client, the row and (under scripts/bench)
 	// the round.
 	profileEnv = "BENCH_PROFILE"
+	// valuesEnv "fresh" gives every record of BenchmarkMatrix a value of
+	// its own, newly allocated and filled, as an application that
+	// serializes each record does; by default records reuse 1,024 values
+	// (benchValues), which stay in the CPU's caches. Both clients pay the
+	// allocation alike; a client that keeps a record's value until the
+	// broker answers then reads it from memory, as with real
+	// applications, not from the cache.
+	valuesEnv = "BENCH_VALUES"
 )
 
 // matrixSettings is what the environment chose.
@@ -38,6 +46,8 @@ type matrixSettings struct {
 	blackhole bool
 	clients   []benchClient
 	runLimit  time.Duration
+	// freshValues: every record gets a value of its own (valuesEnv).
+	freshValues bool
 }
 
 // matrixSettingsFromEnv reads the environment, failing on a value it does
@@ -58,6 +68,13 @@ func matrixSettingsFromEnv() (matrixSettings, error) {
 	case "off":
 	default:
 		return s, fmt.Errorf("%s=%q: want on or off", blackholeEnv, v)
+	}
+	switch v := os.Getenv(valuesEnv); v {
+	case "", "reused":
+	case "fresh":
+		s.freshValues = true
+	default:
+		return s, fmt.Errorf("%s=%q: want reused or fresh", valuesEnv, v)
 	}
 	round := 0
 	if v := os.Getenv(roundEnv); v != "" {

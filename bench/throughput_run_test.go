@@ -9,13 +9,15 @@ import (
 
 // throughputRun sends records records through client as fast as it takes
 // them, after benchWarmup acknowledged records that are not timed
-// (connections, metadata, producer id), and measures the timed part.
+// (connections, metadata, producer id), and measures the timed part. With
+// fresh, each timed record's value is a copy of its own, made just before
+// it is sent (see valuesEnv).
 // brokerCPU reads the broker's CPU time. With a limit above zero, a client
 // still sending after limit stops there: the result is over the records it
 // sent (Records), so one slow client on one row cannot hold a whole matrix
 // up for hours.
 func throughputRun(ctx context.Context, client benchClient, r row, brokers []string, records int, limit time.Duration,
-	brokerCPU func() (time.Duration, error)) (clientResult, error) {
+	fresh bool, brokerCPU func() (time.Duration, error)) (clientResult, error) {
 	p, err := client.open(brokers, r, nil)
 	if err != nil {
 		return clientResult{}, fmt.Errorf("opening %s: %w", client.name, err)
@@ -47,7 +49,11 @@ func throughputRun(ctx context.Context, client benchClient, r row, brokers []str
 		if limit > 0 && sent%limitCheckEvery == 0 && sent > 0 && time.Since(start) > limit {
 			break
 		}
-		if err := p.produce(ctx, int64(sent), key(sent), values[sent%len(values)]); err != nil {
+		value := values[sent%len(values)]
+		if fresh {
+			value = append([]byte(nil), value...)
+		}
+		if err := p.produce(ctx, int64(sent), key(sent), value); err != nil {
 			return clientResult{}, fmt.Errorf("record %d: %w", sent, err)
 		}
 	}
