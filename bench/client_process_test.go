@@ -70,8 +70,10 @@ type clientResult struct {
 	BrokerCPU  time.Duration
 	Allocs     uint64
 	AllocBytes uint64
-	PeakRSS    int64 // bytes
-	Latency    *latencyResult
+	// GCs counts the client process's garbage collections.
+	GCs     uint32
+	PeakRSS int64 // bytes
+	Latency *latencyResult
 }
 
 // serveClient is a client process's body: it runs the job spec describes

@@ -18,14 +18,14 @@ func processCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// heapAllocs counts heap allocations and their bytes so far. The
-// benchmarks report them per thousand records (allocs/1000op) too:
-// allocs/op is rounded down to a whole number, so it shows 0 even when
-// every batch of ~140 records allocates.
-func heapAllocs() (count, bytes uint64) {
+// heapAllocs counts heap allocations and their bytes so far, and the
+// garbage collections. The benchmarks report allocations per thousand
+// records (allocs/1000op) too: allocs/op is rounded down to a whole
+// number, so it shows 0 even when every batch of ~140 records allocates.
+func heapAllocs() (count, bytes uint64, gcs uint32) {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	return ms.Mallocs, ms.TotalAlloc
+	return ms.Mallocs, ms.TotalAlloc, ms.NumGC
 }
 
 // peakRSS is this process's resident set high-water mark, in bytes

@@ -86,7 +86,7 @@ func benchSend(b *testing.B, keyed bool, workers int) {
 	var allocs uint64
 	for done := 0; done < b.N; done += sendChunk {
 		end := min(done+sendChunk, b.N)
-		startAllocs, _ := heapAllocs()
+		startAllocs, _, _ := heapAllocs()
 		start := processCPU()
 		if workers == 1 {
 			if err := sendRange(done, end); err != nil {
@@ -107,7 +107,7 @@ func benchSend(b *testing.B, keyed bool, workers int) {
 		}
 		b.StopTimer()
 		cpu += processCPU() - start
-		endAllocs, _ := heapAllocs()
+		endAllocs, _, _ := heapAllocs()
 		allocs += endAllocs - startAllocs
 		flush()
 		b.StartTimer()

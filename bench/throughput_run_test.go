@@ -42,7 +42,7 @@ func throughputRun(ctx context.Context, client benchClient, r row, brokers []str
 	if err != nil {
 		return clientResult{}, err
 	}
-	allocs0, bytes0 := heapAllocs()
+	allocs0, bytes0, gcs0 := heapAllocs()
 	cpu0, start := processCPU(), time.Now()
 	sent := 0
 	for ; sent < records; sent++ {
@@ -61,8 +61,8 @@ func throughputRun(ctx context.Context, client benchClient, r row, brokers []str
 		return clientResult{}, fmt.Errorf("flush: %w", err)
 	}
 	res := clientResult{Records: int64(sent), Elapsed: time.Since(start), CPU: processCPU() - cpu0}
-	allocs1, bytes1 := heapAllocs()
-	res.Allocs, res.AllocBytes = allocs1-allocs0, bytes1-bytes0
+	allocs1, bytes1, gcs1 := heapAllocs()
+	res.Allocs, res.AllocBytes, res.GCs = allocs1-allocs0, bytes1-bytes0, gcs1-gcs0
 	broker1, err := brokerCPU()
 	if err != nil {
 		return clientResult{}, err
@@ -88,6 +88,7 @@ func reportThroughput(b *testing.B, r row, res clientResult) {
 	b.ReportMetric(float64(res.AllocBytes)/n, "B/op")
 	b.ReportMetric(float64(res.Allocs)/n, "allocs/op")
 	b.ReportMetric(float64(res.Allocs)*1000/n, "allocs/1000op")
+	b.ReportMetric(float64(res.GCs)*1e6/n, "gcs/1Mop")
 	b.ReportMetric(float64(res.CPU)/n, "cpu-ns/op")
 	b.ReportMetric(float64(res.BrokerCPU)/n, "broker-cpu-ns/op")
 	b.ReportMetric(n/res.Elapsed.Seconds(), "records/s")
