@@ -19,10 +19,12 @@ var arenaIDs atomic.Uint32
 // Spans of one or more contiguous slots. All methods are safe for concurrent
 // use.
 type Arena struct {
-	region   []byte
-	slotSize int
-	slots    int
-	id       uint32
+	region []byte
+	// heapShare is Options.CountInGoHeap's reservation, nil without it.
+	heapShare []byte
+	slotSize  int
+	slots     int
+	id        uint32
 
 	bitmap      slotBitmap
 	generations generationTable
@@ -82,6 +84,9 @@ func New(size, slotSize int, opts Options) (*Arena, error) {
 		maxShift:    maxShift,
 		onWait:      opts.OnWait,
 	}
+	if opts.CountInGoHeap {
+		a.heapShare = make([]byte, size)
+	}
 	if maxShift > 0 {
 		a.slabs = make([]atomic.Uint64, slots)
 		a.classes = make([]pieceClass, maxShift+1)
@@ -107,7 +112,7 @@ func (a *Arena) Close() error {
 	}
 	a.closed.Store(true)
 	err := unmapRegion(a.region)
-	a.region = nil
+	a.region, a.heapShare = nil, nil
 	return err
 }
 

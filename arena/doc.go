@@ -25,7 +25,9 @@
 //
 // Go pointers must never be stored in arena memory: the garbage collector does
 // not scan it. The region is unmapped by Close, which refuses while spans are
-// out.
+// out. Being outside the Go heap, the region is also outside what the
+// collector paces itself by; Options.CountInGoHeap reserves as much Go heap,
+// untouched, so that it counts.
 //
 // The arena is Linux-only (mmap and madvise flags); on other systems New
 // returns an error matching ErrNotSupported.

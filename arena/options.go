@@ -26,6 +26,21 @@ type Options struct {
 	// request whole slots.
 	MinPiece int
 
+	// CountInGoHeap makes the Go runtime count the region as heap: New
+	// also allocates as many bytes of pointer-free Go memory, which nothing
+	// reads or writes, and keeps them until Close. The region is outside
+	// the Go heap, so without them the collector paces itself by a heap
+	// that leaves the buffer out (its goal is twice the live heap): a
+	// program that allocates what it sends (each record's value, say)
+	// collects many times as often as it would with the buffer on its
+	// heap, as with a client that buffers the records themselves (Java's
+	// buffer pool is on the JVM's heap, and a Go client that keeps
+	// references to records keeps them on the Go heap). A memory limit
+	// (GOMEMLIMIT) then counts the buffer too. The bytes are reserved, not
+	// used: pages the runtime gets fresh from the kernel and never touches
+	// take no RAM.
+	CountInGoHeap bool
+
 	// OnWait, when set, runs each time an Alloc caller starts to wait for
 	// memory: after it has joined the queue (Waiters already counts it),
 	// outside the arena's lock, on that caller's goroutine, before its wait

@@ -130,7 +130,9 @@ func NewProducer(cfg Config) (*Producer, error) {
 	// that has to wait for memory wakes the sender once it is queued, so the
 	// sender sees it waiting.
 	size := int(cfg.BufferMemory) / cfg.BatchSize * cfg.BatchSize
-	ar, err := arena.New(size, cfg.BatchSize, arena.Options{OnWait: s.wake, MinPiece: minBatchMemory})
+	// The buffer counts in the Go heap, so the collector paces itself as it
+	// would with the records buffered on the heap (arena.Options.CountInGoHeap).
+	ar, err := arena.New(size, cfg.BatchSize, arena.Options{OnWait: s.wake, MinPiece: minBatchMemory, CountInGoHeap: true})
 	if err != nil {
 		net.Close()
 		return nil, fmt.Errorf("buffer.memory=%d batch.size=%d: %w", cfg.BufferMemory, cfg.BatchSize, err)
