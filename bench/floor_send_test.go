@@ -249,7 +249,8 @@ func (s *floorSender) lost(c *floorConn, err error) {
 		s.failures.record(fmt.Errorf("floor: connection lost: %w", err))
 	}
 	_ = c.conn.Close() // so that the next write fails too
-	for c.outstanding.Add(-1) >= 0 {
+	for c.outstanding.Load() > 0 {
+		c.outstanding.Add(-1)
 		<-c.slots
 	}
 }
