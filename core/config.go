@@ -100,7 +100,11 @@ type Config struct {
 
 	// BufferMemory is buffer.memory: the bytes of the arena holding every
 	// batch not yet acknowledged. Send blocks (up to max.block.ms) when it is
-	// full. At least batch.size. Default 33554432 (32 MiB).
+	// full. At least batch.size. Default 33554432 (32 MiB). The arena is
+	// outside the Go heap, but the producer reserves as much Go heap,
+	// untouched (arena.Options.CountInGoHeap), so the collector and
+	// GOMEMLIMIT count the buffer as if the records were on the heap:
+	// runtime heap figures include it.
 	BufferMemory int64
 
 	// MaxBlock is max.block.ms: the longest Send may wait for topic metadata
