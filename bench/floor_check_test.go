@@ -32,18 +32,12 @@ func TestFloorSealsEveryRecord(t *testing.T) {
 					t.Fatal(err)
 				}
 				values, keys := benchValues(r.valueSize), benchKeys(r.keySize)
-				key := func(i int) []byte {
-					if keys == nil {
-						return nil
-					}
-					return keys[i%len(keys)]
-				}
 				// want holds each partition's records in the order sent.
 				want := make(map[int][]int)
 				for i := range records {
 					p := 0
 					if keys != nil {
-						p = int(core.KeyPartition(key(i), r.partitions))
+						p = int(core.KeyPartition(keyFor(keys, i), r.partitions))
 					}
 					want[p] = append(want[p], i)
 				}
@@ -92,7 +86,7 @@ func TestFloorSealsEveryRecord(t *testing.T) {
 							t.Fatalf("partition %d: more records than the %d sent to it", p, len(want[p]))
 						}
 						i := want[p][n]
-						if rec.OffsetDelta != j || !bytes.Equal(rec.Key, key(i)) || !bytes.Equal(rec.Value, values[i%len(values)]) {
+						if rec.OffsetDelta != j || !bytes.Equal(rec.Key, keyFor(keys, i)) || !bytes.Equal(rec.Value, values[i%len(values)]) {
 							t.Fatalf("partition %d: record %d is not record %d as sent", p, n, i)
 						}
 						got[p] = append(got[p], i)
@@ -103,7 +97,7 @@ func TestFloorSealsEveryRecord(t *testing.T) {
 				}
 				ctx := context.Background()
 				for i := range records {
-					if err := f.produce(ctx, int64(i), key(i), values[i%len(values)]); err != nil {
+					if err := f.produce(ctx, int64(i), keyFor(keys, i), values[i%len(values)]); err != nil {
 						t.Fatal(err)
 					}
 				}
@@ -158,15 +152,9 @@ func TestFloorSendDelivers(t *testing.T) {
 			}
 			defer p.close()
 			keys := benchKeys(r.keySize)
-			key := func(i int) []byte {
-				if keys == nil {
-					return nil
-				}
-				return keys[i%len(keys)]
-			}
 			value := func(i int) []byte { return fmt.Appendf(nil, "record %06d %s", i, bytes.Repeat([]byte("x"), 80)) }
 			for i := range records {
-				if err := p.produce(ctx, int64(i), key(i), value(i)); err != nil {
+				if err := p.produce(ctx, int64(i), keyFor(keys, i), value(i)); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -203,11 +191,11 @@ func TestFloorSendDelivers(t *testing.T) {
 						t.Fatalf("partition %d: record %d after record %d", rec.Partition, i, prev)
 					}
 					last[rec.Partition] = i
-					if !bytes.Equal(rec.Value, value(i)) || !bytes.Equal(rec.Key, key(i)) {
-						t.Fatalf("record %d: key %x value %q, sent %x %q", i, rec.Key, rec.Value, key(i), value(i))
+					if !bytes.Equal(rec.Value, value(i)) || !bytes.Equal(rec.Key, keyFor(keys, i)) {
+						t.Fatalf("record %d: key %x value %q, sent %x %q", i, rec.Key, rec.Value, keyFor(keys, i), value(i))
 					}
-					if keys != nil && rec.Partition != core.KeyPartition(key(i), partitions) {
-						t.Fatalf("record %d in partition %d, murmur2 says %d", i, rec.Partition, core.KeyPartition(key(i), partitions))
+					if keys != nil && rec.Partition != core.KeyPartition(keyFor(keys, i), partitions) {
+						t.Fatalf("record %d in partition %d, murmur2 says %d", i, rec.Partition, core.KeyPartition(keyFor(keys, i), partitions))
 					}
 					if ms := rec.Timestamp.UnixMilli(); ms < start || ms > end {
 						t.Fatalf("record %d: timestamp %d outside the run [%d, %d]", i, ms, start, end)

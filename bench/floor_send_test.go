@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/perfproducer/perfproducer/core/wire"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -155,22 +156,18 @@ func (s *floorSender) write(ctx context.Context, c *floorConn) error {
 		return ctx.Err()
 	}
 	c.correlation++
-	b := c.scratch[:0]
-	b = binary.BigEndian.AppendUint32(b, 0) // size, set below
-	b = binary.BigEndian.AppendUint16(b, 0) // Produce
-	b = binary.BigEndian.AppendUint16(b, floorProduceVersion)
-	b = binary.BigEndian.AppendUint32(b, uint32(c.correlation))
-	b = appendFloorString(b, "floor")
-	b = binary.BigEndian.AppendUint16(b, 0xffff) // no transactional id
-	b = binary.BigEndian.AppendUint16(b, uint16(s.acks))
-	b = binary.BigEndian.AppendUint32(b, uint32(floorRequestTimeout/time.Millisecond))
-	b = binary.BigEndian.AppendUint32(b, 1) // one topic
-	b = appendFloorString(b, s.topic)
-	b = binary.BigEndian.AppendUint32(b, uint32(len(c.batches)))
+	b := wire.AppendInt32(c.scratch[:0], 0) // size, set below
+	b = wire.AppendRequestHeader(b, wire.APIKeyProduce, floorProduceVersion, c.correlation, "floor")
+	b = wire.AppendNullableString(b, nil) // no transactional id
+	b = wire.AppendInt16(b, s.acks)
+	b = wire.AppendInt32(b, int32(floorRequestTimeout/time.Millisecond))
+	b = wire.AppendArrayLen(b, 1) // one topic
+	b = wire.AppendString(b, s.topic)
+	b = wire.AppendArrayLen(b, len(c.batches))
 	prefix := len(b)
 	for i, batch := range c.batches {
-		b = binary.BigEndian.AppendUint32(b, uint32(c.parts[i]))
-		b = binary.BigEndian.AppendUint32(b, uint32(len(batch)))
+		b = wire.AppendInt32(b, c.parts[i])
+		b = wire.AppendInt32(b, int32(len(batch))) // records: BYTES
 	}
 	total := len(b)
 	for _, batch := range c.batches {
@@ -195,11 +192,6 @@ func (s *floorSender) write(ctx context.Context, c *floorConn) error {
 	c.batches, c.parts, c.size = c.batches[:0], c.parts[:0], 0
 	c.gathered++
 	return nil
-}
-
-func appendFloorString(b []byte, s string) []byte {
-	b = binary.BigEndian.AppendUint16(b, uint16(len(s)))
-	return append(b, s...)
 }
 
 // readAnswers reads c's Produce answers in order, records any partition's

@@ -24,14 +24,8 @@ func throughputRun(ctx context.Context, client benchClient, r row, brokers []str
 	}
 	defer p.close()
 	values, keys := benchValues(r.valueSize), benchKeys(r.keySize)
-	key := func(i int) []byte {
-		if keys == nil {
-			return nil
-		}
-		return keys[i%len(keys)]
-	}
 	for i := range benchWarmup {
-		if err := p.produce(ctx, int64(i), key(i), values[i%len(values)]); err != nil {
+		if err := p.produce(ctx, int64(i), keyFor(keys, i), values[i%len(values)]); err != nil {
 			return clientResult{}, fmt.Errorf("warm-up record %d: %w", i, err)
 		}
 	}
@@ -53,7 +47,7 @@ func throughputRun(ctx context.Context, client benchClient, r row, brokers []str
 		if fresh {
 			value = append([]byte(nil), value...)
 		}
-		if err := p.produce(ctx, int64(sent), key(sent), value); err != nil {
+		if err := p.produce(ctx, int64(sent), keyFor(keys, sent), value); err != nil {
 			return clientResult{}, fmt.Errorf("record %d: %w", sent, err)
 		}
 	}

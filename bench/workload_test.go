@@ -29,6 +29,14 @@ func benchValues(size int) [][]byte {
 // than the widest row has partitions, so every partition gets records.
 const benchKeyCount = 1 << 15
 
+// keyFor is record i's key among keys (nil: records have no key).
+func keyFor(keys [][]byte, i int) []byte {
+	if keys == nil {
+		return nil
+	}
+	return keys[i%len(keys)]
+}
+
 // benchKeys are random keys of size bytes from a fixed seed, or nil for
 // size 0 (unkeyed records).
 func benchKeys(size int) [][]byte {
