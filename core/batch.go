@@ -1,7 +1,7 @@
 package core
 
 import (
-	"math"
+	"runtime"
 	"sync/atomic"
 
 	"github.com/perfproducer/perfproducer/arena"
@@ -19,16 +19,34 @@ import (
 // A batch struct is never reused: once closed it stays closed, so a goroutine
 // that loaded it long ago can only fail to reserve in it, never write into
 // memory that has since gone to another batch.
+//
+// A batch opened in less memory than batch.size grows while it is open: the
+// append that finds no room for its record moves the records to memory
+// twice as large (see grow). With thousands of keyed partitions, where most
+// batches hold a record or two, each open batch then holds memory for the
+// records it has rather than for those it might get, so buffer.memory holds
+// more records and batches collect more of them before they go.
 type batch struct {
 	part *partition
+	// span is where the batch's memory is in the arena. It changes while
+	// the batch grows (under the growing bit, see grow) and, with a codec,
+	// when the compression pool moves the batch to smaller memory (see
+	// compressPool.compress); the sender reads it only once the batch is
+	// settled.
 	span arena.Span
-	// buf is the batch's arena memory; the records section starts at
-	// wire.BatchHeaderSize. It never changes once the batch is shared: an
-	// appender that loaded the batch may still read its length. With a
-	// codec, the compression pool may move the batch to smaller memory
-	// (see compressPool.compress); span and compressed then tell where it
-	// is, and buf's bytes are no longer the batch's.
-	buf []byte
+	// mem points at the batch's memory, the records section starting at
+	// wire.BatchHeaderSize: first, or, once the batch has grown, memory of
+	// its own. A slice it points at never changes, so an appender that
+	// loaded it long ago reads a length that was true once; read it with
+	// bytes. With a codec, the compression pool may move the batch to
+	// smaller memory; span and compressed then tell where it is, and these
+	// bytes are no longer the batch's.
+	mem   atomic.Pointer[[]byte]
+	first []byte
+	// grower is the arena a batch opened in less than growTo bytes grows
+	// in; nil for a batch that never grows.
+	grower *arena.Arena
+	growTo int32
 
 	reservation atomic.Uint64
 	written     atomic.Int32
@@ -112,10 +130,20 @@ type batch struct {
 	completions completionTable
 }
 
+// The reservation word: the end of the reserved bytes (32 bits), the record
+// count (26 bits), the growths so far (4 bits), a growing bit and a closed
+// bit. The growths make every growth change the word for good, so an
+// appender that read the word before a growth cannot reserve by it after
+// (its compare-and-swap would otherwise succeed against the same end and
+// count and write into memory given back).
 const (
 	reservedEndBits = 32
 	countShift      = 32
-	countMask       = 1<<31 - 1
+	countMask       = 1<<26 - 1
+	growthShift     = 58
+	growthMask      = 1<<4 - 1
+	growthOne       = 1 << growthShift
+	growingBit      = 1 << 62
 	closedBit       = 1 << 63
 )
 
@@ -127,14 +155,39 @@ func unpackReservation(r uint64) (end int, count int32, closed bool) {
 	return int(r & (1<<reservedEndBits - 1)), int32(r >> countShift & countMask), r&closedBit != 0
 }
 
+// bytes is the batch's memory now (see mem).
+func (b *batch) bytes() []byte {
+	if m := b.mem.Load(); m != nil {
+		return *m
+	}
+	return nil // a chain's sentinel, or a split half not yet built
+}
+
+// setBytes gives a batch not yet shared its memory.
+func (b *batch) setBytes(buf []byte) {
+	b.first = buf
+	b.mem.Store(&b.first)
+}
+
 // newBatch opens a batch over buf, to be linked behind prev, whose first
 // record has timestamp ts.
 func newBatch(part *partition, prev *batch, span arena.Span, buf []byte, ts int64, nowNanos int64) *batch {
-	b := &batch{part: part, span: span, buf: buf, baseTimestamp: ts, createdNanos: nowNanos, chainIndex: prev.chainIndex + 1, sequence: -1}
+	b := &batch{part: part, span: span, baseTimestamp: ts, createdNanos: nowNanos, chainIndex: prev.chainIndex + 1, sequence: -1}
+	b.setBytes(buf)
+	b.growTo = int32(len(buf))
 	b.reservation.Store(packReservation(wire.BatchHeaderSize, 0))
 	b.maxTimestamp.Store(ts)
 	b.completions.init(maxRecordsIn(len(buf)))
 	return b
+}
+
+// growIn lets b, not yet shared, grow in ar up to limit bytes (see grow).
+func (b *batch) growIn(ar *arena.Arena, limit int) {
+	if limit <= len(b.first) {
+		return
+	}
+	b.grower, b.growTo = ar, int32(limit)
+	b.completions.init(maxRecordsIn(limit))
 }
 
 // smallestRecord is the smallest encoding of a record: length, attributes,
@@ -148,14 +201,16 @@ func maxRecordsIn(n int) int {
 }
 
 // tryAppend reserves room for r (whose wire.RecordPayloadSize is payload)
-// and encodes it into the batch; mono is the record's append time, which
-// its RecordMetadata reports. It reports whether r went in (when it did
-// not, the batch is closed, so every later appender moves on to the next
-// one), and whether the batch is now ready for the sender: closed with
-// every reserved record written. An append that leaves less room than r
-// took closes the batch itself, and full says so: the next record like it
-// would not fit, so the batch is ready at once instead of at the next
-// append, which may come only after the sticky partitioner has moved on
+// and encodes it into the batch, growing it first if it may (see grow);
+// mono is the record's append time, which its RecordMetadata reports. It
+// reports whether r went in (when it did not, the batch is closed, so
+// every later appender moves on to the next one), and whether the batch is
+// now ready for the sender: closed with every reserved record written (a
+// batch the sender closed while this append grew it is ready even though r
+// did not go in). An append that leaves less room than r took in the most
+// memory the batch may have closes the batch itself, and full says so: the
+// next record like it would not fit, so the batch is ready at once instead
+// of at the next append, which may come only after the sticky partitioner has moved on
 // (then the batch would linger linger.ms, full, with its records' latency
 // doubled), or with a keyed partition's next record, any time later.
 // Java's ProducerBatch.isFull closes only an exactly full batch; records
@@ -172,20 +227,31 @@ func (b *batch) tryAppend(r *Record, ts, mono int64, payload int, cb Callback) (
 		if closed {
 			return false, false, false
 		}
+		if cur&growingBit != 0 {
+			runtime.Gosched() // another appender is moving the records
+			continue
+		}
+		buf := b.bytes() // after cur: the memory cur's end is in, or newer
 		size := wire.RecordSizeFor(payload, count, tsDelta)
-		if end+size > len(b.buf) || int(count) >= b.completions.capacity() {
+		if int(count) >= b.completions.capacity() || end+size > int(b.growTo) {
 			b.close()
 			return false, false, false
 		}
-		next := packReservation(end+size, count+1)
-		full = len(b.buf)-(end+size) < size || int(count)+1 >= b.completions.capacity()
+		if end+size > len(buf) {
+			if grew, ready := b.grow(cur, end+size); !grew {
+				return false, ready, false
+			}
+			continue
+		}
+		next := packReservation(end+size, count+1) | cur&(growthMask<<growthShift)
+		full = int(b.growTo)-(end+size) < size || int(count)+1 >= b.completions.capacity()
 		if full {
 			next |= closedBit
 		}
 		if !b.reservation.CompareAndSwap(cur, next) {
 			continue
 		}
-		_, _ = wire.EncodeRecordSized(b.buf[end:end+size], payload, count, tsDelta, r.Key, r.Value, r.Headers) // the reservation sized dst exactly
+		_, _ = wire.EncodeRecordSized(buf[end:end+size], payload, count, tsDelta, r.Key, r.Value, r.Headers) // the reservation sized dst exactly
 		b.completions.store(int(count), completion{cb: cb, opaque: r.Opaque, timestampDelta: tsDelta, appendNanos: mono})
 		for {
 			m := b.maxTimestamp.Load()
@@ -196,6 +262,62 @@ func (b *batch) tryAppend(r *Record, ts, mono int64, payload int, cb Callback) (
 		written := b.written.Add(1)
 		_, reserved, closed := unpackReservation(b.reservation.Load())
 		return true, closed && written == reserved, full
+	}
+}
+
+// grow moves b's records to memory of at least need bytes: twice what b
+// has, up to growTo. cur is the reservation word the caller read (open, not
+// growing). It reports whether the caller should try again: b has grown,
+// or another appender changed the word first. When it cannot grow (the
+// arena has no memory free at once, or b has grown as often as the word
+// counts) it closes b instead, and the caller opens the next batch, where
+// the wait for memory, if any, is; ready then says b is ready for the
+// sender, which may have found it growing.
+//
+// While the growing bit is set, appenders wait (only a copy of what the
+// batch holds, at most growTo bytes), and b counts as not settled, so the
+// sender leaves it alone. The old memory goes back to the arena once
+// every record reserved in it is written.
+func (b *batch) grow(cur uint64, need int) (grew, ready bool) {
+	if !b.reservation.CompareAndSwap(cur, cur|growingBit) {
+		return true, false
+	}
+	end, count, _ := unpackReservation(cur)
+	for b.written.Load() != count {
+		runtime.Gosched() // appenders still copying into the old memory
+	}
+	grew = cur>>growthShift&growthMask < growthMask
+	if grew {
+		old := b.bytes()
+		span, err := b.grower.TryAlloc(min(max(2*len(old), need), int(b.growTo)))
+		if grew = err == nil; grew {
+			buf := b.grower.Bytes(span)
+			buf = buf[:min(len(buf), int(b.growTo))]
+			copy(buf[wire.BatchHeaderSize:end], old[wire.BatchHeaderSize:end])
+			oldSpan := b.span
+			b.span = span
+			b.mem.Store(&buf)
+			// The memory was b's alone, and nothing reads it any more.
+			if err := b.grower.Free(oldSpan); err != nil {
+				panic(err)
+			}
+		}
+	}
+	for {
+		w := b.reservation.Load()
+		next := w&^growingBit + growthOne
+		if !grew {
+			next = w&^growingBit | closedBit
+		}
+		if b.reservation.CompareAndSwap(w, next) {
+			if next&closedBit != 0 {
+				// Closed, by this append or by the sender meanwhile,
+				// which then found b not settled and waits to hear.
+				ok, _, _ := b.settled()
+				return false, ok
+			}
+			return true, false
+		}
 	}
 }
 
@@ -212,8 +334,9 @@ func (b *batch) close() {
 // settled reports, for a closed batch, whether every reserved record has been
 // written, and how many records and bytes it holds.
 func (b *batch) settled() (ok bool, count int32, end int) {
-	end, count, closed := unpackReservation(b.reservation.Load())
-	return closed && b.written.Load() == count, count, end
+	r := b.reservation.Load()
+	end, count, closed := unpackReservation(r)
+	return closed && r&growingBit == 0 && b.written.Load() == count, count, end
 }
 
 // requestBytes is about what the batch adds to a Produce request: its
@@ -300,7 +423,7 @@ var (
 
 func (t *completionTable) init(maxRecords int) {
 	n := (max(maxRecords-headRecords-firstChunkSize, 0) + completionChunkSize - 1) / completionChunkSize
-	t.chunks = int32(min(n, (math.MaxInt32-headRecords-firstChunkSize)/completionChunkSize))
+	t.chunks = int32(min(n, (countMask-headRecords-firstChunkSize)/completionChunkSize))
 }
 
 func (t *completionTable) capacity() int {

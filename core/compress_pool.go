@@ -90,8 +90,9 @@ func (cp *compressPool) work(c *wire.Compressor) {
 // batch go, small.
 func (cp *compressPool) compress(c *wire.Compressor, scratch *[]byte, b *batch) {
 	_, _, end := b.settled()
-	b.compressed, b.compressErr = compressRecords(c, scratch, b.buf, b.buf[wire.BatchHeaderSize:end])
-	if n := len(b.compressed); cp.arena != nil && n > 0 && n <= len(b.buf)/2 && &b.compressed[0] == &b.buf[0] {
+	buf := b.bytes()
+	b.compressed, b.compressErr = compressRecords(c, scratch, buf, buf[wire.BatchHeaderSize:end])
+	if n := len(b.compressed); cp.arena != nil && n > 0 && n <= len(buf)/2 && &b.compressed[0] == &buf[0] {
 		moved, err := cp.arena.Shrink(b.span, n)
 		if err != nil {
 			// The pool holds b's span: failing to move it is a bug, as

@@ -343,9 +343,9 @@ func BenchmarkCompressPoolRoundTrip(b *testing.B) {
 			s.pool.start(compressors)
 			defer s.pool.stop()
 			bt := benchBatch(b, cfg.BatchSize)
-			records := slices.Clone(bt.buf)
+			records := slices.Clone(bt.bytes())
 			roundTrip := func() {
-				copy(bt.buf, records) // the pool compressed them in place
+				copy(bt.bytes(), records) // the pool compressed them in place
 				s.compressLater(bt)
 				for bt.compressing {
 					<-back
@@ -358,7 +358,7 @@ func BenchmarkCompressPoolRoundTrip(b *testing.B) {
 			}
 			roundTrip() // the worker's scratch and the codec's state
 			b.ReportAllocs()
-			b.SetBytes(int64(len(bt.buf)))
+			b.SetBytes(int64(len(bt.bytes())))
 			b.ResetTimer()
 			for range b.N {
 				roundTrip()
@@ -411,7 +411,7 @@ func TestCompressedBatchMovesToSmallerMemory(t *testing.T) {
 	}
 	b.close()
 	_, _, end := b.settled()
-	records := bytes.Clone(b.buf[wire.BatchHeaderSize:end])
+	records := bytes.Clone(b.bytes()[wire.BatchHeaderSize:end])
 	compressors, err := newCompressors(&Config{Compression: CompressionZstd, ZstdLevel: 3}, 1)
 	if err != nil {
 		t.Fatal(err)

@@ -44,7 +44,7 @@ func (s *sender) seal(b *batch) error {
 		b.header.Attributes = int16(s.compressor.Codec())
 		unsealed, b.compressed = b.compressed, nil
 	} else {
-		unsealed = b.buf[:end]
+		unsealed = b.bytes()[:end]
 	}
 	sealed, err := wire.SealBatch(unsealed, b.header)
 	if err != nil {

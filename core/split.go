@@ -60,8 +60,8 @@ func (s *sender) split(big *batch, refused bool) error {
 			// A record's varints grow by at most 10 bytes (a timestamp
 			// delta from another base).
 			halves[half] = s.newSplitBatch(big, ts, int(n))
-			halves[half].buf = make([]byte, wire.BatchHeaderSize+len(records)+10*int(n))
-			builder.Reset(halves[half].buf, ts)
+			halves[half].setBytes(make([]byte, wire.BatchHeaderSize+len(records)+10*int(n)))
+			builder.Reset(halves[half].bytes(), ts)
 		}
 		h := halves[half]
 		before := builder.Size()
@@ -159,7 +159,7 @@ func (s *sender) sealSplitBatch(h *batch, builder *wire.BatchBuilder, big *batch
 	h.written.Store(h.recordCount)
 	h.header = header
 	if s.compressor != nil {
-		out, err := s.compress(h.buf, builder.Records(), &h.header)
+		out, err := s.compress(h.bytes(), builder.Records(), &h.header)
 		if err != nil {
 			return err
 		}
