@@ -118,9 +118,9 @@ func TestBatchMemoryGrowsWithLoad(t *testing.T) {
 // partition, 32 MiB), a partition whose last batch held one record still
 // opens its next batch in a whole batch.size slot, as Java's producer
 // does: a batch.size worth of records lingering together goes out as one
-// batch. Asking only twice what the last batch filled, the next batch
-// would fill a small piece, go at once, and the records would leave in
-// batches of 512 bytes, 1 KiB, 2 KiB, ...
+// batch. Asking only what the last batch filled, the next batch would
+// start in a small piece and copy its records at every growth; before
+// batches grew, its records left in batches of 512 bytes, 1 KiB, 2 KiB, ...
 func TestSmallBatchLeavesTheNextOneWholeMemory(t *testing.T) {
 	const topic, batchSize = "whole", 16 << 10
 	c := kafkatest.NewCluster(t, 1, topic, 1)
