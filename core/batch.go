@@ -210,9 +210,10 @@ func maxRecordsIn(n int) int {
 // did not go in). An append that leaves less room than r took in the most
 // memory the batch may have closes the batch itself, and full says so: the
 // next record like it would not fit, so the batch is ready at once instead
-// of at the next append, which may come only after the sticky partitioner has moved on
-// (then the batch would linger linger.ms, full, with its records' latency
-// doubled), or with a keyed partition's next record, any time later.
+// of at the next append, which may come only after the sticky partitioner
+// has moved on (then the batch would linger linger.ms, full, with its
+// records' latency doubled), or with a keyed partition's next record, any
+// time later.
 // Java's ProducerBatch.isFull closes only an exactly full batch; records
 // of one size, the common case, leave less than a record's room, and mixed
 // sizes give up less than one record's room per batch. The appender that
