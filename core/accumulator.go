@@ -272,8 +272,9 @@ func (a *accumulator) openBatch(ctx context.Context, p *partition, prev *batch, 
 	if sticky {
 		size = max(size, a.batchSize)
 	}
-	if end, _, _ := unpackReservation(prev.reservation.Load()); len(prev.bytes())-end < need-wire.BatchHeaderSize {
-		size = max(size, min(2*len(prev.bytes()), a.batchSize))
+	prevMem := prev.bytes()
+	if end, _, _ := unpackReservation(prev.reservation.Load()); len(prevMem)-end < need-wire.BatchHeaderSize {
+		size = max(size, min(2*len(prevMem), a.batchSize))
 	}
 	span, err := a.arena.TryAlloc(size)
 	if errors.Is(err, arena.ErrFull) {
@@ -291,7 +292,7 @@ func (a *accumulator) openBatch(ctx context.Context, p *partition, prev *batch, 
 		// The topic refused larger batches: build smaller ones, though
 		// never too small for this record.
 		buf = buf[:min(len(buf), max(limit, need))]
-		largest = min(largest, max(limit, len(buf)))
+		largest = min(largest, max(limit, need))
 	}
 	b = newBatch(p, prev, span, buf, ts, mono)
 	b.growIn(a.arena, largest)

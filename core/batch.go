@@ -287,23 +287,7 @@ func (b *batch) grow(cur uint64, need int) (grew, ready bool) {
 	for b.written.Load() != count {
 		runtime.Gosched() // appenders still copying into the old memory
 	}
-	grew = cur>>growthShift&growthMask < growthMask
-	if grew {
-		old := b.bytes()
-		span, err := b.grower.TryAlloc(min(max(2*len(old), need), int(b.growTo)))
-		if grew = err == nil; grew {
-			buf := b.grower.Bytes(span)
-			buf = buf[:min(len(buf), int(b.growTo))]
-			copy(buf[wire.BatchHeaderSize:end], old[wire.BatchHeaderSize:end])
-			oldSpan := b.span
-			b.span = span
-			b.mem.Store(&buf)
-			// The memory was b's alone, and nothing reads it any more.
-			if err := b.grower.Free(oldSpan); err != nil {
-				panic(err)
-			}
-		}
-	}
+	grew = cur>>growthShift&growthMask < growthMask && b.move(end, need)
 	for {
 		w := b.reservation.Load()
 		next := w&^growingBit + growthOne
@@ -320,6 +304,29 @@ func (b *batch) grow(cur uint64, need int) (grew, ready bool) {
 			return true, false
 		}
 	}
+}
+
+// move copies b's records, which end at end, to a piece of at least need
+// bytes (twice what b has, up to growTo) and gives b's memory back. It is
+// grow's, under the growing bit with every reserved record written; it
+// reports false, moving nothing, when the arena has no such piece free.
+func (b *batch) move(end, need int) bool {
+	old := b.bytes()
+	span, err := b.grower.TryAlloc(min(max(2*len(old), need), int(b.growTo)))
+	if err != nil {
+		return false
+	}
+	buf := b.grower.Bytes(span)
+	buf = buf[:min(len(buf), int(b.growTo))]
+	copy(buf[wire.BatchHeaderSize:end], old[wire.BatchHeaderSize:end])
+	oldSpan := b.span
+	b.span = span
+	b.mem.Store(&buf)
+	// The memory was b's alone, and nothing reads it any more.
+	if err := b.grower.Free(oldSpan); err != nil {
+		panic(err)
+	}
+	return true
 }
 
 // close stops further appends. It is idempotent and safe from any goroutine.
