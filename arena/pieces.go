@@ -96,10 +96,18 @@ func (a *Arena) claimPiece(shift int, locked, freshSlot bool) (slot, piece int, 
 		if c.current.CompareAndSwap(cur, nextVersion(cur, s+1)) {
 			return s, 0, true
 		}
-		// Another caller installed its slab first; this one is still
-		// private, so it goes straight back.
-		a.slabs[s].Store(0)
-		a.releaseSlot(s, locked)
+		// Another caller installed its slab first. This one goes straight
+		// back unless a caller holding a stale class word (one that named
+		// slot s as a slab of this class before) has already taken a
+		// piece of it: then it is a slab like any other, retired, and
+		// piece 0 is this caller's.
+		if a.slabs[s].CompareAndSwap(tag|1, 0) {
+			a.releaseSlot(s, locked)
+			continue
+		}
+		for old := a.slabs[s].Load(); !a.slabs[s].CompareAndSwap(old, old&^activeBit); old = a.slabs[s].Load() {
+		}
+		return s, 0, true
 	}
 }
 

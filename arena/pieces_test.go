@@ -4,6 +4,7 @@ package arena
 
 import (
 	"errors"
+	"sync"
 	"testing"
 	"time"
 )
@@ -82,6 +83,38 @@ func TestPiecesShareASlot(t *testing.T) {
 	}
 	mustFree(t, a, whole)
 	mustFree(t, a, spans[32:]...)
+}
+
+// TestPiecesSurviveConcurrentAllocAndFree: two goroutines take and give
+// back one piece each, over and over, so the class's slab is retired,
+// freed and made afresh all the time, from under the other's feet. Every
+// Free must succeed: a piece issued twice (a slab made fresh while a
+// caller with a stale view of the class took a piece of it) fails the
+// second Free with ErrDoubleFree.
+func TestPiecesSurviveConcurrentAllocAndFree(t *testing.T) {
+	a := newTestArenaWith(t, 64, DefaultSlotSize, Options{MinPiece: 1 << 10})
+	const ops = 300_000
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			for i := range ops {
+				s, err := a.TryAlloc(1 << 10)
+				if err != nil {
+					t.Errorf("TryAlloc %d: %v (%+v)", i, err, a.Stats())
+					return
+				}
+				a.Bytes(s)[0] = byte(i)
+				if err := a.Free(s); err != nil {
+					t.Errorf("Free %d: %v", i, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if st := a.Stats(); st.FreeSlots != st.Slots {
+		t.Fatalf("every piece back: %+v", st)
+	}
 }
 
 func TestPieceFreeIsChecked(t *testing.T) {
