@@ -21,17 +21,17 @@ func (a *Arena) TryAlloc(n int) (Span, error) {
 	if err != nil {
 		return Span{}, err
 	}
-	return a.tryAlloc(count, a.pieceShift(n))
+	return a.tryAlloc(count, a.pieceClassOf(n))
 }
 
-// tryAlloc is TryAlloc for count slots, or a piece of class shift.
-func (a *Arena) tryAlloc(count, shift int) (Span, error) {
+// tryAlloc is TryAlloc for count slots, or a piece of class k.
+func (a *Arena) tryAlloc(count, k int) (Span, error) {
 	if a.waiting.Load() > 0 {
 		return Span{}, ErrFull
 	}
 	if count == 1 {
-		if first, piece, ok := a.claim(1, shift, false); ok {
-			return a.issue(first, 1, shift, piece), nil
+		if first, piece, ok := a.claim(1, k, false); ok {
+			return a.issue(first, 1, k, piece), nil
 		}
 		if a.closed.Load() {
 			return Span{}, ErrClosed
@@ -73,12 +73,12 @@ func (a *Arena) Alloc(ctx context.Context, n int, maxBlock time.Duration) (Span,
 	if err != nil {
 		return Span{}, err
 	}
-	shift := a.pieceShift(n)
-	s, err := a.tryAlloc(count, shift)
+	k := a.pieceClassOf(n)
+	s, err := a.tryAlloc(count, k)
 	if !errors.Is(err, ErrFull) {
 		return s, err
 	}
-	w := &waiter{count: count, shift: shift, ready: make(chan struct{})}
+	w := &waiter{count: count, class: k, ready: make(chan struct{})}
 	if done, err := a.enqueue(w); done || err != nil {
 		return w.span, err
 	}
@@ -115,10 +115,10 @@ func (a *Arena) Free(s Span) error {
 	if err := a.issued(s); err != nil {
 		return err
 	}
-	if !a.generations.of(a.unitOf(int(s.first), int(s.shift), int(s.piece))).CompareAndSwap(s.gen, s.gen+1) {
+	if !a.generations.of(a.unitOf(int(s.first), int(s.piece))).CompareAndSwap(s.gen, s.gen+1) {
 		return fmt.Errorf("%w: slots %d+%d", ErrDoubleFree, s.first, s.count)
 	}
-	if s.shift != 0 && !a.freePiece(int(s.first), int(s.piece)) {
+	if s.class != 0 && !a.freePiece(int(s.first), int(s.piece)) {
 		return nil
 	}
 	a.bitmap.release(int(s.first), int(s.count))
@@ -144,12 +144,12 @@ func (a *Arena) slotsFor(n int) (int, error) {
 	return (n + a.slotSize - 1) / a.slotSize, nil
 }
 
-// claim takes count contiguous free slots, or for count 1 and a shift
+// claim takes count contiguous free slots, or for count 1 and a class k
 // above 0 a piece of that class; locked says the caller holds mu.
-func (a *Arena) claim(count, shift int, locked bool) (first, piece int, ok bool) {
+func (a *Arena) claim(count, k int, locked bool) (first, piece int, ok bool) {
 	switch {
-	case shift != 0:
-		return a.claimPiece(shift, locked, true)
+	case k != 0:
+		return a.claimPiece(k, locked, true)
 	case count == 1:
 		first, ok = a.bitmap.claimOne()
 	default:
@@ -159,11 +159,11 @@ func (a *Arena) claim(count, shift int, locked bool) (first, piece int, ok bool)
 }
 
 // issue makes the span just claimed: slots [first, first+count), or piece
-// of class shift in slot first. Its generation cannot change while the
-// caller holds the claim.
-func (a *Arena) issue(first, count, shift, piece int) Span {
-	gen := a.generations.of(a.unitOf(first, shift, piece)).Load()
-	return Span{arena: a.id, gen: gen, first: uint32(first), count: uint32(count), shift: uint8(shift), piece: uint8(piece)}
+// of class k in slot first. Its generation cannot change while the caller
+// holds the claim.
+func (a *Arena) issue(first, count, k, piece int) Span {
+	gen := a.generations.of(a.unitOf(first, piece)).Load()
+	return Span{arena: a.id, gen: gen, first: uint32(first), count: uint32(count), class: uint8(k), piece: uint8(piece)}
 }
 
 // issued returns ErrForeignSpan, wrapped, for a span this arena could not
@@ -172,8 +172,11 @@ func (a *Arena) issued(s Span) error {
 	if s.arena != a.id || s.count == 0 || int(s.first)+int(s.count) > a.slots {
 		return fmt.Errorf("%w: slots %d+%d", ErrForeignSpan, s.first, s.count)
 	}
-	if s.shift != 0 && (int(s.shift) > a.maxShift || int(s.piece) >= 1<<s.shift) {
-		return fmt.Errorf("%w: piece %d of 1/%d of slot %d", ErrForeignSpan, s.piece, 1<<s.shift, s.first)
+	if s.class == 0 && s.piece != 0 {
+		return fmt.Errorf("%w: piece %d of whole slots %d+%d", ErrForeignSpan, s.piece, s.first, s.count)
+	}
+	if s.class != 0 && (s.count != 1 || s.class < 2 || int(s.class) > a.maxPieces || s.piece >= s.class) {
+		return fmt.Errorf("%w: piece %d of 1/%d of slot %d", ErrForeignSpan, s.piece, s.class, s.first)
 	}
 	return nil
 }

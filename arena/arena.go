@@ -29,12 +29,13 @@ type Arena struct {
 	bitmap      slotBitmap
 	generations generationTable
 
-	// maxShift is the smallest piece's class (0: no pieces); slabs holds a
-	// state word per slot used as a slab, classes a current slab per class
-	// 1..maxShift (see pieces.go).
-	maxShift int
-	slabs    []atomic.Uint64
-	classes  []pieceClass
+	// maxPieces is the most pieces a slot is cut into (1: no pieces), and
+	// align their alignment; slabs holds a state word per slot used as a
+	// slab, classes a current slab per class 2..maxPieces (see pieces.go).
+	maxPieces int
+	align     int
+	slabs     []atomic.Uint64
+	classes   []pieceClass
 
 	waiting  atomic.Int32 // len(queue), for readers without mu
 	closed   atomic.Bool
@@ -66,10 +67,7 @@ func New(size, slotSize int, opts Options) (*Arena, error) {
 	if slots > 1<<31 {
 		return nil, fmt.Errorf("%w: %d slots, at most %d", ErrInvalidSize, slots, 1<<31)
 	}
-	maxShift := 0
-	for opts.MinPiece > 0 && 1<<(maxShift+1) <= maxPiecesPerSlot && slotSize>>(maxShift+1) >= opts.MinPiece {
-		maxShift++
-	}
+	maxPieces, align := piecesFor(slotSize, opts.MinPiece)
 	region, err := mapRegion(size, opts)
 	if err != nil {
 		return nil, err
@@ -80,16 +78,17 @@ func New(size, slotSize int, opts Options) (*Arena, error) {
 		slots:       slots,
 		id:          arenaIDs.Add(1),
 		bitmap:      newSlotBitmap(slots),
-		generations: newGenerationTable(slots << maxShift),
-		maxShift:    maxShift,
+		generations: newGenerationTable(slots * maxPieces),
+		maxPieces:   maxPieces,
+		align:       align,
 		onWait:      opts.OnWait,
 	}
 	if opts.CountInGoHeap {
 		a.heapShare = make([]byte, size)
 	}
-	if maxShift > 0 {
+	if maxPieces > 1 {
 		a.slabs = make([]atomic.Uint64, slots)
-		a.classes = make([]pieceClass, maxShift+1)
+		a.classes = make([]pieceClass, maxPieces+1)
 	}
 	return a, nil
 }
@@ -128,20 +127,20 @@ func (a *Arena) Region() []byte { return a.region }
 func (a *Arena) Bytes(s Span) []byte {
 	off := a.Offset(s)
 	end := off + int(s.count)*a.slotSize
-	if s.shift != 0 {
-		end = off + a.pieceSize(int(s.shift))
+	if s.class != 0 {
+		end = off + a.pieceSize(int(s.class))
 	}
 	return a.region[off:end:end]
 }
 
 // Offset returns where the span starts within Region.
 func (a *Arena) Offset(s Span) int {
-	return int(s.first)*a.slotSize + int(s.piece)*a.pieceSize(int(s.shift))
+	return int(s.first)*a.slotSize + int(s.piece)*a.pieceSize(int(s.class))
 }
 
-// MaxSpans returns how many spans can be out at once: one per slot, or per
-// smallest piece when pieces are on.
-func (a *Arena) MaxSpans() int { return a.slots << a.maxShift }
+// MaxSpans returns how many spans can be out at once: one per slot, or as
+// many as a slot's smallest pieces when pieces are on.
+func (a *Arena) MaxSpans() int { return a.slots * a.maxPieces }
 
 // SlotSize returns the size of one slot (batch.size).
 func (a *Arena) SlotSize() int { return a.slotSize }

@@ -5,9 +5,9 @@ import "sync/atomic"
 // generationSpread is how many uint32 generations share a 64-byte cache line.
 const generationSpread = 16
 
-// generationTable holds one generation per slot (per smallest piece when
-// pieces are on; see Arena.unitOf): how many spans that started there were
-// freed. A span carries its first slot's generation when
+// generationTable holds one generation per slot (as many as a slot's
+// smallest pieces when pieces are on; see Arena.unitOf): how many spans
+// issued under it were freed. A span carries its entry's generation when
 // issued, and Free advances it by compare-and-swap, so each span is freed
 // once and a stale copy never releases memory someone else now holds (short
 // of a copy kept across 2^32 reuses of its slot, when the count wraps).

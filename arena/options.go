@@ -20,10 +20,11 @@ type Options struct {
 	Lock bool
 
 	// MinPiece, when positive, lets requests of at most half a slot share
-	// slots: each gets a piece, the smallest power-of-two fraction of a slot
-	// (at most 32 to a slot) no smaller than MinPiece that holds it, so
-	// buffer.memory bounds bytes rather than allocations. Zero gives every
-	// request whole slots.
+	// slots: each gets a piece, the smallest k-th of a slot (k at most 32,
+	// rounded down to a multiple of 64 bytes, or for a MinPiece under 64 of
+	// the largest power of two not above it) no smaller than MinPiece that
+	// holds it, so buffer.memory bounds bytes rather than allocations. Zero
+	// gives every request whole slots.
 	MinPiece int
 
 	// CountInGoHeap makes the Go runtime count the region as heap: New

@@ -6,25 +6,33 @@ import (
 )
 
 // Pieces let small allocations share a slot. With Options.MinPiece set, a
-// request for at most half a slot gets a piece: the smallest power-of-two
-// fraction of a slot (a half, a quarter, ... down to MinPiece, at most
-// maxPiecesPerSlot per slot) that holds it. A producer whose batches stay
+// request for at most half a slot gets a piece: the smallest k-th of a slot
+// that holds it, for k from 2 up to maxPiecesPerSlot, rounded down to
+// pieceAlign and no smaller than MinPiece. A producer whose batches stay
 // small (many partitions, few records each) then fills buffer.memory with
-// bytes, not with mostly empty slots.
+// bytes, not with mostly empty slots. With k any number rather than a power
+// of two, a piece is less than a k-th larger than the request rounded up to
+// the alignment (a 1,100-byte batch takes 1,152 bytes of a 16 KiB slot,
+// where halving would give it 2,048).
 //
-// Each piece size is a class with at most one current slab: a slot cut into
-// that class's pieces, whose state word (slabState) packs the pieces taken,
-// the class and an active bit. Taking a piece is a compare-and-swap on that
-// word; a full slab is retired (active bit cleared) and a fresh slot becomes
-// the class's slab. Whoever frees the last piece out of a slab retires it if
-// it was not yet and gives the slot back to the bitmap, so an idle class
-// holds no slot that a whole-slot request might wait for. No slot is ever
-// shared between classes, and the worst case (one live piece per retired
-// slab) holds no more slots than whole-slot allocations would.
+// Each k is a class with at most one current slab: a slot cut into k
+// pieces, whose state word (slabState) packs the pieces taken, the class
+// and an active bit. Taking a piece is a compare-and-swap on that word; a
+// full slab is retired (active bit cleared) and a fresh slot becomes the
+// class's slab. Whoever frees the last piece out of a slab retires it if it
+// was not yet and gives the slot back to the bitmap, so an idle class holds
+// no slot that a whole-slot request might wait for. No slot is ever shared
+// between classes, and the worst case (one live piece per retired slab)
+// holds no more slots than whole-slot allocations would.
 
 // maxPiecesPerSlot bounds the pieces of a slot: one occupancy bit each in the
 // low half of a slab's state word.
 const maxPiecesPerSlot = 32
+
+// pieceAlign is the alignment of pieces within their slot (when MinPiece
+// allows): a cache line, so that batches appended by different goroutines
+// never share one.
+const pieceAlign = 64
 
 const (
 	occupancyMask = 1<<maxPiecesPerSlot - 1
@@ -42,30 +50,60 @@ type pieceClass struct {
 	_       [56]byte // one class per cache line
 }
 
-// slabTag is the state-word bits of an active slab of class shift.
-func slabTag(shift int) uint64 { return activeBit | uint64(shift)<<classShift }
+// piecesFor returns the most pieces a slot of slotSize bytes is cut into,
+// none smaller than minPiece (1: no pieces), and their alignment:
+// pieceAlign, or for pieces smaller than that the largest power of two no
+// larger than minPiece.
+func piecesFor(slotSize, minPiece int) (maxPieces, align int) {
+	if minPiece <= 0 {
+		return 1, 1
+	}
+	align = pieceAlign
+	for align > minPiece {
+		align /= 2
+	}
+	maxPieces = 1
+	for maxPieces < maxPiecesPerSlot && slotSize/(maxPieces+1)&^(align-1) >= minPiece {
+		maxPieces++
+	}
+	return maxPieces, align
+}
 
-// pieceShift returns the class of a request of n bytes: k for a piece of
-// slotSize>>k bytes, the smallest that holds n, or 0 for a whole slot.
-func (a *Arena) pieceShift(n int) int {
-	k := 0
-	for k < a.maxShift && a.pieceSize(k+1) >= n {
-		k++
+// slabTag is the state-word bits of an active slab of class k.
+func slabTag(k int) uint64 { return activeBit | uint64(k)<<classShift }
+
+// pieceClassOf returns the class of a request of n bytes: k for a k-th of a
+// slot, the smallest piece that holds n, or 0 for a whole slot. Piece sizes
+// are multiples of align, so the k-th of a slot holds n exactly when it
+// holds n rounded up to align, that is when k <= slotSize/roundUp(n).
+func (a *Arena) pieceClassOf(n int) int {
+	if a.maxPieces < 2 || n <= 0 {
+		return 0
+	}
+	k := min(a.slotSize/((n+a.align-1)&^(a.align-1)), a.maxPieces)
+	if k < 2 {
+		return 0
 	}
 	return k
 }
 
-// pieceSize returns the bytes of a piece of class shift (a slot for 0).
-func (a *Arena) pieceSize(shift int) int { return a.slotSize >> shift }
+// pieceSize returns the bytes of a piece of class k (a slot for 0): a k-th
+// of a slot, rounded down to align.
+func (a *Arena) pieceSize(k int) int {
+	if k == 0 {
+		return a.slotSize
+	}
+	return a.slotSize / k &^ (a.align - 1)
+}
 
-// claimPiece takes a piece of class shift: from the class's current slab if
-// it has one free, else, when freshSlot allows, from a fresh slot. locked
-// says the caller holds mu (serving waiters). It is lock-free otherwise and
+// claimPiece takes a piece of class k: from the class's current slab if it
+// has one free, else, when freshSlot allows, from a fresh slot. locked says
+// the caller holds mu (serving waiters). It is lock-free otherwise and
 // allocates nothing.
-func (a *Arena) claimPiece(shift int, locked, freshSlot bool) (slot, piece int, ok bool) {
-	c := &a.classes[shift]
-	tag := slabTag(shift)
-	full := uint64(1)<<(1<<shift) - 1
+func (a *Arena) claimPiece(k int, locked, freshSlot bool) (slot, piece int, ok bool) {
+	c := &a.classes[k]
+	tag := slabTag(k)
+	full := uint64(1)<<k - 1
 	for {
 		cur := c.current.Load()
 		if s := int(uint32(cur)); s != 0 {
@@ -144,10 +182,12 @@ func (a *Arena) releaseSlot(slot int, locked bool) {
 	}
 }
 
-// unitOf returns the generation-table index of a span: pieces of every
-// class are numbered in units of the smallest piece, so a piece and the
-// slot or larger piece that starts where it does share a generation, and
-// any two spans out at once have different ones.
-func (a *Arena) unitOf(first, shift, piece int) int {
-	return first<<a.maxShift + piece<<(a.maxShift-shift)
+// unitOf returns the generation-table index of a span: maxPieces entries
+// per slot, one per piece whatever the slab's class, the first also for a
+// whole slot or a run starting there. Any two spans out at once have
+// different ones (a slot is whole, or one class's slab, at a time), and a
+// span's entry is advanced when it is freed, before its memory can be
+// issued again under the same entry.
+func (a *Arena) unitOf(first, piece int) int {
+	return first*a.maxPieces + piece
 }

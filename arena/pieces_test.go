@@ -15,11 +15,13 @@ func TestPieceSizes(t *testing.T) {
 	for _, tc := range []struct {
 		n, want int
 	}{
-		{1, 1 << 10},
+		{1, 1 << 10}, // MinPiece: a 16th
 		{1 << 10, 1 << 10},
-		{1<<10 + 1, 2 << 10},
-		{3 << 10, 4 << 10},
-		{8 << 10, 8 << 10},
+		{1<<10 + 1, 1088},     // a 15th, 1,092 bytes, rounded down to 64
+		{3 << 10, 3264},       // a 5th
+		{4<<10 + 1, 5440},     // a 3rd
+		{8 << 10, 8 << 10},    // a half
+		{8<<10 + 1, slotSize}, // more than half: a whole slot
 		{8<<10 + 1, slotSize},
 		{slotSize, slotSize},
 		{slotSize + 1, 2 * slotSize},
@@ -32,6 +34,43 @@ func TestPieceSizes(t *testing.T) {
 			t.Errorf("TryAlloc(%d): %d bytes, piece %v; want %d", tc.n, got, s.Piece(), tc.want)
 		}
 		mustFree(t, a, s)
+	}
+}
+
+// TestPieceClassesAreTheSmallestThatHold checks, for every request size up
+// to half a slot and several slot sizes, that the class chosen holds the
+// request, is no smaller than MinPiece, aligned, and fits the slot that
+// many times, and that no other class has a smaller piece that holds it
+// (of classes whose pieces round to the same size, the one with most pieces
+// to a slot).
+func TestPieceClassesAreTheSmallestThatHold(t *testing.T) {
+	for _, tc := range []struct{ slotSize, minPiece, maxPieces, align int }{
+		{16 << 10, 512, 32, 64},
+		{16 << 10, 1 << 10, 16, 64},
+		{1000, 64, 15, 64}, // a batch.size that is no power of two
+		{256, 8, 32, 8},
+		{100, 24, 3, 16},
+		{1 << 20, 512, 32, 64},
+	} {
+		a := newTestArenaWith(t, 1, tc.slotSize, Options{MinPiece: tc.minPiece})
+		if a.maxPieces != tc.maxPieces || a.align != tc.align {
+			t.Fatalf("slot %d, MinPiece %d: %d pieces at most, aligned to %d; want %d, %d", tc.slotSize, tc.minPiece, a.maxPieces, a.align, tc.maxPieces, tc.align)
+		}
+		for n := 1; n <= tc.slotSize; n++ {
+			k := a.pieceClassOf(n)
+			best := 0
+			for j := 2; j <= a.maxPieces; j++ {
+				if size := a.pieceSize(j); size >= n && (best == 0 || size <= a.pieceSize(best)) {
+					best = j
+				}
+			}
+			if k != best {
+				t.Fatalf("slot %d: a request of %d bytes gets class %d (%d bytes); want %d (%d bytes)", tc.slotSize, n, k, a.pieceSize(k), best, a.pieceSize(best))
+			}
+			if size := a.pieceSize(k); k != 0 && (size < tc.minPiece || size%a.align != 0 || k*size > tc.slotSize) {
+				t.Fatalf("slot %d: class %d has pieces of %d bytes", tc.slotSize, k, size)
+			}
+		}
 	}
 }
 
@@ -135,7 +174,7 @@ func TestPieceFreeIsChecked(t *testing.T) {
 		t.Fatalf("stale copy of a reissued piece: Free = %v; want ErrDoubleFree", err)
 	}
 	forged := again
-	forged.piece = 16 // a slot has at most 1<<shift pieces
+	forged.piece = 16 // a slot of this class has 16 pieces
 	if err := a.Free(forged); !errors.Is(err, ErrForeignSpan) {
 		t.Fatalf("piece past its slot: Free = %v; want ErrForeignSpan", err)
 	}

@@ -22,15 +22,15 @@ func (a *Arena) Shrink(s Span, n int) (Span, error) {
 	if n <= 0 || n > len(a.Bytes(s)) {
 		return s, fmt.Errorf("%w: cannot shrink a %d-byte span to %d bytes", ErrInvalidSize, len(a.Bytes(s)), n)
 	}
-	shift := a.pieceShift(n)
-	if s.count != 1 || shift <= int(s.shift) || a.closed.Load() {
+	k := a.pieceClassOf(n)
+	if s.count != 1 || k == 0 || a.pieceSize(k) >= a.pieceSize(int(s.class)) || a.closed.Load() {
 		return s, nil // no piece holds n (or pieces are off), or none smaller than s
 	}
-	slot, piece, ok := a.claimPiece(shift, false, s.shift == 0 || a.waiting.Load() == 0)
+	slot, piece, ok := a.claimPiece(k, false, s.class == 0 || a.waiting.Load() == 0)
 	if !ok {
 		return s, nil
 	}
-	moved := a.issue(slot, 1, shift, piece)
+	moved := a.issue(slot, 1, k, piece)
 	copy(a.Bytes(moved), a.Bytes(s)[:n])
 	if err := a.Free(s); err != nil {
 		// s was freed already: give the piece back and report it.

@@ -20,14 +20,14 @@ func TestShrinkMovesBytesIntoASmallerPiece(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := bytes.Repeat([]byte("compressed "), 60) // 660 bytes: a 1 KiB piece
+	want := bytes.Repeat([]byte("compressed "), 60) // 660 bytes: a 23rd of the slot, 704 bytes
 	copy(a.Bytes(s), want)
 	moved, err := a.Shrink(s, len(want))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !moved.Piece() || len(a.Bytes(moved)) != 1<<10 {
-		t.Fatalf("shrunk to %d bytes, piece %v; want a 1 KiB piece", len(a.Bytes(moved)), moved.Piece())
+	if !moved.Piece() || len(a.Bytes(moved)) != 704 {
+		t.Fatalf("shrunk to %d bytes, piece %v; want a 704-byte piece", len(a.Bytes(moved)), moved.Piece())
 	}
 	if got := a.Bytes(moved)[:len(want)]; !bytes.Equal(got, want) {
 		t.Fatalf("the moved bytes differ: %q", got)
@@ -39,14 +39,14 @@ func TestShrinkMovesBytesIntoASmallerPiece(t *testing.T) {
 		name string
 		n    int
 	}{
-		{"more than half a piece", 600},
-		{"exactly its piece", 1 << 10},
+		{"no smaller piece holds it", 650},
+		{"exactly its piece", 704},
 	} {
 		if again, err := a.Shrink(moved, tc.n); err != nil || again != moved {
 			t.Fatalf("%s: Shrink = %+v, %v; want the span itself", tc.name, again, err)
 		}
 	}
-	if _, err := a.Shrink(moved, 2<<10); !errors.Is(err, ErrInvalidSize) {
+	if _, err := a.Shrink(moved, 705); !errors.Is(err, ErrInvalidSize) {
 		t.Fatalf("shrinking past the span's end: %v, want ErrInvalidSize", err)
 	}
 	run, err := a.TryAlloc(2 * slotSize)
@@ -85,8 +85,9 @@ func TestShrinkGivesBackMemoryWhileCallersWait(t *testing.T) {
 		got <- s
 	}()
 	waitUntil(t, "the caller of Alloc waits", func() bool { return a.Waiters() == 1 })
-	// The 8 KiB slab's other piece is free: shrink the full slot into it.
-	moved, err := a.Shrink(full, 5000)
+	// The 8 KiB slab's other piece is free: shrink the full slot into it
+	// (6,000 bytes are more than a third of a slot).
+	moved, err := a.Shrink(full, 6000)
 	if err != nil {
 		t.Fatal(err)
 	}

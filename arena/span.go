@@ -10,9 +10,9 @@ type Span struct {
 	gen   uint32 // generation of the first slot when issued
 	first uint32
 	count uint32
-	// shift is 0 for whole slots; for a piece, the piece is slotSize>>shift
-	// bytes, the piece-th of its slot.
-	shift uint8
+	// class is 0 for whole slots; for a piece, the slot is cut into class
+	// pieces and this is the piece-th.
+	class uint8
 	piece uint8
 }
 
@@ -25,4 +25,4 @@ func (s Span) Slots() int { return int(s.count) }
 
 // Piece reports whether the span is a piece of a slot rather than whole
 // slots.
-func (s Span) Piece() bool { return s.shift != 0 }
+func (s Span) Piece() bool { return s.class != 0 }

@@ -5,7 +5,7 @@ import "slices"
 // waiter is one Alloc blocked for memory.
 type waiter struct {
 	count int           // slots wanted
-	shift int           // or, above 0, a piece of this class
+	class int           // or, above 0, a piece of this class
 	ready chan struct{} // closed when span is set
 	span  Span
 	done  bool // guarded by Arena.mu
@@ -55,12 +55,12 @@ func (a *Arena) leave(w *waiter) bool {
 func (a *Arena) serve() {
 	for len(a.queue) > 0 {
 		w := a.queue[0]
-		first, piece, ok := a.claim(w.count, w.shift, true)
+		first, piece, ok := a.claim(w.count, w.class, true)
 		if !ok {
 			return
 		}
 		a.queue = slices.Delete(a.queue, 0, 1)
 		a.waiting.Store(int32(len(a.queue)))
-		w.finish(a.issue(first, w.count, w.shift, piece))
+		w.finish(a.issue(first, w.count, w.class, piece))
 	}
 }
