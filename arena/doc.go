@@ -13,9 +13,10 @@
 // memory sized for full ones. Free slots are bits in an atomic bitmap;
 // taking or returning one slot, or a piece, is a compare-and-swap, with no
 // lock and no heap allocation (TryAlloc). Runs are rare and take a mutex.
-// Each slot (each smallest piece, with pieces) keeps a generation in Go
-// memory that a span carries and Free advances, so freeing a span twice, or
-// one the arena did not issue, is an error, never corruption.
+// Each slot keeps a generation in Go memory (with pieces, one for each
+// piece it can be cut into) that a span carries and Free advances, so
+// freeing a span twice, or one the arena did not issue, is an error, never
+// corruption.
 //
 // A caller that finds the arena full waits in Alloc, first come first
 // served, up to max.block.ms, as Kafka's BufferPool does: freed memory goes
