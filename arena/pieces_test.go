@@ -178,6 +178,17 @@ func TestPieceFreeIsChecked(t *testing.T) {
 	if err := a.Free(forged); !errors.Is(err, ErrForeignSpan) {
 		t.Fatalf("piece past its slot: Free = %v; want ErrForeignSpan", err)
 	}
+	forged = again
+	forged.class, forged.piece = 0, 1 // a whole slot has no pieces
+	if err := a.Free(forged); !errors.Is(err, ErrForeignSpan) {
+		t.Fatalf("whole slot with a piece number: Free = %v; want ErrForeignSpan", err)
+	}
+	forged = again
+	forged.class = 33 // more pieces than a slot is ever cut into
+	forged.piece = 0
+	if err := a.Free(forged); !errors.Is(err, ErrForeignSpan) {
+		t.Fatalf("piece of a class past the arena's: Free = %v; want ErrForeignSpan", err)
+	}
 	other := newTestArenaWith(t, 2, 1<<10, Options{MinPiece: 64})
 	if err := other.Free(again); !errors.Is(err, ErrForeignSpan) {
 		t.Fatalf("piece of another arena: Free = %v; want ErrForeignSpan", err)
