@@ -129,9 +129,8 @@ func batchFloor(cfg *Config, partitions int) int {
 	return pieceWithin(cfg, int(cfg.BufferMemory)/(2*max(partitions, 1)))
 }
 
-// pieceWithin is the largest of batch.size, its half, quarter, ... (down
-// to minBatchMemory; the arena has pieces of exactly these sizes) that is
-// at most limit, or the smallest when none is.
+// pieceWithin is the largest of batch.size, its half, quarter, ... down
+// to minBatchMemory, that is at most limit, or the smallest when none is.
 func pieceWithin(cfg *Config, limit int) int {
 	n := cfg.BatchSize
 	for n > limit && n/2 >= minBatchMemory {
