@@ -72,14 +72,12 @@ func piecesFor(slotSize, minPiece int) (maxPieces, align int) {
 // slabTag is the state-word bits of an active slab of class k.
 func slabTag(k int) uint64 { return activeBit | uint64(k)<<classShift }
 
-// pieceClassOf returns the class of a request of n bytes: k for a k-th of a
-// slot, the smallest piece that holds n, or 0 for a whole slot. Piece sizes
-// are multiples of align, so the k-th of a slot holds n exactly when it
-// holds n rounded up to align, that is when k <= slotSize/roundUp(n).
+// pieceClassOf returns the class of a request of n > 0 bytes: k for a k-th
+// of a slot, the smallest piece that holds n, or 0 for a whole slot (also
+// whenever pieces are off: maxPieces is 1). Piece sizes are multiples of
+// align, so the k-th of a slot holds n exactly when it holds n rounded up
+// to align, that is when k <= slotSize/roundUp(n).
 func (a *Arena) pieceClassOf(n int) int {
-	if a.maxPieces < 2 || n <= 0 {
-		return 0
-	}
 	k := min(a.slotSize/((n+a.align-1)&^(a.align-1)), a.maxPieces)
 	if k < 2 {
 		return 0
@@ -143,8 +141,7 @@ func (a *Arena) claimPiece(k int, locked, freshSlot bool) (slot, piece int, ok b
 			a.releaseSlot(s, locked)
 			continue
 		}
-		for old := a.slabs[s].Load(); !a.slabs[s].CompareAndSwap(old, old&^activeBit); old = a.slabs[s].Load() {
-		}
+		a.slabs[s].And(^uint64(activeBit))
 		return s, 0, true
 	}
 }
