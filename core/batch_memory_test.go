@@ -114,6 +114,82 @@ func TestBatchMemoryGrowsWithLoad(t *testing.T) {
 	kafkatest.Consume(t, c, topic, records+1)
 }
 
+// TestOnlyFastFilledBatchesDoubleTheNext: 64 partitions fill a
+// buffer.memory of 64 KiB with one batch each, in 1 KiB pieces (their
+// share). A second record for partition 0 finds its batch full and the
+// buffer too, so the batch cannot grow and a new one opens. When the full
+// batch filled within linger.ms, the partition's load outruns its batches
+// and the new one asks for twice the memory; when it filled only after
+// lingering longer, the new one asks for what the last batch filled, as
+// any batch does, and leaves the rest of the buffer to other partitions.
+// Either way every record arrives, in order.
+func TestOnlyFastFilledBatchesDoubleTheNext(t *testing.T) {
+	const topic, partitions, share = "fastfill", 64, 1 << 10
+	for _, tc := range []struct {
+		name     string
+		fastFill time.Duration // 0: linger.ms (an hour), which every batch here fills within
+		want     int
+	}{
+		{name: "filled within linger", want: 2 * share},
+		{name: "filled after lingering", fastFill: time.Millisecond, want: share},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, p := shortOfMemory(t, topic)
+			ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
+			defer cancel()
+			tm, _, err := p.meta.topic(ctx, topic, p.cfg.MaxBlock, p.closeCtx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// A record fills most of a 1 KiB piece: batch header, record
+			// framing and 900 bytes of value.
+			value := make([]byte, 900)
+			send := func(part int32, seq byte) {
+				t.Helper()
+				value[0], value[1] = byte(part), seq
+				r := Record{Topic: topic, Value: value, Partition: part, PartitionSet: true}
+				if err := p.Send(ctx, &r, nil); err != nil {
+					t.Fatalf("Send %d to partition %d: %v", seq, part, err)
+				}
+			}
+			for part := range int32(partitions) {
+				send(part, 0)
+			}
+			first := tm.partitions[0].part.tail.Load()
+			if st := p.Stats(); st.BufferFree != 0 || st.BatchesSent != 0 || len(first.bytes()) != share {
+				t.Fatalf("%d free of %d bytes, %d batches sent, partition 0's batch in %d bytes; want the buffer full of %d-byte batches, all open",
+					st.BufferFree, st.BufferTotal, st.BatchesSent, len(first.bytes()), share)
+			}
+			if tc.fastFill > 0 {
+				// As with linger.ms of fastFill, while the real linger.ms
+				// (an hour) keeps every batch open.
+				p.acc.fastFill = int64(tc.fastFill)
+				waitFor(t, ctx, "partition 0's batch to be older than "+tc.fastFill.String(), func() bool {
+					return p.clock.now()-first.createdNanos > int64(tc.fastFill)
+				})
+			}
+			send(0, 1) // waits for memory: the sender then sends every batch
+			if next := tm.partitions[0].part.tail.Load(); next == first || len(next.bytes()) != tc.want {
+				t.Fatalf("partition 0's next batch has %d bytes of memory (a new batch: %v); want %d", len(next.bytes()), next != first, tc.want)
+			}
+			if err := p.Flush(ctx); err != nil {
+				t.Fatal(err)
+			}
+			got := kafkatest.Consume(t, c, topic, partitions+1)
+			next := make(map[int32]byte)
+			for _, rec := range got {
+				if int32(rec.Value[0]) != rec.Partition || rec.Value[1] != next[rec.Partition] || len(rec.Value) != len(value) {
+					t.Fatalf("partition %d: record %d of partition %d (%d bytes), want record %d", rec.Partition, rec.Value[1], rec.Value[0], len(rec.Value), next[rec.Partition])
+				}
+				next[rec.Partition]++
+			}
+			if next[0] != 2 {
+				t.Fatalf("partition 0 holds %d records, want 2", next[0])
+			}
+		})
+	}
+}
+
 // TestSmallBatchLeavesTheNextOneWholeMemory: with memory to spare (one
 // partition, 32 MiB), a partition whose last batch held one record still
 // opens its next batch in a whole batch.size slot, as Java's producer

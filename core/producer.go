@@ -161,7 +161,7 @@ func NewProducer(cfg Config) (*Producer, error) {
 	p.meta = newMetadata(s.wake, &p.senderG)
 	s.meta = p.meta
 	p.sender = s
-	p.acc = accumulator{arena: ar, batchSize: cfg.BatchSize, maxBlock: cfg.MaxBlock, clock: p.clock, ready: s.readyList, wake: s.wakeForBatch,
+	p.acc = accumulator{arena: ar, batchSize: cfg.BatchSize, fastFill: fastFillWithin(cfg.Linger), maxBlock: cfg.MaxBlock, clock: p.clock, ready: s.readyList, wake: s.wakeForBatch,
 		closeCtx: p.closeCtx, sender: &p.senderG}
 	go func() {
 		defer close(p.done)
