@@ -22,7 +22,6 @@ func TestPieceSizes(t *testing.T) {
 		{4<<10 + 1, 5440},     // a 3rd
 		{8 << 10, 8 << 10},    // a half
 		{8<<10 + 1, slotSize}, // more than half: a whole slot
-		{8<<10 + 1, slotSize},
 		{slotSize, slotSize},
 		{slotSize + 1, 2 * slotSize},
 	} {
