@@ -284,7 +284,9 @@ func (a *accumulator) openBatch(ctx context.Context, p *partition, prev *batch, 
 		size = max(size, a.batchSize)
 	}
 	prevMem := prev.bytes()
-	if end, _, _ := unpackReservation(prev.reservation.Load()); len(prevMem)-end < need-wire.BatchHeaderSize && mono-prev.createdNanos <= a.fastFill {
+	prevEnd, _, _ := unpackReservation(prev.reservation.Load())
+	prevFull := len(prevMem)-prevEnd < need-wire.BatchHeaderSize
+	if prevFull && mono-prev.createdNanos <= a.fastFill {
 		size = max(size, min(2*len(prevMem), a.batchSize))
 	}
 	span, err := a.arena.TryAlloc(size)
